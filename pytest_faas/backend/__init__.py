@@ -1,0 +1,60 @@
+"""The local platform: a store, the data plane, the FaaS engine and the HTTP servers that expose them.
+
+`Backend` owns every piece and knows nothing of how agents are started (that is ``runtime/``, wired to
+it by :mod:`pytest_faas.local`). Its attributes are the backend's Python API, used by tests and by the
+CLI's embedded mode; over HTTP the same objects answer through the routing tables.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .annotations import Annotations
+from .events import EventBus
+from .exports import Exports
+from .http import PlatformApp
+from .items import Items
+from .projects import Projects
+from .routes import data_routes
+from .server import ServerThread
+from .store import Store
+
+__all__ = ["Backend"]
+
+
+class Backend:
+    """Everything the platform stores and answers, for one data dir.
+
+    Args:
+        data_dir: where the SQLite file and blobs live; ``None`` for a temporary folder removed on close.
+        token: the bearer token to accept.
+        durable: False keeps documents in an in-memory database (faster; lost on close).
+    """
+
+    def __init__(self, token: str, data_dir: str | os.PathLike | None = None, durable: bool = True):
+        self.token = token
+        self.store = Store(data_dir, durable=durable)
+        self.bus = EventBus()
+        self.projects = Projects(self.store, self.bus)
+        self.items = Items(self.store, self.bus, self.projects)
+        self.annotations = Annotations(self.store, self.bus, self.projects, self.items)
+        self.exports = Exports(self.store, self.projects, self.items, self.annotations)
+        self.app = PlatformApp(token, data_routes(self))
+        self._servers: list[ServerThread] = []
+
+    @property
+    def data_dir(self) -> Path:
+        return self.store.data_dir
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> ServerThread:
+        """Start serving on a TCP address (or ``unix:///path``) in a daemon thread; returns the server."""
+        server = ServerThread(self.app, host, port).start()
+        self._servers.append(server)
+        return server
+
+    def close(self) -> None:
+        for server in self._servers:
+            server.stop()
+        self._servers.clear()
+        self.store.close()

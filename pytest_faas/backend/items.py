@@ -1,0 +1,165 @@
+"""Items: upload (skip/overwrite), get, patch, delete, stream, and DQL queries over a dataset.
+
+An item's bytes are a blob named by the item id. ``metadata.system.size`` is always the number of bytes
+stored, because dtlpy deletes an upload whose echoed size differs and `item.download` checks it too.
+Every change is published on the event bus so that triggers see it.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from typing import BinaryIO, Iterator
+
+from .. import dql
+from ..errors import BadRequest, NotFound
+from ..ids import now_iso
+from ..mocks import entities
+from .events import Event, EventBus
+from .projects import Projects
+from .store import Store
+
+UPLOAD_MODES = ("skip", "overwrite")
+_CHUNK = 1 << 16
+
+
+def _read_chunks(stream: BinaryIO) -> Iterator[bytes]:
+    while chunk := stream.read(_CHUNK):
+        yield chunk
+
+
+def deep_merge(base: dict, change: dict) -> dict:
+    """A copy of ``base`` with ``change`` merged in, dicts recursively (the shape of dtlpy's PATCH diffs)."""
+    merged = dict(base)
+    for key, value in change.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+class Items:
+    """Item records (kind ``items``, parent: dataset id) and their blobs."""
+
+    # Fields a PATCH may not change: identity and what the platform derives from the path and the bytes.
+    _FIXED = ("id", "datasetId", "projectId", "createdAt", "creator", "stream", "url", "type")
+
+    def __init__(self, store: Store, bus: EventBus, projects: Projects):
+        self.store = store
+        self.bus = bus
+        self.projects = projects
+        self._lock = threading.Lock()  # one upload decides "exists?" and creates, atomically
+        self._by_filename: dict[str, dict[str, str]] = {}
+
+    def _names(self, dataset_id: str) -> dict[str, str]:
+        names = self._by_filename.get(dataset_id)
+        if names is None:
+            names = {i["filename"]: i["id"] for i in self.store.children("items", dataset_id)}
+            self._by_filename[dataset_id] = names
+        return names
+
+    def get(self, item_id: str) -> dict:
+        return self.store.get("items", item_id, "Item")
+
+    def upload(self, dataset_id: str, remote_path: str, stream: BinaryIO | bytes, *, mode: str = "skip",
+               metadata: dict | None = None, description: str | None = None) -> tuple[dict, str]:
+        """Store an uploaded file; returns ``(record, op)`` where op is created, overwrite or skip."""
+        if mode not in UPLOAD_MODES:
+            raise BadRequest(f"upload mode must be one of {', '.join(UPLOAD_MODES)}, found {mode!r}")
+        if metadata is not None and not isinstance(metadata, dict):
+            raise BadRequest("item metadata must be a JSON object")
+        dataset = self.projects.get_dataset(dataset_id)
+        try:
+            path = dql.item_path(remote_path)
+        except ValueError as exc:
+            raise BadRequest(f"invalid item path {remote_path!r}: {exc}") from None
+        chunks = [stream] if isinstance(stream, (bytes, bytearray)) else _read_chunks(stream)
+        project_id = self.projects.project_of_dataset(dataset)
+        with self._lock:
+            existing_id = self._names(dataset_id).get(path["filename"])
+            if existing_id is not None and mode == "skip":
+                return self.get(existing_id), "skip"
+            if existing_id is not None:
+                record = dict(self.get(existing_id))
+                size = self.store.write_blob(existing_id, chunks)
+                record["metadata"] = deep_merge(record["metadata"], metadata or {})
+                record["metadata"]["system"]["size"] = size
+                record["updatedAt"] = now_iso()
+                self.store.put("items", record)
+                op, action = "overwrite", "Updated"
+            else:
+                # Write the bytes under a provisional record id, so a failed upload stores nothing.
+                record = entities.item_json(dataset, path, 0, metadata=metadata, description=description)
+                record["metadata"]["system"]["size"] = self.store.write_blob(record["id"], chunks)
+                self.store.put("items", record, parent=dataset_id)
+                self._names(dataset_id)[path["filename"]] = record["id"]
+                self.projects.count_items(dataset_id, items=1)
+                op, action = "created", "Created"
+        self.bus.publish(Event("Item", action, record, project_id))
+        return record, op
+
+    def patch(self, item_id: str, change: dict, system: bool = False) -> dict:
+        """Apply a PATCH diff; ``metadata.system`` changes only with ``?system=true``, as on the platform."""
+        if not isinstance(change, dict):
+            raise BadRequest("PATCH body must be a JSON object")
+        record = self.get(item_id)
+        change = {k: v for k, v in change.items() if k not in self._FIXED}
+        metadata_change = change.get("metadata")
+        if metadata_change is not None and not isinstance(metadata_change, dict):
+            raise BadRequest("metadata must be a JSON object")
+        if metadata_change and not system:
+            change["metadata"] = {k: v for k, v in metadata_change.items() if k != "system"}
+        updated = deep_merge(record, change)
+        updated["metadata"]["system"]["size"] = record["metadata"]["system"]["size"]
+        if "filename" in change or "name" in change:
+            updated = self._moved(record, updated)
+        updated["updatedAt"] = now_iso()
+        self.store.put("items", updated)
+        self.bus.publish(Event("Item", "Updated", updated, updated["projectId"]))
+        return updated
+
+    def _moved(self, old: dict, new: dict) -> dict:
+        target = new["filename"] if new.get("filename") != old["filename"] else f"{old['dir']}/{new['name']}"
+        try:
+            path = dql.item_path(target)
+        except ValueError as exc:
+            raise BadRequest(f"invalid item path {target!r}: {exc}") from None
+        with self._lock:
+            names = self._names(old["datasetId"])
+            if path["filename"] != old["filename"] and path["filename"] in names:
+                raise BadRequest(f"an item named {path['filename']!r} already exists in the dataset")
+            names.pop(old["filename"], None)
+            names[path["filename"]] = old["id"]
+        new.update(path)
+        return new
+
+    def delete(self, item_id: str) -> dict:
+        record = self.get(item_id)
+        with self._lock:
+            self._names(record["datasetId"]).pop(record["filename"], None)
+            removed = self.store.children("annotations", item_id)
+            for annotation in removed:
+                self.store.delete("annotations", annotation["id"])
+            self.store.delete("items", item_id)
+            self.store.delete_blob(item_id)
+        self.projects.count_items(record["datasetId"], items=-1, annotations=-len(removed),
+                                  annotated=-1 if record.get("annotated") else 0)
+        self.bus.publish(Event("Item", "Deleted", record, record["projectId"]))
+        return record
+
+    def read(self, item_id: str) -> bytes:
+        self.get(item_id)
+        try:
+            return self.store.read_blob(item_id)
+        except FileNotFoundError:
+            raise NotFound(f"the bytes of item {item_id} are missing from the store") from None
+
+    def query(self, dataset_id: str, query: dict) -> dict:
+        """``POST /datasets/{id}/query`` for resource items: DQL, sort, page, in the paged envelope."""
+        self.projects.get_dataset(dataset_id)
+        operation = query.get("operation")
+        if operation not in (None, "query"):
+            raise BadRequest(f"query operation {operation!r} is not supported by the local platform; "
+                             "delete or update items one by one")
+        return dql.run_query(self.store.children("items", dataset_id), query, default_sort={"id": "ascending"})

@@ -1,0 +1,103 @@
+"""Projects and datasets: create, get, find by name, query; each project's ``Binaries`` system dataset.
+
+``Binaries`` is where `packages.push` stores codebase zips (reference section 6). The real platform makes
+it with the project and hides it from ordinary dataset listings; it is found only by a query that sets
+``systemSpace: true``.
+"""
+
+from __future__ import annotations
+
+from .. import dql
+from ..errors import BadRequest, Conflict, NotFound
+from ..ids import now_iso
+from ..mocks import entities
+from .events import Event, EventBus
+from .store import Store
+
+BINARIES = "Binaries"
+
+
+class Projects:
+    """Project and dataset records, stored as kinds ``projects`` and ``datasets`` (parent: project id)."""
+
+    def __init__(self, store: Store, bus: EventBus):
+        self.store = store
+        self.bus = bus
+
+    # -- projects -------------------------------------------------------------------------------------
+
+    def create_project(self, name: str) -> dict:
+        name = (name or "").strip()
+        if not name:
+            raise BadRequest("project name is required (form field or JSON key 'name')")
+        if self.find_projects(name):
+            raise Conflict(f"a project named {name!r} already exists")
+        project = self.store.put("projects", entities.project_json(name))
+        self._create_dataset(project["id"], BINARIES, system=True)
+        return project
+
+    def get_project(self, project_id: str) -> dict:
+        return self.store.get("projects", project_id, "Project")
+
+    def find_projects(self, name: str) -> list[dict]:
+        return [p for p in self.store.all("projects") if p["name"] == name]
+
+    def list_projects(self) -> list[dict]:
+        return self.store.all("projects")
+
+    # -- datasets -------------------------------------------------------------------------------------
+
+    def create_dataset(self, project_id: str, name: str) -> dict:
+        self.get_project(project_id)
+        name = (name or "").strip()
+        if not name:
+            raise BadRequest("dataset name is required (JSON key 'name')")
+        if name == BINARIES:
+            raise Conflict(f"{BINARIES!r} is the project's system dataset; choose another name")
+        if any(d["name"] == name for d in self.store.children("datasets", project_id)):
+            raise Conflict(f"a dataset named {name!r} already exists in project {project_id}")
+        return self._create_dataset(project_id, name, system=False)
+
+    def _create_dataset(self, project_id: str, name: str, system: bool) -> dict:
+        dataset = self.store.put("datasets", entities.dataset_json(name, project_id, system=system),
+                                 parent=project_id)
+        self.bus.publish(Event("Dataset", "Created", dataset, project_id))
+        return dataset
+
+    def get_dataset(self, dataset_id: str) -> dict:
+        return self.store.get("datasets", dataset_id, "Dataset")
+
+    def project_of_dataset(self, dataset: dict) -> str:
+        return dataset["projects"][0]
+
+    def binaries(self, project_id: str) -> dict:
+        for dataset in self.store.children("datasets", project_id):
+            if dataset["name"] == BINARIES:
+                return dataset
+        raise NotFound(f"Dataset not found. Name: {BINARIES!r} in project {project_id}")
+
+    def query_datasets(self, query: dict) -> dict:
+        """``POST /datasets/query``: DQL over datasets, scoped by ``context.projects``.
+
+        System datasets are returned only when the query sets ``systemSpace: true``, as on the platform.
+        """
+        context = query.get("context") or {}
+        project_ids = context.get("projects")
+        if project_ids is not None and not isinstance(project_ids, list):
+            raise BadRequest("context.projects must be a list of project ids")
+        if project_ids:
+            docs = [d for pid in project_ids if pid for d in self.store.children("datasets", pid)]
+        else:
+            docs = self.store.all("datasets")
+        system = bool(query.get("systemSpace"))
+        docs = [d for d in docs if bool(d["metadata"]["system"].get("systemSpace")) == system]
+        return dql.run_query(docs, query)
+
+    def count_items(self, dataset_id: str, items: int = 0, annotations: int = 0, annotated: int = 0) -> None:
+        """Adjust a dataset's counters after item or annotation changes."""
+        dataset = dict(self.get_dataset(dataset_id))
+        dataset["itemsCount"] = max(0, dataset.get("itemsCount", 0) + items)
+        dataset["annotationsCount"] = max(0, dataset.get("annotationsCount", 0) + annotations)
+        dataset["annotated"] = max(0, dataset.get("annotated", 0) + annotated)
+        dataset["updatedAt"] = now_iso()
+        self.store.put("datasets", dataset)

@@ -1,0 +1,147 @@
+"""The data-plane REST surface (reference section 8): request parsing and response shaping only.
+
+Each handler reads the request, calls one method of the data-plane classes and returns what the platform
+returns. Behaviour lives in ``projects.py``, ``items.py``, ``annotations.py`` and ``exports.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from werkzeug.wrappers import Request, Response
+
+from ..errors import BadRequest, NotFound
+from ..mocks import entities
+from .http import Route, json_response, read_json
+
+if TYPE_CHECKING:
+    from . import Backend
+
+
+def data_routes(backend: "Backend") -> list[Route]:
+    projects, items, annotations, exports = backend.projects, backend.items, backend.annotations, backend.exports
+
+    def users_me(request: Request):
+        return entities.user_json()
+
+    def create_project(request: Request):
+        # dtlpy posts a form (`name=`); accept JSON too for curl users.
+        name = request.form.get("name") if request.form else read_json(request).get("name")
+        return projects.create_project(name)
+
+    def list_projects(request: Request):
+        return projects.list_projects()
+
+    def get_project(request: Request, project_id: str):
+        return projects.get_project(project_id)
+
+    def projects_by_name(request: Request, name: str):
+        found = projects.find_projects(name)
+        if not found:
+            raise NotFound(f"Project not found: {name!r}")
+        return found
+
+    def create_dataset(request: Request):
+        body = read_json(request, expect=dict)
+        project_ids = body.get("projects") or []
+        if not isinstance(project_ids, list) or not project_ids:
+            raise BadRequest("dataset create needs 'projects': [<project id>]")
+        return projects.create_dataset(project_ids[0], body.get("name"))
+
+    def get_dataset(request: Request, dataset_id: str):
+        return projects.get_dataset(dataset_id)
+
+    def query_datasets(request: Request):
+        return projects.query_datasets(read_json(request, expect=dict))
+
+    def query_dataset(request: Request, dataset_id: str):
+        query = read_json(request, expect=dict)
+        resource = query.get("resource", "items")
+        if resource == "items":
+            return items.query(dataset_id, query)
+        if resource == "annotations":
+            return annotations.query(dataset_id, query)
+        raise BadRequest(f"query resource {resource!r} is not supported here; use 'items' or 'annotations'")
+
+    def upload_item(request: Request, dataset_id: str):
+        if not request.mimetype.startswith("multipart/"):
+            raise BadRequest(f"item upload must be multipart/form-data, found {request.mimetype or 'no body'!r}")
+        upload = request.files.get("file")
+        if upload is None:
+            raise BadRequest("multipart item upload has no 'file' part; send the bytes in a field named 'file'")
+        remote_path = request.form.get("path") or "/" + (upload.filename or "")
+        if remote_path.rstrip("/") == "":
+            raise BadRequest("item upload needs a 'path' field or a file name")
+        metadata = None
+        if request.form.get("metadata"):
+            try:
+                metadata = json.loads(request.form["metadata"])
+            except ValueError as exc:
+                raise BadRequest(f"the 'metadata' field is not valid JSON: {exc}") from None
+        record, op = items.upload(dataset_id, remote_path, upload.stream, mode=request.args.get("mode", "skip"),
+                                  metadata=metadata, description=request.form.get("description"))
+        return json_response(record, headers={"x-item-op": op})
+
+    def get_item(request: Request, item_id: str):
+        return items.get(item_id)
+
+    def patch_item(request: Request, item_id: str):
+        system = request.args.get("system", "false").lower() == "true"
+        return items.patch(item_id, read_json(request, expect=dict), system=system)
+
+    def delete_item(request: Request, item_id: str):
+        items.delete(item_id)
+        return {"id": item_id, "deleted": True}
+
+    def stream_item(request: Request, item_id: str):
+        record = items.get(item_id)
+        response = Response(items.read(item_id), mimetype=record["metadata"]["system"].get("mimetype"))
+        return response.make_conditional(request, accept_ranges=True)
+
+    def upload_annotations(request: Request, item_id: str):
+        return annotations.upload(item_id, read_json(request, expect=(list, dict)))
+
+    def item_annotations(request: Request, item_id: str):
+        items.get(item_id)
+        return annotations.of_item(item_id)
+
+    def get_annotation(request: Request, annotation_id: str):
+        return annotations.get(annotation_id)
+
+    def update_annotation(request: Request, annotation_id: str):
+        return annotations.update(annotation_id, read_json(request, expect=dict))
+
+    def delete_annotation(request: Request, annotation_id: str):
+        annotations.delete(annotation_id)
+        return {"id": annotation_id, "deleted": True}
+
+    def export_dataset(request: Request, dataset_id: str):
+        return exports.export(dataset_id, read_json(request, expect=dict))
+
+    def get_command(request: Request, command_id: str):
+        return exports.command(command_id)
+
+    return [
+        Route("/users/me", ("GET",), users_me),
+        Route("/projects", ("POST",), create_project),
+        Route("/projects", ("GET",), list_projects),
+        Route("/projects/<project_id>", ("GET",), get_project),
+        Route("/projects/<path:name>/name", ("GET",), projects_by_name),
+        Route("/datasets", ("POST",), create_dataset),
+        Route("/datasets/query", ("POST",), query_datasets),
+        Route("/datasets/<dataset_id>", ("GET",), get_dataset),
+        Route("/datasets/<dataset_id>/query", ("POST",), query_dataset),
+        Route("/datasets/<dataset_id>/items", ("POST",), upload_item),
+        Route("/datasets/<dataset_id>/export", ("POST",), export_dataset),
+        Route("/items/<item_id>", ("GET",), get_item),
+        Route("/items/<item_id>", ("PATCH",), patch_item),
+        Route("/items/<item_id>", ("DELETE",), delete_item),
+        Route("/items/<item_id>/stream", ("GET",), stream_item),
+        Route("/items/<item_id>/annotations", ("POST",), upload_annotations),
+        Route("/items/<item_id>/annotations", ("GET",), item_annotations),
+        Route("/annotations/<annotation_id>", ("GET",), get_annotation),
+        Route("/annotations/<annotation_id>", ("PUT",), update_annotation),
+        Route("/annotations/<annotation_id>", ("DELETE",), delete_annotation),
+        Route("/commands/<command_id>", ("GET",), get_command),
+    ]

@@ -1,0 +1,77 @@
+"""Serving the platform over real HTTP: werkzeug's threaded server on loopback, and on a Unix socket.
+
+Real HTTP, not an in-process adapter, because dtlpy uploads with aiohttp (chunked multipart) and the
+agents in other processes and containers are HTTP clients too (reference section 9). The Unix socket is
+how containers without a network of their own reach the platform.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Callable
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from ..errors import PlatformError
+
+log = logging.getLogger(__name__)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Request logs go to ``logging`` at debug level, never to stderr of the test run."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive: dtlpy reuses its connection for every call
+
+    def log_request(self, code="-", size="-"):
+        log.debug("%s %s -> %s", self.command, self.path, code)
+
+    def log(self, type, message, *args):  # noqa: A002 (werkzeug's signature)
+        log.debug(message, *args)
+
+
+class _TcpHandler(_QuietHandler):
+    # Small request/response pairs on a kept-alive connection stall ~40 ms under Nagle + delayed ACK.
+    disable_nagle_algorithm = True
+
+
+class ServerThread:
+    """One werkzeug server serving ``app`` from a daemon thread.
+
+    Args:
+        app: the WSGI application.
+        host: ``127.0.0.1`` by default; ``unix:///path/to/socket`` for a Unix socket.
+        port: 0 picks a free port; read the real one from :attr:`port`.
+    """
+
+    def __init__(self, app: Callable, host: str = "127.0.0.1", port: int = 0):
+        handler = _QuietHandler if host.startswith("unix://") else _TcpHandler
+        try:
+            self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=handler)
+        except SystemExit:  # werkzeug prints the OS error and exits; turn that into an error we can show
+            raise PlatformError(f"cannot listen on {host}:{port}: the address is in use or not available; "
+                                "choose another --port or --host") from None
+        self._server.daemon_threads = True
+        self.host = host
+        self.port = self._server.server_port if not host.startswith("unix://") else 0
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name=f"faas-server-{host}:{self.port}", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> "ServerThread":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+        if self.host.startswith("unix://"):
+            try:
+                os.unlink(self.host[len("unix://"):])
+            except FileNotFoundError:
+                pass

@@ -1,0 +1,126 @@
+"""`LocalPlatform`: the composition root shared by the pytest plugin, the fixtures and `faas serve`.
+
+It starts a :class:`~pytest_faas.backend.Backend` on loopback, and optionally binds the in-process dtlpy
+to it (private ``DATALOOP_PATH``, a fake token), and undoes all of that on close.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .backend import Backend
+from .sdk import DtlpyBinding, make_token
+
+log = logging.getLogger(__name__)
+
+TOKEN_FILE = "token"
+
+
+def _load_or_make_token(data_dir: Path | None) -> str:
+    """A data dir keeps its token, so a restarted `faas serve` accepts the clients it accepted before."""
+    if data_dir is None:
+        return make_token()
+    path = data_dir / TOKEN_FILE
+    if path.exists():
+        return path.read_text().strip()
+    token = make_token()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(token)
+    path.chmod(0o600)
+    return token
+
+
+class LocalPlatform:
+    """A running local platform, usable as a context manager.
+
+    Args:
+        data_dir: keep the platform's data here (it survives restarts); ``None`` for a temporary folder.
+        host: address to listen on; loopback unless told otherwise.
+        port: TCP port; 0 picks a free one.
+        bind_sdk: point this process's dtlpy at the platform while it runs.
+        durable: with ``data_dir=None``, False keeps documents in memory only (faster).
+
+    Example:
+        >>> with LocalPlatform() as platform:          # doctest: +SKIP
+        ...     project = platform.dl.projects.create("demo")
+    """
+
+    def __init__(self, data_dir: str | os.PathLike | None = None, *, host: str = "127.0.0.1", port: int = 0,
+                 bind_sdk: bool = True, durable: bool = True):
+        self.data_dir = Path(data_dir) if data_dir is not None else None
+        self.host = host
+        self.port = port
+        self.bind_sdk = bind_sdk
+        self.durable = durable
+        self.token = _load_or_make_token(self.data_dir)
+        self.backend: Backend | None = None
+        self.dl = None
+        self._binding: DtlpyBinding | None = None
+        self._dataloop_path: str | None = None
+        self._server = None
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+
+    def start(self) -> "LocalPlatform":
+        if self.backend is not None:
+            return self
+        self.backend = Backend(self.token, self.data_dir, durable=self.durable or self.data_dir is not None)
+        try:
+            self._server = self.backend.serve(self.host, self.port)
+            if self.bind_sdk:
+                self._dataloop_path = tempfile.mkdtemp(prefix="faas-dtlpy-")
+                self._binding = DtlpyBinding(self.base_url, self.token, self._dataloop_path)
+                self.dl = self._binding.activate()
+        except BaseException:
+            self.close()
+            raise
+        log.info("local platform at %s (data in %s)", self.url, self.backend.data_dir)
+        return self
+
+    def close(self) -> None:
+        if self._binding is not None:
+            self._binding.restore()
+            self._binding = None
+        if self.backend is not None:
+            self.backend.close()
+            self.backend = None
+        if self._dataloop_path is not None:
+            shutil.rmtree(self._dataloop_path, ignore_errors=True)
+            self._dataloop_path = None
+        self.dl = None
+
+    def __enter__(self) -> "LocalPlatform":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # -- addresses ------------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port``: the gate URL."""
+        if self._server is None:
+            raise RuntimeError("the platform is not running; call start() or use it in a with block")
+        return self._server.url
+
+    @property
+    def url(self) -> str:
+        """The API base dtlpy uses: ``http://host:port/api/v1``."""
+        return f"{self.base_url}/api/v1"
+
+    def client_lines(self) -> list[str]:
+        """The exact Python and shell lines that point dtlpy and `dlp` at this platform."""
+        return [
+            f'dl.add_environment("{self.url}", alias="faas-local", gate_url="{self.base_url}", '
+            f'url="{self.base_url}/")',
+            'dl.setenv("faas-local")',
+            f'dl.client_api.token = "{self.token}"',
+            "",
+            f'dlp api setenv -e "{self.url}"   # after the add_environment line above, once',
+            f"dlp login-token -t {self.token}",
+        ]
