@@ -96,8 +96,9 @@ def data_routes(backend: "Backend") -> list[Route]:
 
     def stream_item(request: Request, item_id: str):
         record = items.get(item_id)
-        response = Response(items.read(item_id), mimetype=record["metadata"]["system"].get("mimetype"))
-        return response.make_conditional(request, accept_ranges=True)
+        data = items.read(item_id)
+        response = Response(data, mimetype=record["metadata"]["system"].get("mimetype"))
+        return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
 
     def upload_annotations(request: Request, item_id: str):
         return annotations.upload(item_id, read_json(request, expect=(list, dict)))

@@ -1,0 +1,83 @@
+"""The per-process platform: one per test process (each xdist worker has its own), started on first use.
+
+Generated items and fixtures both get the platform here, through ``config.stash``, so that a generated
+case never needs the fixture machinery and a run that uses neither never starts a server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+
+import pytest
+
+from .settings import BY_NAME, OPTIONS, FaasSettings, resolve
+
+log = logging.getLogger(__name__)
+
+SETTINGS_KEY = pytest.StashKey[FaasSettings]()
+PLATFORM_KEY = pytest.StashKey[object]()
+
+
+def settings(config: pytest.Config) -> FaasSettings:
+    """The resolved settings of this run (cached)."""
+    if SETTINGS_KEY not in config.stash:
+        cmdline = {o.name: config.getoption(o.dest, default=None) for o in OPTIONS}
+        ini = {o.name: config.getini(o.ini) for o in OPTIONS}
+        try:
+            config.stash[SETTINGS_KEY] = resolve(cmdline, ini)
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    return config.stash[SETTINGS_KEY]
+
+
+class RemotePlatform:
+    """A running `faas serve` elsewhere, with this process's dtlpy bound to it."""
+
+    def __init__(self, url: str, token: str):
+        from .sdk import DtlpyBinding  # noqa: PLC0415
+
+        self.base_url = url.rstrip("/").removesuffix("/api/v1")
+        self.url = f"{self.base_url}/api/v1"
+        self.token = token
+        self._dataloop_path = tempfile.mkdtemp(prefix="faas-dtlpy-")
+        self._binding = DtlpyBinding(self.base_url, token, self._dataloop_path)
+        self.dl = self._binding.activate()
+        self.backend = None
+
+    def close(self) -> None:
+        self._binding.restore()
+
+
+def platform(config: pytest.Config):
+    """This process's platform, started now if it is not running yet; closed when pytest ends."""
+    if PLATFORM_KEY in config.stash:
+        return config.stash[PLATFORM_KEY]
+    chosen = settings(config)
+    if chosen.backend_url:
+        token = os.environ.get("FAAS_TOKEN")
+        if not token:
+            raise pytest.UsageError(
+                f"{BY_NAME['backend_url'].flag} needs the server's token in FAAS_TOKEN "
+                "(`faas serve` prints it and keeps it in <data-dir>/token)")
+        handle = RemotePlatform(chosen.backend_url, token)
+    else:
+        from .local import LocalPlatform  # noqa: PLC0415 (heavy: werkzeug, and dtlpy on start)
+
+        data_dir = tempfile.mkdtemp(prefix="faas-run-") if chosen.keep else None
+        handle = LocalPlatform(data_dir, placement=chosen.placement).start() if _takes_placement() \
+            else LocalPlatform(data_dir).start()
+        if chosen.keep:
+            log.warning("faas: keeping the platform's data in %s", data_dir)
+    config.stash[PLATFORM_KEY] = handle
+    config.add_cleanup(handle.close)
+    return handle
+
+
+def _takes_placement() -> bool:
+    import inspect  # noqa: PLC0415
+
+    from .local import LocalPlatform  # noqa: PLC0415
+
+    return "placement" in inspect.signature(LocalPlatform.__init__).parameters

@@ -1,0 +1,118 @@
+"""Option names and their resolution: command line, then ``FAAS_*`` environment, then ini, then default.
+
+One table (:data:`OPTIONS`) feeds pytest's option parser and ini keys, the CLI, and the report header,
+which says where each value came from.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+PLACEMENTS = ("thread", "subprocess", "docker")
+CONTAINER_NETWORKS = ("none", "host")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: ``--faas-<name>`` on the command line, ``faas_<name>`` in ini, ``FAAS_<NAME>`` in env."""
+
+    name: str
+    help: str
+    default: Any = None
+    choices: tuple[str, ...] | None = None
+    flag_only: bool = False  # a boolean switch
+
+    @property
+    def flag(self) -> str:
+        return "--faas" if self.name == "enabled" else f"--faas-{self.name.replace('_', '-')}"
+
+    @property
+    def ini(self) -> str:
+        return "faas" if self.name == "enabled" else f"faas_{self.name}"
+
+    @property
+    def env(self) -> str:
+        return "FAAS" if self.name == "enabled" else f"FAAS_{self.name.upper()}"
+
+    @property
+    def dest(self) -> str:
+        return f"faas_{self.name}"
+
+    def parse(self, raw: Any, source: str) -> Any:
+        if raw is None:
+            return None
+        if self.flag_only:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise ValueError(f"{source}: {self._where(source)} expects true or false, found {raw!r}")
+        value = str(raw).strip()
+        if self.choices and value not in self.choices:
+            raise ValueError(f"{source}: {self._where(source)} must be one of {', '.join(self.choices)}, "
+                             f"found {raw!r}")
+        return value
+
+    def _where(self, source: str) -> str:
+        return {"command line": self.flag, "environment": self.env, "ini": self.ini}.get(source, self.name)
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("enabled", "collect FaaS packages (package.json with modules) and run their mock.json cases",
+           default=False, flag_only=True),
+    Option("placement", "where functions run: thread, subprocess or docker", default="thread",
+           choices=PLACEMENTS),
+    Option("backend_url", "use a running `faas serve` at this URL instead of starting a platform"),
+    Option("keep", "keep the platform's data dir (and containers) after the run, for inspection",
+           default=False, flag_only=True),
+    Option("container_network", "network of docker-placed functions: none (default) or host",
+           default="none", choices=CONTAINER_NETWORKS),
+)
+BY_NAME = {o.name: o for o in OPTIONS}
+
+
+@dataclass(frozen=True)
+class FaasSettings:
+    """Resolved settings; ``sources`` says, per setting, where its value came from."""
+
+    enabled: bool = False
+    placement: str = "thread"
+    backend_url: str | None = None
+    keep: bool = False
+    container_network: str = "none"
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def header(self) -> str:
+        parts = [f"{name}={getattr(self, name)} ({self.sources.get(name, 'default')})"
+                 for name in ("placement", "backend_url", "keep", "container_network")]
+        return "faas: " + ", ".join(parts)
+
+
+def resolve(cmdline: dict[str, Any], ini: dict[str, Any], environ: dict[str, str] | None = None) -> FaasSettings:
+    """Resolve every option by precedence; raises ValueError naming the source and the option on bad values.
+
+    Args:
+        cmdline: option name -> value given on the command line (None when absent).
+        ini: option name -> raw ini value (None or "" when absent).
+        environ: the environment; ``os.environ`` by default.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for option in OPTIONS:
+        for source, raw in (("command line", cmdline.get(option.name)), ("environment", environ.get(option.env)),
+                            ("ini", ini.get(option.name) or None)):
+            value = option.parse(raw, source)
+            if value is not None and not (option.flag_only and source == "command line" and value is False):
+                values[option.name], sources[option.name] = value, source
+                break
+        else:
+            values[option.name], sources[option.name] = option.default, "default"
+    return FaasSettings(**values, sources=sources)
