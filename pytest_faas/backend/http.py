@@ -24,6 +24,7 @@ from ..errors import BadRequest, PlatformError
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
+_JSON_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,8 @@ def read_json(request: Request, *, expect: type | tuple[type, ...] | None = None
     except ValueError as exc:
         raise BadRequest(f"malformed JSON body: {exc}") from None
     if expect is not None and not isinstance(value, expect):
-        names = expect.__name__ if isinstance(expect, type) else " or ".join(t.__name__ for t in expect)
-        raise BadRequest(f"request body must be a JSON {names}, found {type(value).__name__}")
+        wanted = " or ".join(_JSON_NAMES[t] for t in (expect if isinstance(expect, tuple) else (expect,)))
+        raise BadRequest(f"request body must be a JSON {wanted}, found a JSON {_JSON_NAMES.get(type(value), 'value')}")
     return value
 
 
