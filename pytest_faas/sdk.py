@@ -14,7 +14,6 @@ import hmac
 import json
 import logging
 import os
-import sys
 import time
 
 from .mocks.entities import LOCAL_USER
@@ -68,7 +67,6 @@ class DtlpyBinding:
         os.makedirs(self.dataloop_path, exist_ok=True)
         saved_env = os.environ.get("DATALOOP_PATH")
         os.environ["DATALOOP_PATH"] = self.dataloop_path
-        imported_here = "dtlpy" not in sys.modules
         import dtlpy as dl  # noqa: PLC0415 (heavy; only when a platform is actually used)
         from dtlpy.services import cookie, service_defaults  # noqa: PLC0415
 
@@ -80,7 +78,7 @@ class DtlpyBinding:
             "refresh_token_active": client.refresh_token_active,
             "defaults_path": service_defaults.DATALOOP_PATH,
             "cookie_path": cookie.DATALOOP_PATH,
-            "imported_here": imported_here,
+            "logger_level": logging.getLogger("dtlpy").level,
         }
         service_defaults.DATALOOP_PATH = cookie.DATALOOP_PATH = self.dataloop_path
         client.cookie_io = cookie.CookieIO(os.path.join(self.dataloop_path, "cookie.json"))
@@ -92,6 +90,9 @@ class DtlpyBinding:
         # Progress bars would print into the user's captured output; they persist in the private cookie.
         dl.verbose.disable_progress_bar = True
         dl.verbose.logging_level = "warning"
+        # dtlpy logs every request at DEBUG to a file; in a test run that is disk I/O per call and pages of
+        # noise in pytest's captured-log section of every failure. INFO keeps what a person would read.
+        logging.getLogger("dtlpy").setLevel(logging.INFO)
         return dl
 
     def restore(self) -> None:
@@ -107,6 +108,7 @@ class DtlpyBinding:
         for name, value in saved["attrs"].items():
             setattr(client, name, value)
         client.refresh_token_active = saved["refresh_token_active"]
+        logging.getLogger("dtlpy").setLevel(saved["logger_level"])
         service_defaults.DATALOOP_PATH = saved["defaults_path"]
         cookie.DATALOOP_PATH = saved["cookie_path"]
         if saved["env"] is None:
