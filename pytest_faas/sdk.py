@@ -88,7 +88,11 @@ class DtlpyBinding:
         client.setenv(ALIAS)
         client.token = self.token
         # Progress bars would print into the user's captured output; they persist in the private cookie.
-        dl.verbose.disable_progress_bar = True
+        verbose_type = type(dl.verbose)
+        for name in dir(verbose_type):  # one switch per kind of bar: uploads, downloads, pages, commands...
+            switch = getattr(verbose_type, name)
+            if name.startswith("disable_progress_bar") and isinstance(switch, property) and switch.fset:
+                setattr(dl.verbose, name, True)
         dl.verbose.logging_level = "warning"
         # dtlpy logs every request at DEBUG to a file; in a test run that is disk I/O per call and pages of
         # noise in pytest's captured-log section of every failure. INFO keeps what a person would read.

@@ -85,6 +85,7 @@ class Items:
                 size = self.store.write_blob(existing_id, chunks)
                 record["metadata"] = deep_merge(record["metadata"], metadata or {})
                 record["metadata"]["system"]["size"] = size
+                record["metadata"]["system"].update(self._image_size(record))
                 record["updatedAt"] = now_iso()
                 self.store.put("items", record)
                 op, action = "overwrite", "Updated"
@@ -92,12 +93,26 @@ class Items:
                 # Write the bytes under a provisional record id, so a failed upload stores nothing.
                 record = entities.item_json(dataset, path, 0, metadata=metadata, description=description)
                 record["metadata"]["system"]["size"] = self.store.write_blob(record["id"], chunks)
+                record["metadata"]["system"].update(self._image_size(record))
                 self.store.put("items", record, parent=dataset_id)
                 self._names(dataset_id)[path["filename"]] = record["id"]
                 self.projects.count_items(dataset_id, items=1)
                 op, action = "created", "Created"
         self.bus.publish(Event("Item", action, record, project_id))
         return record, op
+
+    def _image_size(self, record: dict) -> dict:
+        """``width``/``height`` of an image, which the platform adds and dtlpy's annotation tools need."""
+        if not record["metadata"]["system"].get("mimetype", "").startswith("image/"):
+            return {}
+        try:
+            from PIL import Image  # noqa: PLC0415 (a dtlpy dependency; reads only the header)
+
+            with Image.open(self.store.blob_path(record["id"])) as image:
+                width, height = image.size
+        except Exception:  # not a readable image: the platform leaves the fields out too
+            return {}
+        return {"width": width, "height": height}
 
     def patch(self, item_id: str, change: dict, system: bool = False) -> dict:
         """Apply a PATCH diff; ``metadata.system`` changes only with ``?system=true``, as on the platform."""

@@ -168,3 +168,10 @@ def test_download_annotations_writes_one_json_per_item(faas_dl, make_faas_item, 
 def test_dtlpy_never_touches_the_users_own_login(faas_dl):
     cookie = faas_dl.client_api.cookie_io.COOKIE
     assert not cookie.startswith(os.path.expanduser("~/.dataloop"))
+
+
+def test_images_get_width_and_height_like_on_the_platform(faas_dataset):
+    item = faas_dataset.items.upload(local_path=io.BytesIO(png_bytes(6, 3)), remote_name="w.png")
+    assert (item.metadata["system"]["width"], item.metadata["system"]["height"]) == (6, 3)
+    text = faas_dataset.items.upload(local_path=io.BytesIO(b"plain"), remote_name="t.txt")
+    assert "width" not in text.metadata["system"]
