@@ -17,6 +17,7 @@ from .http import PlatformApp
 from .items import Items
 from .projects import Projects
 from .routes import data_routes
+from .seeding import Seeder, seed_routes
 from .server import ServerThread
 from .store import Store
 
@@ -40,7 +41,8 @@ class Backend:
         self.items = Items(self.store, self.bus, self.projects)
         self.annotations = Annotations(self.store, self.bus, self.projects, self.items)
         self.exports = Exports(self.store, self.projects, self.items, self.annotations)
-        self.app = PlatformApp(token, data_routes(self))
+        self.seeder = Seeder(self.projects, self.items, self.annotations)
+        self.app = PlatformApp(token, data_routes(self) + seed_routes(self.seeder))
         self._servers: list[ServerThread] = []
 
     @property

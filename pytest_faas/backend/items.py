@@ -12,7 +12,7 @@ import threading
 from typing import BinaryIO, Iterator
 
 from .. import dql
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest, Conflict, NotFound
 from ..ids import now_iso
 from ..mocks import entities
 from .events import Event, EventBus
@@ -63,8 +63,12 @@ class Items:
         return self.store.get("items", item_id, "Item")
 
     def upload(self, dataset_id: str, remote_path: str, stream: BinaryIO | bytes, *, mode: str = "skip",
-               metadata: dict | None = None, description: str | None = None) -> tuple[dict, str]:
-        """Store an uploaded file; returns ``(record, op)`` where op is created, overwrite or skip."""
+               metadata: dict | None = None, description: str | None = None,
+               item_id: str | None = None) -> tuple[dict, str]:
+        """Store an uploaded file; returns ``(record, op)`` where op is created, overwrite or skip.
+
+        ``item_id`` fixes the id of a new item (seeding the entities a mock file names).
+        """
         if mode not in UPLOAD_MODES:
             raise BadRequest(f"upload mode must be one of {', '.join(UPLOAD_MODES)}, found {mode!r}")
         if metadata is not None and not isinstance(metadata, dict):
@@ -77,6 +81,8 @@ class Items:
         chunks = [stream] if isinstance(stream, (bytes, bytearray)) else _read_chunks(stream)
         project_id = self.projects.project_of_dataset(dataset)
         with self._lock:
+            if item_id is not None and self.store.find("items", item_id) is not None:
+                raise Conflict(f"an item with id {item_id!r} already exists")
             existing_id = self._names(dataset_id).get(path["filename"])
             if existing_id is not None and mode == "skip":
                 return self.get(existing_id), "skip"
@@ -91,7 +97,8 @@ class Items:
                 op, action = "overwrite", "Updated"
             else:
                 # Write the bytes under a provisional record id, so a failed upload stores nothing.
-                record = entities.item_json(dataset, path, 0, metadata=metadata, description=description)
+                record = entities.item_json(dataset, path, 0, metadata=metadata, description=description,
+                                            item_id=item_id)
                 record["metadata"]["system"]["size"] = self.store.write_blob(record["id"], chunks)
                 record["metadata"]["system"].update(self._image_size(record))
                 self.store.put("items", record, parent=dataset_id)

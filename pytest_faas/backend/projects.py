@@ -47,7 +47,8 @@ class Projects:
 
     # -- datasets -------------------------------------------------------------------------------------
 
-    def create_dataset(self, project_id: str, name: str) -> dict:
+    def create_dataset(self, project_id: str, name: str, dataset_id: str | None = None) -> dict:
+        """Create a dataset; ``dataset_id`` fixes its id (seeding mock entities), else one is made."""
         self.get_project(project_id)
         name = (name or "").strip()
         if not name:
@@ -56,12 +57,23 @@ class Projects:
             raise Conflict(f"{BINARIES!r} is the project's system dataset; choose another name")
         if any(d["name"] == name for d in self.store.children("datasets", project_id)):
             raise Conflict(f"a dataset named {name!r} already exists in project {project_id}")
-        return self._create_dataset(project_id, name, system=False)
+        if dataset_id is not None and self.store.find("datasets", dataset_id) is not None:
+            raise Conflict(f"a dataset with id {dataset_id!r} already exists")
+        return self._create_dataset(project_id, name, system=False, dataset_id=dataset_id)
 
-    def _create_dataset(self, project_id: str, name: str, system: bool) -> dict:
-        dataset = self.store.put("datasets", entities.dataset_json(name, project_id, system=system),
-                                 parent=project_id)
+    def _create_dataset(self, project_id: str, name: str, system: bool, dataset_id: str | None = None) -> dict:
+        record = entities.dataset_json(name, project_id, system=system, dataset_id=dataset_id)
+        dataset = self.store.put("datasets", record, parent=project_id)
         self.bus.publish(Event("Dataset", "Created", dataset, project_id))
+        return dataset
+
+    def delete_dataset(self, dataset_id: str) -> dict:
+        """Remove a dataset record; its items must be gone already (see ``seeding.Seeder``)."""
+        dataset = self.get_dataset(dataset_id)
+        if dataset["metadata"]["system"].get("systemSpace"):
+            raise BadRequest(f"{dataset['name']!r} is a system dataset and cannot be deleted")
+        self.store.delete("datasets", dataset_id)
+        self.bus.publish(Event("Dataset", "Deleted", dataset, self.project_of_dataset(dataset)))
         return dataset
 
     def get_dataset(self, dataset_id: str) -> dict:

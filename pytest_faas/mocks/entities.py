@@ -36,8 +36,9 @@ def project_json(name: str, creator: str = LOCAL_USER) -> dict:
             "url": f"/projects/{project_id}"}
 
 
-def dataset_json(name: str, project_id: str, creator: str = LOCAL_USER, system: bool = False) -> dict:
-    dataset_id = new_id()
+def dataset_json(name: str, project_id: str, creator: str = LOCAL_USER, system: bool = False,
+                 dataset_id: str | None = None) -> dict:
+    dataset_id = dataset_id or new_id()
     created = now_iso()
     return {"id": dataset_id, "name": name, "projects": [project_id], "creator": creator,
             "createdAt": created, "updatedAt": created, "updatedBy": creator, "itemsCount": 0,
@@ -48,9 +49,10 @@ def dataset_json(name: str, project_id: str, creator: str = LOCAL_USER, system: 
 
 
 def item_json(dataset: dict, path: dict, size: int, *, metadata: dict | None = None,
-              description: str | None = None, creator: str = LOCAL_USER, mimetype: str | None = None) -> dict:
+              description: str | None = None, creator: str = LOCAL_USER, mimetype: str | None = None,
+              item_id: str | None = None) -> dict:
     """An item record. ``path`` is what :func:`pytest_faas.dql.item_path` returns for its remote path."""
-    item_id = new_id()
+    item_id = item_id or new_id()
     created = now_iso()
     metadata = dict(metadata or {})
     system = dict(metadata.get("system") or {})
