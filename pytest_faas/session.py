@@ -81,3 +81,15 @@ def _takes_placement() -> bool:
     from .local import LocalPlatform  # noqa: PLC0415
 
     return "placement" in inspect.signature(LocalPlatform.__init__).parameters
+
+
+RUNNER_KEY = pytest.StashKey[object]()
+
+
+def case_runner(config: pytest.Config):
+    """The `CaseRunner` of this process: it keeps pushed packages and deployed services across cases."""
+    if RUNNER_KEY not in config.stash:
+        from .cases import CaseRunner  # noqa: PLC0415
+
+        config.stash[RUNNER_KEY] = CaseRunner(platform(config), settings(config).placement)
+    return config.stash[RUNNER_KEY]

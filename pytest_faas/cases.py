@@ -1,0 +1,210 @@
+"""Run one generated case on a platform: push once per package content, deploy once per module and init
+parameters, seed what the case names, execute, wait, and check the expectation.
+
+Push and deploy go through the real dtlpy SDK, as a user's would. The per-case hot path (seed, execute,
+wait, logs) uses the same REST calls over one kept-alive HTTP session, so that a case costs milliseconds
+beyond the user's own code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from . import casedata
+from .errors import ExecutionFailed, PlatformError
+from .manifest import PackageManifest
+from .mockfile import Expectation, MockCase
+from .servicefile import ServiceManifest
+
+TERMINAL = {"success", "failed", "terminated", "aborted", "canceled", "system-failure"}
+# Never zipped into a codebase, never part of its content hash (dtlpy also skips .git and .dataloop).
+_SKIP_DIRS = {".git", ".dataloop", ".faas", "__pycache__", ".pytest_cache", ".hypothesis", ".venv", "tests"}
+
+
+def content_hash(package_dir: Path) -> str:
+    """A hash of every file the codebase would carry, so unchanged code is pushed once."""
+    digest = hashlib.sha256()
+    for root, dirs, files in os.walk(package_dir):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+        for name in sorted(files):
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            path = Path(root, name)
+            digest.update(path.relative_to(package_dir).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class CaseOutcome:
+    """What a case produced."""
+
+    execution: dict
+    logs: list[str]
+    wall_s: float
+
+    @property
+    def status(self) -> str:
+        return self.execution.get("latestStatus", {}).get("status", "unknown")
+
+    @property
+    def user_s(self) -> float:
+        """Time spent in the user's function, as the agent measured it."""
+        return float(self.execution.get("duration") or 0.0)
+
+
+class CaseRunner:
+    """Runs cases on one platform; keeps pushed packages and deployed services for reuse.
+
+    Args:
+        platform: a started ``LocalPlatform`` or ``RemotePlatform`` (``dl``, ``url``, ``token``).
+        placement: recorded in failure reports.
+    """
+
+    def __init__(self, platform, placement: str):
+        self.platform = platform
+        self.placement = placement
+        self.dl = platform.dl
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {platform.token}"
+        self._project = None
+        self._packages: dict[str, Any] = {}
+        self._services: dict[str, dict] = {}
+        self._case_counter = 0
+
+    # -- setup, cached ----------------------------------------------------------------------------------
+
+    def project(self):
+        if self._project is None:
+            name = f"faas-cases-{os.getpid()}-{int(time.time() * 1000) % 10**8}"
+            self._project = self.dl.projects.create(project_name=name)
+        return self._project
+
+    def package(self, package_dir: Path, manifest: PackageManifest):
+        key = content_hash(package_dir)
+        if key not in self._packages:
+            self._packages[key] = self.project().packages.push(
+                src_path=str(package_dir), package_name=manifest.name,
+                # Our own checks read the code without running it (the ::manifest item); dtlpy's would import
+                # the user's module in this process.
+                ignore_sanity_check=True)
+        return self._packages[key]
+
+    def service(self, package_dir: Path, manifest: PackageManifest, case: MockCase,
+                service_file: ServiceManifest | None) -> dict:
+        package = self.package(package_dir, manifest)
+        wanted = service_file if service_file is not None and service_file.module_name in (None, case.module_name) \
+            else None
+        key = json.dumps([package.id, package.version, case.module_name, case.init_params], sort_keys=True, default=str)
+        if key not in self._services:
+            runtime = {"concurrency": wanted.runtime.concurrency if wanted else 10,
+                       "numReplicas": wanted.runtime.effective_replicas if wanted else 1,
+                       "podType": wanted.runtime.pod_type if wanted else "regular-s"}
+            if wanted and wanted.runtime.runner_image:
+                runtime["runnerImage"] = wanted.runtime.runner_image
+            digest = hashlib.sha256(key.encode()).hexdigest()[:8]
+            name = re.sub(r"[^a-z0-9-]+", "-", f"{manifest.name}-{case.module_name}".lower()).strip("-")[:40]
+            init_input = [self.dl.FunctionIO(type="Json", name=k, value=v) for k, v in case.init_params.items()]
+            service = package.deploy(
+                service_name=f"{name}-{digest}", module_name=case.module_name, init_input=init_input or None,
+                runtime=runtime, execution_timeout=wanted.execution_timeout if wanted else 3600,
+                on_reset=wanted.on_reset if wanted else "failed",
+                max_attempts=wanted.max_attempts if wanted and wanted.max_attempts else None)
+            self._services[key] = service.to_json()
+        return self._services[key]
+
+    # -- the hot path -----------------------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, **kwargs) -> Any:
+        response = self.http.request(method, f"{self.platform.url}{path}", **kwargs)
+        if not response.ok:
+            try:
+                message = response.json().get("message", response.text)
+            except ValueError:
+                message = response.text
+            raise PlatformError(f"{method} {path}: {message}", status=response.status_code)
+        return response.json()
+
+    def seed(self, case: MockCase, input_types: dict[str, str], mock_file: Path) -> None:
+        plan = casedata.plan(case, input_types, mock_file)
+        if plan.empty:
+            return
+        self._case_counter += 1
+        project = self._call("POST", "/projects", json={"name": f"case-{os.getpid()}-{self._case_counter}-"
+                                                                 f"{int(time.time() * 1000) % 10**8}"})
+        datasets: dict[str, str] = {}
+        for request in plan.datasets:
+            created = self._call("POST", "/_faas/seed/datasets",
+                                 json={"projectId": project["id"], "name": request["name"], "id": request["id"]})
+            datasets[request["name"]] = datasets[created["id"]] = created["id"]
+        default = next(iter(datasets.values()), None)
+        for request in plan.items:
+            target = datasets.get(request.pop("dataset") or "", None) or default
+            if target is None:
+                target = default = self._call("POST", "/_faas/seed/datasets",
+                                              json={"projectId": project["id"], "name": "items"})["id"]
+            self._call("POST", "/_faas/seed/items", json={**request, "datasetId": target})
+
+    def execute(self, service: dict, case: MockCase, project_id: str) -> dict:
+        return self._call("POST", f"/executions/{service['id']}",
+                          json={"input": case.inputs, "projectId": project_id, "functionName": case.function_name})
+
+    def wait(self, execution_id: str, limit_s: float) -> dict:
+        deadline = time.monotonic() + limit_s
+        pause = 0.0005
+        while True:
+            execution = self._call("GET", f"/executions/{execution_id}")
+            if execution.get("latestStatus", {}).get("status") in TERMINAL:
+                return execution
+            if time.monotonic() > deadline:
+                return execution
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+
+    def logs(self, service_id: str, execution_id: str) -> list[str]:
+        try:
+            body = self._call("POST", "/services/logs", json={"serviceId": service_id, "executionId": [execution_id],
+                                                               "direction": "asc", "follow": False, "size": 10000})
+        except PlatformError:
+            return []
+        return [entry.get("message", "") for entry in body.get("logs", [])]
+
+    def run(self, package_dir: Path, manifest: PackageManifest, case: MockCase, mock_file: Path,
+            service_file: ServiceManifest | None = None) -> CaseOutcome:
+        """Run one case and return its outcome (see :func:`check` for the verdict)."""
+        start = time.perf_counter()
+        service = self.service(package_dir, manifest, case, service_file)
+        module = manifest.module(case.module_name)
+        function = module.function(case.function_name) if module else None
+        input_types = {io.name: io.type for io in function.input} if function else {}
+        self.seed(case, input_types, mock_file)
+        execution = self.execute(service, case, service["projectId"])
+        timeout = float(service.get("executionTimeout") or 3600)
+        execution = self.wait(execution["id"], limit_s=timeout + 30)
+        logs = self.logs(service["id"], execution["id"]) if execution.get("latestStatus", {}).get("status") != "success" \
+            else []
+        return CaseOutcome(execution, logs, time.perf_counter() - start)
+
+
+def check(outcome: CaseOutcome, expect: Expectation, placement: str, label: str) -> None:
+    """Raise :class:`ExecutionFailed` when the outcome does not meet the expectation."""
+    status = outcome.status
+    message = outcome.execution.get("latestStatus", {}).get("message") or ""
+    reasons = []
+    if status != expect.status:
+        reasons.append(f"expected status {expect.status}, got {status}")
+    elif expect.checks_output and outcome.execution.get("output") != expect.output:
+        reasons.append(f"expected output {json.dumps(expect.output)}, got {json.dumps(outcome.execution.get('output'))}")
+    if expect.message is not None and expect.message not in message:
+        reasons.append(f"expected the message to contain {expect.message!r}")
+    if reasons:
+        raise ExecutionFailed(outcome.execution, outcome.logs, placement, f"{label}: " + "; ".join(reasons))

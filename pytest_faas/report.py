@@ -1,0 +1,86 @@
+"""Failure text for generated items, in the package's own terms; plain strings, safe for xdist.
+
+An execution failure starts with one line naming the execution, the function, the status, the duration
+and the placement; then the user's traceback without the harness's frames, the last progress and the end
+of the logs. The whole log goes to a report section.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .errors import ExecutionFailed
+
+LOG_TAIL = 15
+# Frames of pytest-faas itself (the agent and its loader) are noise in a user's traceback.
+_HARNESS_FRAME = re.compile(r'^\s*File "[^"]*[/\\]pytest_faas[/\\][^"]*", line \d+')
+
+
+def strip_harness_frames(traceback_text: str) -> str:
+    """Drop the frames of pytest-faas's own files (each frame is a ``File`` line and its source line)."""
+    lines = traceback_text.splitlines()
+    kept, skip_source = [], False
+    for line in lines:
+        if _HARNESS_FRAME.match(line):
+            skip_source = True
+            continue
+        if skip_source and line.startswith("    ") and not line.lstrip().startswith("File "):
+            skip_source = False
+            continue
+        skip_source = False
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def _last_progress(execution: dict) -> str | None:
+    for entry in reversed(execution.get("statusLog") or []):
+        if entry.get("percentComplete") is not None or entry.get("status") in ("inProgress", "in-progress"):
+            message = f", {entry['message']!r}" if entry.get("message") else ""
+            return f"{entry.get('status')} {entry.get('percentComplete', 0)}%{message}"
+    return None
+
+
+def render_execution(error: ExecutionFailed, label: str) -> str:
+    execution = error.execution
+    latest = execution.get("latestStatus") or {}
+    duration = execution.get("duration")
+    took = f" after {float(duration):.2f}s" if duration is not None else ""
+    lines = [f"execution {execution.get('id')} of {label} failed: status={latest.get('status')}{took} "
+             f"(placement={error.placement})", f"  {error.reason}"]
+    message = (latest.get("message") or "").strip()
+    if message:
+        lines += ["", strip_harness_frames(message)]
+    progress = _last_progress(execution)
+    if progress:
+        lines += ["", f"last progress: {progress}"]
+    if error.logs:
+        tail = error.logs[-LOG_TAIL:]
+        lines += ["", f"last {len(tail)} of {len(error.logs)} log lines (all in 'faas execution log' below):",
+                  *[f"  {line}" for line in tail]]
+    return "\n".join(lines)
+
+
+def render_findings(path: Path, findings: list) -> str:
+    count = len(findings)
+    lines = [f"{path}: {count} problem{'s' if count != 1 else ''} to fix before this package can run"]
+    for finding in findings:
+        errors = getattr(finding, "errors", None)
+        for entry in (errors if errors is not None else [finding]):
+            lines.append(f"  - {entry}")
+    return "\n".join(lines)
+
+
+def summary_lines(stats: list[dict]) -> list[str]:
+    """The terminal summary: executions by status, and where the time went."""
+    if not stats:
+        return []
+    by_status: dict[str, int] = {}
+    for entry in stats:
+        by_status[entry["status"]] = by_status.get(entry["status"], 0) + 1
+    user = sum(e["user_s"] for e in stats)
+    wall = sum(e["wall_s"] for e in stats)
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+    return [f"{len(stats)} executions: {counts}",
+            f"time: {wall:.2f}s in cases, of which {user:.2f}s in user code and {max(wall - user, 0):.2f}s in the "
+            "harness (push, deploy, seed, execute, wait)"]
