@@ -100,7 +100,7 @@ class ManifestItem(pytest.Item):
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, CheckError):
-            return report.render_findings(self.path, excinfo.value.findings)
+            return report.render_findings(self.path, excinfo.value.findings, self.config.rootpath)
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):

@@ -7,6 +7,7 @@ of the logs. The whole log goes to a report section.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -61,14 +62,21 @@ def render_execution(error: ExecutionFailed, label: str) -> str:
     return "\n".join(lines)
 
 
-def render_findings(path: Path, findings: list) -> str:
-    count = len(findings)
-    lines = [f"{path}: {count} problem{'s' if count != 1 else ''} to fix before this package can run"]
-    for finding in findings:
-        errors = getattr(finding, "errors", None)
-        for entry in (errors if errors is not None else [finding]):
-            lines.append(f"  - {entry}")
+def render_findings(path: Path, findings: list, root: Path) -> str:
+    """Every problem of a package, one per line, with paths relative to the test run's root."""
+    entries = [entry for finding in findings for entry in (getattr(finding, "errors", None) or [finding])]
+    prefix = f"{root}{os.sep}"
+    count = len(entries)
+    lines = [f"{_relative(path, root)}: {count} problem{'s' if count != 1 else ''} to fix before this package can run"]
+    lines += [f"  - {str(entry).replace(prefix, '')}" for entry in entries]
     return "\n".join(lines)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def summary_lines(stats: list[dict]) -> list[str]:
