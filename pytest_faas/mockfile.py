@@ -1,0 +1,327 @@
+"""mock.json: the platform's keys, plus the expectations and test entities pytest-faas adds.
+
+The platform's local runner reads these keys (reference 1.10): ``function_name`` (default ``run``),
+``module_name`` (default ``default_module``), ``class_name``, ``entry_point``, ``init_params`` (used whenever
+the key is present) else ``config``, and ``inputs``: a list of ``{name, value}`` (one call) or a list of such
+lists (one call per inner list). Mixing the two forms is refused with the platform's own wording.
+
+pytest-faas adds four optional keys. The SDK's runner ignores them, so the file still works with
+``dlp packages test``::
+
+    {
+      "function_name": "run",
+      "inputs": [
+        [{"name": "item", "value": {"item_id": "cat-1"}}],
+        [{"name": "item", "value": "no-such-id"}]
+      ],
+      "datasets": [{"id": "ds-1", "name": "pets"}],
+      "items": [{"id": "cat-1", "file": "assets/cat.jpg", "remote_path": "/train", "dataset": "pets",
+                 "metadata": {"user": {"split": "train"}}}],
+      "expect": {"status": "success"},
+      "cases": [
+        {"expect": {"output": {"label": "cat"}}},
+        {"expect": {"status": "failed", "message": "not found"}}
+      ]
+    }
+
+- ``expect``: ``{"status": "success" | "failed", "output": <any JSON>, "message": "<substring>"}``. ``status``
+  defaults to ``success``; ``output``, when present (even as null), must equal the execution's output;
+  ``message``, when present, must occur in its final status message. The top-level ``expect`` applies to
+  every input set; ``cases[n].expect`` overrides it, key by key, for input set ``n``.
+- ``datasets``: ``[{"id"?, "name"?, "metadata"?}]``, datasets to create before a case runs.
+- ``items``: ``[{"id"?, "file"?, "name"?, "remote_path"?, "dataset"?, "metadata"?, "annotations"?}]``, see
+  `ItemSpec`. Give an item an ``id`` to refer to it from an input value (``"cat-1"`` or
+  ``{"item_id": "cat-1"}``).
+- ``cases``: at most one entry per input set, in the same order: ``{"expect"?, "items"?, "datasets"?}``.
+  A case's items and datasets come in addition to the top-level ones.
+
+Unknown top-level keys are ignored as the platform ignores them, except near-misses of known keys
+(``"expected"``, ``"input"``), which are reported with a did-you-mean hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, ValidationError
+from pydantic import field_validator, model_validator
+
+from .errors import ManifestError
+from .jsondoc import (did_you_mean, fail, format_path, is_file, nested_problems, one_of, problem, raise_all,
+                      read_document, shown, validate_document)
+
+MIXED_INPUTS = "mock.json inputs can be either list of dictionaries or list of lists"
+
+
+class _Own(BaseModel):
+    """A block only pytest-faas reads: an unknown key is a typo, reported with did-you-mean."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Expectation(_Own):
+    """What a case must end with; see the module docstring."""
+
+    status: Annotated[str, AfterValidator(one_of(("success", "failed")))] = "success"
+    output: Any = None
+    message: str | None = None
+
+    @property
+    def checks_output(self) -> bool:
+        """True when ``output`` was given (a null ``output`` still means "must be null")."""
+        return "output" in self.model_fields_set
+
+    def merged(self, override: Expectation | None) -> Expectation:
+        """This expectation with the keys `override` sets replaced by its values."""
+        if override is None:
+            return self
+        data = self.model_dump(include=self.model_fields_set)
+        data.update(override.model_dump(include=override.model_fields_set))
+        return Expectation.model_validate(data)
+
+
+class DatasetSpec(_Own):
+    """A dataset a case needs. Items refer to it by ``id`` or ``name``."""
+
+    id: str | None = Field(None, min_length=1)
+    name: str | None = Field(None, min_length=1)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class ItemSpec(_Own):
+    """An item a case needs.
+
+    Attributes:
+        id: a fixed id, so that inputs can name the item; absent: the platform assigns one.
+        file: the content, a path relative to the mock file's folder; absent: a small placeholder file.
+        name: the item's name; default the file's base name.
+        remote_path: the folder on the platform, starting with ``/``.
+        dataset: id or name of a declared dataset; absent: the case's first declared dataset, else one the
+            harness creates.
+        metadata: merged into the item's metadata (e.g. ``{"user": {...}}``).
+        annotations: raw annotation JSON, passed to the platform as is.
+    """
+
+    id: str | None = Field(None, min_length=1)
+    file: str | None = Field(None, min_length=1)
+    name: str | None = Field(None, min_length=1)
+    remote_path: str = "/"
+    dataset: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    annotations: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("file")
+    @classmethod
+    def relative_file(cls, value: str | None) -> str | None:
+        # Absolute paths would tie the mock file to one machine.
+        if value is not None and (PurePosixPath(value).is_absolute() or PureWindowsPath(value).is_absolute()):
+            raise fail(problem((), "a path relative to the mock file's folder", value))
+        return value
+
+    @field_validator("remote_path")
+    @classmethod
+    def absolute_folder(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise fail(problem((), "a platform folder starting with '/'", value, f"did you mean {'/' + value!r}?"))
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def plain_name(cls, value: str | None) -> str | None:
+        if value is not None and "/" in value:
+            raise fail(problem((), "a name without '/' (put folders in remote_path)", value))
+        return value
+
+    @property
+    def filename(self) -> str | None:
+        """The item's full platform path (``/train/cat.jpg``), when its name is known."""
+        name = self.name or (PurePosixPath(self.file).name if self.file else None)
+        return f"{self.remote_path.rstrip('/')}/{name}" if name else None
+
+
+class CaseSpec(_Own):
+    """Per-input-set additions: an expectation override and the case's own entities."""
+
+    expect: Expectation | None = None
+    items: list[ItemSpec] = Field(default_factory=list)
+    datasets: list[DatasetSpec] = Field(default_factory=list)
+
+
+class InputValue(BaseModel):
+    """One ``{name, value}`` entry of an input set."""
+
+    model_config = ConfigDict(extra="ignore")
+    name: str = Field(min_length=1)
+    value: Any
+
+
+_ENTRY = TypeAdapter(InputValue)
+
+
+@dataclass(frozen=True)
+class MockCase:
+    """One input set, ready to run: one generated test."""
+
+    index: int
+    inputs: dict[str, Any]
+    init_params: dict[str, Any]
+    expect: Expectation
+    items: tuple[ItemSpec, ...]
+    datasets: tuple[DatasetSpec, ...]
+    module_name: str
+    function_name: str
+    class_name: str | None
+    entry_point: str | None
+    threaded: bool
+    base_dir: Path | None
+
+
+class MockFile(BaseModel):
+    """A mock.json; `cases()` gives its input sets with their expectations and entities."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    function_name: str = Field("run", min_length=1)
+    module_name: str = Field("default_module", min_length=1)
+    class_name: str | None = None
+    entry_point: str | None = None
+    init_params: dict[str, Any] = Field(default_factory=dict)
+    config: dict[str, Any] = Field(default_factory=dict)
+    inputs: list[Any]
+    expect: Expectation | None = None
+    items: list[ItemSpec] = Field(default_factory=list)
+    datasets: list[DatasetSpec] = Field(default_factory=list)
+    case_specs: list[CaseSpec] = Field(default_factory=list, alias="cases")
+    _source: Path | None = PrivateAttr(None)
+
+    @field_validator("inputs")
+    @classmethod
+    def input_sets_shape(cls, sets: list[Any]) -> list[Any]:
+        # The SDK decides the form from inputs[0] (Packages.is_multithread); we check every entry against it.
+        nested = bool(sets) and isinstance(sets[0], list)
+        problems: list[dict[str, Any]] = []
+        groups = [((i,), entry) for i, entry in enumerate(sets)] if nested else [((), sets)]
+        for prefix, group in groups:
+            if not isinstance(group, list):
+                problems.append(problem(prefix, "a list of {name, value} objects, like inputs[0]", shown(group), MIXED_INPUTS))
+                continue
+            seen: set[str] = set()
+            for j, entry in enumerate(group):
+                if isinstance(entry, list) and not nested:
+                    problems.append(problem((j,), "a {name, value} object, like inputs[0]", shown(entry), MIXED_INPUTS))
+                    continue
+                try:
+                    name = _ENTRY.validate_python(entry).name
+                except ValidationError as exc:
+                    problems += nested_problems(exc, prefix + (j,), InputValue)
+                    continue
+                if name in seen:
+                    problems.append(problem(prefix + (j, "name"), "a name not already given in this input set", name))
+                seen.add(name)
+        if problems:
+            raise fail(*problems)
+        return sets
+
+    @model_validator(mode="after")
+    def cases_resolve(self) -> MockFile:
+        problems = []
+        count = len(self.input_sets)
+        problems += [problem(("cases", n), f"at most {count} case entr{'y' if count == 1 else 'ies'}, one per input set",
+                             shown(spec.model_dump(exclude_unset=True))) for n, spec in enumerate(self.case_specs) if n >= count]
+        top = [(("items", j), it) for j, it in enumerate(self.items)]
+        top_ds = [(("datasets", j), ds) for j, ds in enumerate(self.datasets)]
+        problems += _entity_problems(top, top_ds)
+        for n, spec in enumerate(self.case_specs):
+            own = [(("cases", n, "items", j), it) for j, it in enumerate(spec.items)]
+            own_ds = [(("cases", n, "datasets", j), ds) for j, ds in enumerate(spec.datasets)]
+            problems += _entity_problems(top + own, top_ds + own_ds, skip=len(top), skip_ds=len(top_ds))
+        if problems:
+            raise fail(*problems)
+        return self
+
+    @property
+    def threaded(self) -> bool:
+        """True for the list-of-lists form, which the platform's local runner runs in threads."""
+        return bool(self.inputs) and isinstance(self.inputs[0], list)
+
+    @property
+    def input_sets(self) -> list[list[InputValue]]:
+        sets = self.inputs if self.threaded else [self.inputs]
+        return [[_ENTRY.validate_python(entry) for entry in group] for group in sets]
+
+    @property
+    def init_kwargs(self) -> dict[str, Any]:
+        """The class's constructor kwargs: ``init_params`` when the key is present, else ``config``."""
+        return self.init_params if "init_params" in self.model_fields_set else self.config
+
+    @property
+    def source(self) -> Path | None:
+        return self._source
+
+    def cases(self) -> list[MockCase]:
+        """One `MockCase` per input set, in file order."""
+        out = []
+        default = self.expect or Expectation()
+        base = self._source.parent if self._source is not None else None
+        for index, group in enumerate(self.input_sets):
+            spec = self.case_specs[index] if index < len(self.case_specs) else CaseSpec()
+            out.append(MockCase(
+                index=index, inputs={v.name: v.value for v in group}, init_params=dict(self.init_kwargs),
+                expect=default.merged(spec.expect), items=tuple(self.items + spec.items),
+                datasets=tuple(self.datasets + spec.datasets), module_name=self.module_name,
+                function_name=self.function_name, class_name=self.class_name, entry_point=self.entry_point,
+                threaded=self.threaded, base_dir=base))
+        return out
+
+
+def _entity_problems(items: list[tuple[tuple, ItemSpec]], datasets: list[tuple[tuple, DatasetSpec]],
+                     skip: int = 0, skip_ds: int = 0) -> list[dict[str, Any]]:
+    """Repeated ids (and dataset names) and dangling dataset references among the entities one case sees.
+
+    The first `skip` items (and `skip_ds` datasets) are the top-level ones, checked already on their own.
+    """
+    problems = []
+    for what, key, entries, first in (("item", "id", items, skip), ("dataset", "id", datasets, skip_ds),
+                                      ("dataset", "name", datasets, skip_ds)):
+        seen: dict[str, tuple] = {}
+        for n, (at, entity) in enumerate(entries):
+            value = getattr(entity, key)
+            if value is not None and value in seen and n >= first:
+                article = "an" if what == "item" else "a"
+                problems.append(problem(at + (key,), f"{article} {what} {key} not already used at "
+                                        f"{format_path(seen[value])}", value))
+            if value is not None:
+                seen.setdefault(value, at)
+    refs = {ref for _, ds in datasets for ref in (ds.id, ds.name) if ref is not None}
+    for n, (at, item) in enumerate(items):
+        if n >= skip and item.dataset is not None and item.dataset not in refs:
+            problems.append(problem(at + ("dataset",), "the id or name of a dataset declared in this mock file",
+                                    item.dataset, did_you_mean(item.dataset, sorted(refs))))
+    return problems
+
+
+_KNOWN_KEYS = tuple(f.alias or n for n, f in MockFile.model_fields.items())
+
+
+def load_mock(path: Path | str) -> MockFile:
+    """Load a mock.json, checking that every declared item file exists.
+
+    Raises:
+        ManifestError: one problem. ManifestErrors: several.
+    """
+    file = str(path)
+    document = read_document(path)
+    typos = [ManifestError(file, format_path((key,)), "one of the keys " + ", ".join(_KNOWN_KEYS), key,
+                           did_you_mean(key, _KNOWN_KEYS))
+             for key in document if key not in _KNOWN_KEYS and difflib.get_close_matches(key, _KNOWN_KEYS, 1, 0.8)]
+    mock: MockFile = validate_document(MockFile, document, path, typos)
+    mock._source = Path(path)
+    base = Path(path).parent
+    located = [(("items", j), it) for j, it in enumerate(mock.items)]
+    located += [(("cases", n, "items", j), it) for n, spec in enumerate(mock.case_specs) for j, it in enumerate(spec.items)]
+    raise_all([ManifestError(file, format_path(at + ("file",)), f"an existing file relative to {base}", item.file)
+               for at, item in located if item.file is not None and not is_file(base / item.file)])
+    return mock
