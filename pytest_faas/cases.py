@@ -185,7 +185,7 @@ class CaseRunner:
         service = self.service(package_dir, manifest, case, service_file)
         module = manifest.module(case.module_name)
         function = module.function(case.function_name) if module else None
-        input_types = {io.name: io.type for io in function.input} if function else {}
+        input_types = {io.name: io.type for io in function.inputs} if function else {}
         self.seed(case, input_types, mock_file)
         execution = self.execute(service, case, service["projectId"])
         timeout = float(service.get("executionTimeout") or 3600)

@@ -71,6 +71,7 @@ class DtlpyBinding:
         from dtlpy.services import cookie, service_defaults  # noqa: PLC0415
 
         client = dl.client_api
+        dtlpy_logger = logging.getLogger("dtlpy")
         self._saved = {
             "env": saved_env,
             "cookie_io": client.cookie_io,
@@ -78,8 +79,11 @@ class DtlpyBinding:
             "refresh_token_active": client.refresh_token_active,
             "defaults_path": service_defaults.DATALOOP_PATH,
             "cookie_path": cookie.DATALOOP_PATH,
-            "logger_level": logging.getLogger("dtlpy").level,
+            "logger_level": dtlpy_logger.level,
         }
+        # dtlpy logs every request at DEBUG to a file; in a test run that is disk I/O per call and pages of
+        # noise in pytest's captured-log section of every failure. INFO keeps what a person would read.
+        dtlpy_logger.setLevel(logging.INFO)
         service_defaults.DATALOOP_PATH = cookie.DATALOOP_PATH = self.dataloop_path
         client.cookie_io = cookie.CookieIO(os.path.join(self.dataloop_path, "cookie.json"))
         for name in _CACHED:
@@ -94,9 +98,6 @@ class DtlpyBinding:
             if name.startswith("disable_progress_bar") and isinstance(switch, property) and switch.fset:
                 setattr(dl.verbose, name, True)
         dl.verbose.logging_level = "warning"
-        # dtlpy logs every request at DEBUG to a file; in a test run that is disk I/O per call and pages of
-        # noise in pytest's captured-log section of every failure. INFO keeps what a person would read.
-        logging.getLogger("dtlpy").setLevel(logging.INFO)
         return dl
 
     def restore(self) -> None:
