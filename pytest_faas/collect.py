@@ -144,14 +144,15 @@ class MockCaseItem(pytest.Item):
         self.user_properties.append((STATS, {"status": outcome.status, "user_s": outcome.user_s,
                                              "wall_s": time.perf_counter() - started}))
         if outcome.logs:
-            self.add_report_section("call", "faas execution log", "\n".join(outcome.logs))
+            self.add_report_section("call", "faas execution log",
+                                    report.user_traceback("\n".join(outcome.logs), self.path.parent))
         from .cases import check  # noqa: PLC0415
 
         check(outcome, self.case.expect, runner.placement, self.label)
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ExecutionFailed):
-            return report.render_execution(excinfo.value, self.label)
+            return report.render_execution(excinfo.value, self.label, self.path.parent)
         if isinstance(excinfo.value, FaasError):
             return f"{self.label}: {excinfo.value}"
         return super().repr_failure(excinfo, style)

@@ -16,6 +16,12 @@ from .errors import ExecutionFailed
 LOG_TAIL = 15
 # Frames of pytest-faas itself (the agent and its loader) are noise in a user's traceback.
 _HARNESS_FRAME = re.compile(r'^\s*File "[^"]*[/\\]pytest_faas[/\\][^"]*", line \d+')
+# The agent runs the pushed codebase from its own unpacked copy, ``.../code/<package id>-<md5>/``;
+# shown in a report, those paths point back to the package folder the author edits.
+_UNPACKED_CODE = re.compile(r'File "[^"]*[/\\]code[/\\][0-9a-f]+-[0-9a-f]+[/\\]')
+# Statuses the platform writes itself; every other statusLog entry is a progress.update of the function.
+_PLATFORM_STATUSES = {"created", "in-progress", "success", "failed", "terminated", "aborted", "canceled",
+                      "system-failure", "rerun"}
 
 
 def strip_harness_frames(traceback_text: str) -> str:
@@ -36,13 +42,21 @@ def strip_harness_frames(traceback_text: str) -> str:
 
 def _last_progress(execution: dict) -> str | None:
     for entry in reversed(execution.get("statusLog") or []):
-        if entry.get("percentComplete") is not None or entry.get("status") in ("inProgress", "in-progress"):
+        if entry.get("status") not in _PLATFORM_STATUSES:
             message = f", {entry['message']!r}" if entry.get("message") else ""
-            return f"{entry.get('status')} {entry.get('percentComplete', 0)}%{message}"
+            return f"{entry.get('status')} {entry.get('percentComplete') or 0}%{message}"
     return None
 
 
-def render_execution(error: ExecutionFailed, label: str) -> str:
+def user_traceback(message: str, package_dir: Path | None) -> str:
+    """The failure message with harness frames removed and paths pointing at the package's own files."""
+    text = strip_harness_frames(message)
+    if package_dir is not None:
+        text = _UNPACKED_CODE.sub(lambda _: f'File "{package_dir}{os.sep}', text)
+    return text
+
+
+def render_execution(error: ExecutionFailed, label: str, package_dir: Path | None = None) -> str:
     execution = error.execution
     latest = execution.get("latestStatus") or {}
     duration = execution.get("duration")
@@ -51,14 +65,14 @@ def render_execution(error: ExecutionFailed, label: str) -> str:
              f"(placement={error.placement})", f"  {error.reason}"]
     message = (latest.get("message") or "").strip()
     if message:
-        lines += ["", strip_harness_frames(message)]
+        lines += ["", user_traceback(message, package_dir)]
     progress = _last_progress(execution)
     if progress:
         lines += ["", f"last progress: {progress}"]
     if error.logs:
         tail = error.logs[-LOG_TAIL:]
         lines += ["", f"last {len(tail)} of {len(error.logs)} log lines (all in 'faas execution log' below):",
-                  *[f"  {line}" for line in tail]]
+                  *[f"  {user_traceback(line, package_dir)}" for line in tail]]
     return "\n".join(lines)
 
 

@@ -1,0 +1,68 @@
+"""Generated cases run for real: reports in the package's terms, xdist, and pytest's usual options."""
+
+import xml.etree.ElementTree as ET
+
+from conftest import JSON_PACKAGE
+
+FAILING_PACKAGE = {
+    "package.json": {"name": "fails", "modules": [{"name": "default_module", "functions": [
+        {"name": "run", "input": [{"name": "config", "type": "Json"}]}]}]},
+    "main.py": (
+        "import dtlpy as dl\n\n\n"
+        "def parse(config):\n"
+        "    return config['threshold'] * 2\n\n\n"
+        "class ServiceRunner(dl.BaseServiceRunner):\n"
+        "    def run(self, config, progress):\n"
+        "        progress.update(status='inProgress', progress=40, message='parsing')\n"
+        "        print('about to parse', config)\n"
+        "        return parse(config)\n"),
+    "mock.json": {"inputs": [[{"name": "config", "value": {"threshold": 2}}], [{"name": "config", "value": {}}]],
+                  "cases": [{"expect": {"output": 4}}, {}]},
+}
+
+
+def test_failing_function_shows_the_domain_line_then_the_users_traceback(faas_pytester, packages):
+    packages.write("fails", FAILING_PACKAGE)
+    result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines([
+        "*__ default_module.run[[]mock.json:1[]] __*",
+        "execution * of default_module.run[[]mock.json:1[]] failed: status=failed after *s (placement=thread)",
+        "  *expected status success, got failed",
+        "*Traceback*",
+        '  File "*/fails/main.py", line 12, in run',
+        '  File "*/fails/main.py", line 5, in parse',
+        "*KeyError: 'threshold'*",
+        "last progress: inProgress 40%, 'parsing'",
+        "*about to parse {}*",
+    ])
+    assert "pytest_faas/runtime" not in result.stdout.str().split("Captured")[0]
+    result.stdout.fnmatch_lines(["*faas execution log*", "*- faas -*", "2 executions: 1 failed, 1 success"])
+
+
+def test_expected_output_mismatch_names_both_values(faas_pytester, packages):
+    package = dict(JSON_PACKAGE)
+    package["mock.json"] = {"inputs": [{"name": "config", "value": {"n": 1}}], "expect": {"output": {"n": 2}}}
+    packages.write("echo", package)
+    result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(['*expected output {"n": 2}, got {"n": 1}*'])
+
+
+def test_xdist_two_workers_each_with_its_own_platform(faas_pytester, packages):
+    packages.copy_sample("hello_world")
+    packages.write("echo", JSON_PACKAGE)
+    result = faas_pytester.runpytest_subprocess("--faas", "-n", "2", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=7)
+    result.stdout.fnmatch_lines(["*5 executions: 5 success*"])
+
+
+def test_exitfirst_lastfailed_and_junitxml(faas_pytester, packages):
+    packages.write("fails", FAILING_PACKAGE)
+    first = faas_pytester.runpytest_subprocess("--faas", "-x")
+    first.assert_outcomes(passed=2, failed=1)
+    again = faas_pytester.runpytest_subprocess("--faas", "--lf", f"--junitxml={faas_pytester.path / 'out.xml'}")
+    again.assert_outcomes(failed=1, deselected=2)
+    cases = ET.parse(faas_pytester.path / "out.xml").getroot().iter("testcase")
+    failed = [c.get("name") for c in cases if c.find("failure") is not None]
+    assert failed == ["run[mock.json:1]"]
