@@ -66,21 +66,12 @@ def platform(config: pytest.Config):
         from .local import LocalPlatform  # noqa: PLC0415 (heavy: werkzeug, and dtlpy on start)
 
         data_dir = tempfile.mkdtemp(prefix="faas-run-") if chosen.keep else None
-        handle = LocalPlatform(data_dir, placement=chosen.placement).start() if _takes_placement() \
-            else LocalPlatform(data_dir).start()
+        handle = LocalPlatform(data_dir, placement=chosen.placement).start()
         if chosen.keep:
             log.warning("faas: keeping the platform's data in %s", data_dir)
     config.stash[PLATFORM_KEY] = handle
     config.add_cleanup(handle.close)
     return handle
-
-
-def _takes_placement() -> bool:
-    import inspect  # noqa: PLC0415
-
-    from .local import LocalPlatform  # noqa: PLC0415
-
-    return "placement" in inspect.signature(LocalPlatform.__init__).parameters
 
 
 RUNNER_KEY = pytest.StashKey[object]()
