@@ -118,7 +118,10 @@ class ModuleNode(pytest.Collector):
         package_dir = self.path.parent
         for mock_path, case in self.cases:
             label = mock_path.relative_to(package_dir).as_posix()
-            item = MockCaseItem.from_parent(self, name=f"{case.function_name}[{label}:{case.index}]",
+            name = f"{case.function_name}[{label}:{case.index}]"
+            # The id is given as a string so that pytest 9.2+ parses the bracket into its structured
+            # params, as it does for the ids it stores for --lf; built from the name alone, they differ.
+            item = MockCaseItem.from_parent(self, name=name, nodeid=f"{self.nodeid}::{name}",
                                             mock_path=mock_path, case=case)
             item.add_marker(pytest.mark.faas)
             yield item

@@ -41,8 +41,18 @@ class LocalPlatform:
         data_dir: keep the platform's data here (it survives restarts); ``None`` for a temporary folder.
         host: address to listen on; loopback unless told otherwise.
         port: TCP port; 0 picks a free one.
-        bind_sdk: point this process's dtlpy at the platform while it runs.
+        bind_sdk: point this process's dtlpy at the platform while it runs. Functions in the ``thread``
+            placement use this process's dtlpy, so that placement binds it whatever this says.
         durable: with ``data_dir=None``, False keeps documents in memory only (faster).
+        placement: where functions run: ``thread`` (in this process), ``subprocess`` (a process per
+            replica), or ``"none"`` for no runners (executions wait for agents started elsewhere). By
+            default ``thread``, or ``subprocess`` with ``bind_sdk=False``: then this process's dtlpy is
+            left alone, and something else may bind it while functions run.
+            ``docker`` runs each replica in a container (needs a Docker engine; see scripts/docker-engine.sh).
+        container_network: for ``docker``: ``none`` (the default: containers reach only the platform, through
+            its Unix socket) or ``host``.
+        keep_containers: for ``docker``: leave the containers in place on close, for inspection.
+        **engine_options: for the FaaS engine (``clock``, ``lease_s``, ``get_grace_s``).
 
     Example:
         >>> with LocalPlatform() as platform:          # doctest: +SKIP
@@ -50,8 +60,17 @@ class LocalPlatform:
     """
 
     def __init__(self, data_dir: str | os.PathLike | None = None, *, host: str = "127.0.0.1", port: int = 0,
-                 bind_sdk: bool = True, durable: bool = True):
+                 bind_sdk: bool = True, durable: bool = True, placement: str | None = None,
+                 container_network: str = "none", keep_containers: bool = False, **engine_options):
         self.data_dir = Path(data_dir) if data_dir is not None else None
+        if placement is None:
+            placement = "thread" if bind_sdk else "subprocess"
+        self.placement = None if placement == "none" else placement
+        self.engine_options = engine_options
+        self.container_network = container_network
+        self.keep_containers = keep_containers
+        self.placements = None
+        self._runtime_dir: str | None = None
         self.host = host
         self.port = port
         self.bind_sdk = bind_sdk
@@ -68,20 +87,55 @@ class LocalPlatform:
     def start(self) -> "LocalPlatform":
         if self.backend is not None:
             return self
-        self.backend = Backend(self.token, self.data_dir, durable=self.durable or self.data_dir is not None)
+        self.backend = Backend(self.token, self.data_dir, durable=self.durable or self.data_dir is not None,
+                               **self.engine_options)
         try:
             self._server = self.backend.serve(self.host, self.port)
-            if self.bind_sdk:
+            if self.bind_sdk or self.placement == "thread":
                 self._dataloop_path = tempfile.mkdtemp(prefix="faas-dtlpy-")
                 self._binding = DtlpyBinding(self.base_url, self.token, self._dataloop_path)
                 self.dl = self._binding.activate()
+            if self.placement is not None:
+                self._start_placements()
         except BaseException:
             self.close()
             raise
         log.info("local platform at %s (data in %s)", self.url, self.backend.data_dir)
         return self
 
+    def _start_placements(self) -> None:
+        """Connect the engine to the runtime placements; they report dead replicas back to the engine."""
+        from .runtime.placements import Placements  # noqa: PLC0415
+
+        self._runtime_dir = tempfile.mkdtemp(prefix="faas-runtime-")
+        ready = {"docker": self._docker_placement()} if self.placement == "docker" else {}
+        self.placements = Placements(self.placement, url=self.url, token=self.token,
+                                     on_died=self.backend.engine.replica_died, work_dir=Path(self._runtime_dir),
+                                     ready=ready)
+        self.backend.engine.attach(self.placements)
+
+    def _docker_placement(self):
+        """Containers reach the platform through a Unix socket in a folder of their own, bind-mounted into
+        each of them: with no network of their own, that socket is all they can reach."""
+        from .ids import new_id  # noqa: PLC0415
+        from .runtime.containers import DockerPlacement  # noqa: PLC0415 (the docker SDK, only when asked)
+
+        socket_dir = Path(self._runtime_dir) / "run"
+        socket_dir.mkdir()
+        self.backend.serve(f"unix://{socket_dir / 'platform.sock'}")
+        return DockerPlacement(self.url, self.token, self.backend.engine.replica_died,
+                               self.backend.engine.service_failed, Path(self._runtime_dir), socket_dir=socket_dir,
+                               platform_id=new_id()[-12:], network=self.container_network, keep=self.keep_containers)
+
     def close(self) -> None:
+        if self.backend is not None:
+            self.backend.engine.detach()  # agents stop claiming; nothing restarts from here on
+        if self.placements is not None:
+            self.placements.close()
+            self.placements = None
+        if self._runtime_dir is not None:
+            shutil.rmtree(self._runtime_dir, ignore_errors=True)
+            self._runtime_dir = None
         if self._binding is not None:
             self._binding.restore()
             self._binding = None

@@ -11,8 +11,11 @@ import os
 from pathlib import Path
 
 from .annotations import Annotations
+from .control import control_routes
+from .engine import Engine
 from .events import EventBus
 from .exports import Exports
+from .faas_routes import faas_routes
 from .http import PlatformApp
 from .items import Items
 from .projects import Projects
@@ -31,9 +34,12 @@ class Backend:
         data_dir: where the SQLite file and blobs live; ``None`` for a temporary folder removed on close.
         token: the bearer token to accept.
         durable: False keeps documents in an in-memory database (faster; lost on close).
+        **engine_options: passed to :class:`~pytest_faas.backend.engine.Engine` (``clock``, ``lease_s``,
+            ``get_grace_s``).
     """
 
-    def __init__(self, token: str, data_dir: str | os.PathLike | None = None, durable: bool = True):
+    def __init__(self, token: str, data_dir: str | os.PathLike | None = None, durable: bool = True,
+                 **engine_options):
         self.token = token
         self.store = Store(data_dir, durable=durable)
         self.bus = EventBus()
@@ -42,7 +48,9 @@ class Backend:
         self.annotations = Annotations(self.store, self.bus, self.projects, self.items)
         self.exports = Exports(self.store, self.projects, self.items, self.annotations)
         self.seeder = Seeder(self.projects, self.items, self.annotations)
-        self.app = PlatformApp(token, data_routes(self) + seed_routes(self.seeder))
+        self.engine = Engine(self.store, self.bus, self.projects, **engine_options)
+        self.app = PlatformApp(token, data_routes(self) + seed_routes(self.seeder) + faas_routes(self)
+                               + control_routes(self))
         self._servers: list[ServerThread] = []
 
     @property
@@ -56,6 +64,7 @@ class Backend:
         return server
 
     def close(self) -> None:
+        self.engine.close()
         for server in self._servers:
             server.stop()
         self._servers.clear()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import collections
 import copy
-import json
 import threading
 import time
 
@@ -23,18 +22,13 @@ from .. import dql
 from ..errors import BadRequest, Conflict
 from ..ids import new_id, now_iso, parse_iso
 from ..mocks.entities import LOCAL_USER
-from .logs import END_MARKER, Logs, log_line
+from ..protocol import END_MARKER, QUEUED, TERMINAL, TIMEOUT_MESSAGE, output_problem
+from .logs import Logs, log_line
 from .packages import Packages
 from .projects import Projects
 from .services import Services
 from .store import Store
 
-TERMINAL = frozenset({"success", "failed", "terminated", "aborted", "canceled", "system-failure"})
-QUEUED = frozenset({"created", "rerun"})
-MAX_OUTPUT_BYTES = 4 * 1024 * 1024
-OUTPUT_TOO_LARGE = ("The function execution was successful, but the output couldn't be saved because it was "
-                    "larger than the maximum size allowed of 4.0MB")
-TIMEOUT_MESSAGE = "Execution stopped due to runner timeout"
 KILLED_MESSAGE = "Execution was killed: its runner process was stopped on a termination request"
 # How each platform-decided end resolves: (status when no attempt is left, message).
 ENDS = {
@@ -47,15 +41,6 @@ ENDS = {
     "deleted": ("canceled", "The service was deleted before this execution ran"),
 }
 RETRIED = ("timeout", "reset", "crash", "platform")  # ends that `onReset: rerun` turns into a retry
-
-
-def output_size_error(output) -> str | None:
-    """The platform's refusal for an output, or None when it can be stored."""
-    try:
-        size = len(json.dumps(output, separators=(",", ":")).encode())
-    except (TypeError, ValueError) as exc:
-        return f"The function's output is not JSON serialisable: {exc}"
-    return OUTPUT_TOO_LARGE if size > MAX_OUTPUT_BYTES else None
 
 
 class Executions:
@@ -150,7 +135,8 @@ class Executions:
             "packageName": revision["name"], "packageRevision": revision["version"],
             "moduleName": module["name"], "pipeline": None, "model": None, "app": None,
             "driverId": service.get("driverId"), "feedbackQueue": None, "syncReplyTo": None,
-            "resources": [], "eventContext": event, "replicaId": None, "agentId": None, "startedAt": None,
+            "resources": [{"type": event["resource"], "id": event["resourceId"]}] if event else [],
+            "eventContext": event, "replicaId": None, "agentId": None, "startedAt": None,
         }
         with self.cond:
             self.store.put("executions", doc, parent=service_id)
@@ -179,7 +165,7 @@ class Executions:
         percent = body.get("percentComplete")
         if percent is not None and (isinstance(percent, bool) or not isinstance(percent, (int, float))):
             raise BadRequest(f"percentComplete must be a number, found {percent!r}")
-        if "output" in body and body["output"] is not None and (problem := output_size_error(body["output"])):
+        if "output" in body and body["output"] is not None and (problem := output_problem(body["output"])):
             raise BadRequest(problem)
         with self.cond:
             doc = self.get(execution_id)
@@ -206,16 +192,22 @@ class Executions:
                     or doc["attempts"] != attempt):
                 return doc, False
             output, message = body.get("output"), body.get("message")
-            if status == "success" and (problem := output_size_error(output)):
+            if status == "success" and (problem := output_problem(output)):
                 status, output, message = "failed", None, problem
             lines = list(body.get("lines") or [])
             if status == "failed" and message and not any(message in line["message"] for line in lines):
                 lines.append(log_line(message, "ERROR"))
-            return self._finish(doc, status, message, output if status == "success" else None, lines), True
+            duration = body.get("duration")
+            return self._finish(doc, status, message, output if status == "success" else None, lines,
+                                duration if isinstance(duration, (int, float)) else None), True
 
-    def _finish(self, doc: dict, status: str, message: str | None, output=None, lines=()) -> dict:
+    def _finish(self, doc: dict, status: str, message: str | None, output=None, lines=(),
+                duration: float | None = None) -> dict:
+        """End a record (lock held): its last lines and the end marker first, then the terminal status."""
         doc = dict(doc, output=output)
-        if doc.get("startedAt"):
+        if duration is not None:  # the agent's own measure of the user's call
+            doc["duration"] = round(float(duration), 6)
+        elif doc.get("startedAt"):
             doc["duration"] = round((parse_iso(now_iso()) - parse_iso(doc["startedAt"])).total_seconds(), 3)
         self.logs.append(doc, list(lines) + [log_line(END_MARKER)])
         return self._put(doc, self._entry(doc, status, message))

@@ -15,9 +15,10 @@ from typing import Callable
 
 from ..errors import BadRequest
 from ..ids import new_id, now_iso, parse_iso
+from ..protocol import END_MARKER
 from .store import Store
 
-END_MARKER = "[Done] Executing function."
+__all__ = ["END_MARKER", "FOLLOW_WAIT_S", "Logs", "log_line"]
 FOLLOW_WAIT_S = 1.0
 _LEVELS = {"DEBUG": 10, "INFO": 20, "WARN": 30, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
 

@@ -1,0 +1,175 @@
+"""The FaaS REST surface dtlpy uses (reference section 8): request parsing and response shaping only.
+
+Behaviour lives in the engine's modules (``packages.py``, ``services.py``, ``executions.py``,
+``dispatch.py``, ``triggers.py``, ``logs.py``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from werkzeug.wrappers import Request
+
+from ..errors import BadRequest
+from ..ids import new_id, now_iso
+from ..protocol import TERMINAL
+from .http import Route, read_json
+from .services import BOT
+
+if TYPE_CHECKING:
+    from . import Backend
+
+
+def faas_routes(backend: "Backend") -> list[Route]:
+    engine = backend.engine
+    packages, services, executions, triggers = engine.packages, engine.services, engine.executions, engine.triggers
+
+    def validate_name(request: Request, kind: str, name: str):
+        if not name.strip() or len(name) > 100:
+            raise BadRequest(f"invalid {kind.rstrip('s')} name {name!r}: use 1 to 100 characters")
+        return {}
+
+    def query_faas(request: Request):
+        query = read_json(request, expect=dict)
+        resource = query.get("resource")
+        handlers = {"packages": packages.query, "services": services.query, "triggers": triggers.query,
+                    "executions": executions.query}
+        if resource not in handlers:
+            raise BadRequest(f"/query/faas resource must be one of {', '.join(handlers)}, found {resource!r}")
+        return handlers[resource](query)
+
+    # -- packages -------------------------------------------------------------------------------------
+
+    def create_package(request: Request):
+        return packages.create(read_json(request, expect=dict))
+
+    def get_package(request: Request, package_id: str):
+        return packages.get(package_id)
+
+    def update_package(request: Request, package_id: str):
+        return packages.update(package_id, read_json(request, expect=dict))
+
+    def delete_package(request: Request, package_id: str):
+        engine.delete_package(package_id)
+        return {"id": package_id, "deleted": True}
+
+    def package_revisions(request: Request, package_id: str):
+        return packages.revisions(package_id)
+
+    # -- services -------------------------------------------------------------------------------------
+
+    def create_service(request: Request):
+        return services.create(read_json(request, expect=dict))
+
+    def get_service(request: Request, service_id: str):
+        return services.get(service_id)
+
+    def update_service(request: Request, service_id: str):
+        return services.update(service_id, read_json(request, expect=dict))
+
+    def delete_service(request: Request, service_id: str):
+        services.delete(service_id)
+        return {"id": service_id, "deleted": True}
+
+    def pause_service(request: Request, service_id: str):
+        return services.set_active(service_id, False)
+
+    def resume_service(request: Request, service_id: str):
+        return services.set_active(service_id, True)
+
+    def restart_service(request: Request, service_id: str):
+        return services.restart(service_id)
+
+    def service_status(request: Request, service_id: str):
+        return engine.dispatch.status(service_id)
+
+    def service_logs(request: Request):
+        return engine.logs.query(read_json(request, expect=dict))
+
+    def project_bots(request: Request, project_id: str):
+        backend.projects.get_project(project_id)
+        return [{"id": BOT, "email": BOT, "username": "default", "name": "default", "type": "bot"}]
+
+    # -- triggers -------------------------------------------------------------------------------------
+
+    def create_trigger(request: Request):
+        return triggers.create(read_json(request, expect=dict))
+
+    def get_trigger(request: Request, trigger_id: str):
+        return triggers.get(trigger_id)
+
+    def update_trigger(request: Request, trigger_id: str):
+        return triggers.update(trigger_id, read_json(request, expect=dict))
+
+    def delete_trigger(request: Request, trigger_id: str):
+        triggers.delete(trigger_id)
+        return {"id": trigger_id, "deleted": True}
+
+    # -- executions -----------------------------------------------------------------------------------
+
+    def create_execution(request: Request, service_id: str):
+        return executions.public(executions.create(service_id, read_json(request, expect=dict)))
+
+    def get_execution(request: Request, execution_id: str):
+        doc = executions.get(execution_id)
+        if doc["latestStatus"]["status"] not in TERMINAL and engine.get_grace_s > 0:
+            doc = executions.wait(execution_id, engine.get_grace_s)
+        return executions.public(doc)
+
+    def patch_execution(request: Request, execution_id: str):
+        read_json(request, expect=dict)  # the platform owns every field of a record; nothing to apply
+        return executions.public(executions.get(execution_id))
+
+    def progress_execution(request: Request, execution_id: str):
+        return executions.public(executions.progress(execution_id, read_json(request, expect=dict)))
+
+    def terminate_execution(request: Request, execution_id: str):
+        return executions.public(engine.dispatch.terminate(execution_id))
+
+    def rerun_execution(request: Request, execution_id: str):
+        return executions.public(executions.rerun(execution_id))
+
+    def increment_attempts(request: Request, execution_id: str):
+        return executions.increment(execution_id)
+
+    def rerun_batch(request: Request):
+        body = read_json(request, expect=dict)
+        found = executions.query({"filter": body.get("query") or {}, "pageSize": 1000})["items"]
+        rerun = [executions.rerun(e["id"])["id"] for e in found if e["latestStatus"]["status"] in TERMINAL]
+        now = now_iso()
+        command = {"id": new_id(), "type": "rerunExecutions", "status": "success", "progress": 100,
+                   "spec": {"executionIds": rerun}, "error": None, "createdAt": now, "updatedAt": now}
+        command["url"] = f"/commands/{command['id']}"
+        return backend.store.put("commands", command)
+
+    return [
+        Route("/piper-misc/naming/<any(packages, services):kind>/<path:name>", ("GET",), validate_name),
+        Route("/query/faas", ("POST",), query_faas),
+        Route("/packages", ("POST",), create_package),
+        Route("/packages/<package_id>", ("GET",), get_package),
+        Route("/packages/<package_id>", ("PATCH",), update_package),
+        Route("/packages/<package_id>", ("DELETE",), delete_package),
+        Route("/packages/<package_id>/revisions", ("GET",), package_revisions),
+        Route("/services", ("POST",), create_service),
+        Route("/services/logs", ("POST",), service_logs),
+        Route("/services/<service_id>", ("GET",), get_service),
+        Route("/services/<service_id>", ("PATCH",), update_service),
+        Route("/services/<service_id>", ("DELETE",), delete_service),
+        Route("/services/<service_id>/stop", ("POST",), pause_service),
+        Route("/services/<service_id>/resume", ("POST",), resume_service),
+        Route("/services/<service_id>/restart", ("POST",), restart_service),
+        Route("/services/<service_id>/status", ("GET",), service_status),
+        Route("/projects/<project_id>/bots", ("GET",), project_bots),
+        Route("/triggers", ("POST",), create_trigger),
+        Route("/triggers/<trigger_id>", ("GET",), get_trigger),
+        Route("/triggers/<trigger_id>", ("PATCH",), update_trigger),
+        Route("/triggers/<trigger_id>", ("DELETE",), delete_trigger),
+        Route("/executions/rerun", ("POST",), rerun_batch),
+        Route("/executions/<service_id>", ("POST",), create_execution),
+        Route("/executions/<execution_id>", ("GET",), get_execution),
+        Route("/executions/<execution_id>", ("PATCH",), patch_execution),
+        Route("/executions/<execution_id>/progress", ("POST",), progress_execution),
+        Route("/executions/<execution_id>/terminate", ("POST",), terminate_execution),
+        Route("/executions/<execution_id>/rerun", ("POST",), rerun_execution),
+        Route("/executions/<execution_id>/attempts", ("POST",), increment_attempts),
+    ]

@@ -1,0 +1,132 @@
+"""Glue shared by the noun groups: the session of the running command, per-command options, errors."""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import click
+
+from ..errors import FaasError
+from . import _output
+from ._session import Options, Session, status_of
+
+_SESSION = "faas.session"
+
+
+def session() -> Session:
+    """The command's session, opened on first use and closed when the command ends."""
+    root = click.get_current_context().find_root()
+    current = root.meta.get(_SESSION)
+    if current is None:
+        current = root.meta[_SESSION] = Session(root.obj)
+        root.call_on_close(current.close)
+    return current
+
+
+def options() -> Options:
+    return click.get_current_context().find_root().obj
+
+
+def _set_root(name: str):
+    def callback(ctx: click.Context, param: click.Parameter, value):
+        if value not in (None, False):
+            setattr(ctx.find_root().obj, name, value)
+        return value
+    return callback
+
+
+def command_options(func):
+    """``--project`` and ``--json`` accepted after the verb too (`faas items ls --project demo`)."""
+    func = click.option("--json", "as_json", is_flag=True, expose_value=False, callback=_set_root("as_json"),
+                        help="Print JSON instead of tables.")(func)
+    func = click.option("--project", "project", metavar="NAME|ID", expose_value=False,
+                        callback=_set_root("project"),
+                        help="Project to work in (default: the checked-out one).")(func)
+    return func
+
+
+def pass_session(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(session(), *args, **kwargs)
+    return wrapper
+
+
+def to_click_error(exc: BaseException) -> BaseException:
+    """The one-line error a person sees for a refusal (ours, the platform's, dtlpy's); other errors as-is."""
+    if isinstance(exc, (click.ClickException, click.exceptions.Exit, click.Abort)):
+        return exc
+    if isinstance(exc, FaasError):
+        return click.ClickException(str(exc))
+    module = type(exc).__module__ or ""
+    if module.startswith("dtlpy.exceptions"):
+        status = getattr(exc, "status_code", "")
+        message = str(getattr(exc, "message", "") or exc)
+        if status == "404" and "no such endpoint" in message:
+            return click.ClickException(
+                f"the local platform does not emulate {message.split(': ', 1)[-1]} (only the data-plane and FaaS "
+                "endpoints the tutorial's flows use)")
+        if status == "600":  # dtlpy's own verdict, before any request: not a JWT, or expired
+            return click.ClickException("dtlpy finds the token expired or malformed: pass the token `faas serve` "
+                                        "printed with --token or FAAS_TOKEN")
+        if status == "401":
+            return click.ClickException(f"the platform refused the token ({message}): pass the token `faas "
+                                        "serve` printed with --token or FAAS_TOKEN")
+        return click.ClickException(f"platform error {status}: {message}" if status else message)
+    if type(exc).__name__ == "ConnectionError" and module.startswith(("requests", "urllib3")):
+        url = options().url if click.get_current_context(silent=True) else None
+        return click.ClickException(f"cannot reach the platform{f' at {url}' if url else ''}: is `faas serve` "
+                                    f"running there? ({exc})")
+    if isinstance(exc, ValueError) and "conflicts between modules and source code" in str(exc):
+        return click.ClickException(f"package.json and the code disagree: {exc}")
+    return exc
+
+
+def wait_options(default: bool | None):
+    """``--wait/--no-wait`` and ``--timeout`` for commands that start executions.
+
+    ``default=None``: wait in embedded mode, where the executions can run only while the command does.
+    """
+    def decorate(func):
+        func = click.option("--timeout", type=click.FloatRange(min=0), default=300.0, show_default=True,
+                            metavar="SECONDS", help="Stop waiting after this long (the executions go on).")(func)
+        help_text = ("Wait for the executions to end (default: yes)." if default else
+                     "Wait for the executions this command starts (default: in embedded mode, where they run "
+                     "only while the command does; not with --url).")
+        return click.option("--wait/--no-wait", default=default, help=help_text)(func)
+    return decorate
+
+
+def await_caused(session: Session, project, wait: bool | None, timeout: float) -> list:
+    """Show the executions this command caused (item triggers, ...), waiting for their end if asked.
+
+    Executions those executions cause in turn (a function that uploads an item another trigger watches)
+    are followed too. Returns their last records; raises ClickException (exit 1) if any of them failed.
+    """
+    wait = session.embedded if wait is None else wait
+    deadline = time.monotonic() + timeout
+    seen: dict[str, object] = {}
+    while True:
+        new = [e for e in session.executions_since(project, session.started) if e.id not in seen]
+        if not new:
+            break
+        if wait:
+            new = _output.follow(session.poll([e.id for e in new], max(0.0, deadline - time.monotonic())),
+                                 "executions", options().as_json)
+        seen.update((e.id, e) for e in new)
+        if not wait or time.monotonic() >= deadline:
+            break
+    records = list(seen.values())
+    if not records:
+        return []
+    if not wait and session.embedded:
+        _output.note(f"{len(records)} execution(s) queued; they run the next time a faas command or `faas serve` "
+                     "runs on this data dir")
+    if not options().as_json:
+        _output.err().print(_output.execution_table(records, title="executions started"))
+    failed = [e for e in records if status_of(e) in ("failed", "system-failure", "aborted")]
+    if failed:
+        raise click.ClickException(f"{len(failed)} of {len(records)} executions failed; see "
+                                   f"`faas executions get {failed[0].id}` and `faas services logs`")
+    return records

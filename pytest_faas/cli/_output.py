@@ -1,0 +1,142 @@
+"""How the `faas` command shows things: rich tables and live status on a terminal, JSON with ``--json``.
+
+Plain text goes to stdout, notes and progress to stderr, so that ``faas --json ... | jq`` and
+``ID=$(faas items upload ...)``-style scripting see only the data.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Iterable
+
+import click
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from ._session import TERMINAL, status_of
+
+STATUS_STYLE = {"success": "green", "failed": "red", "system-failure": "red", "terminated": "magenta",
+                "aborted": "magenta", "canceled": "magenta", "in-progress": "yellow", "inProgress": "yellow",
+                "created": "cyan", "rerun": "cyan"}
+Column = tuple[str, Callable[[Any], Any]]
+
+
+def out() -> Console:
+    # Built per call: under click's CliRunner sys.stdout changes between invocations.
+    return Console(highlight=False, soft_wrap=False)
+
+
+def err() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def note(message: str) -> None:
+    err().print(message)
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, default=str))
+
+
+def status_text(status: str) -> str:
+    style = STATUS_STYLE.get(status, "white")
+    return f"[{style}]{status}[/{style}]"
+
+
+def table(rows: Iterable[Any], columns: list[Column], *, title: str | None = None, as_json: bool = False,
+          to_json: Callable[[Any], Any] | None = None, empty: str = "nothing here yet") -> None:
+    rows = list(rows)
+    if as_json:
+        emit_json([to_json(r) if to_json else {name: get(r) for name, get in columns} for r in rows])
+        return
+    if not rows:
+        note(f"[dim]{empty}[/dim]")
+        return
+    grid = Table(title=title, title_justify="left", header_style="bold")
+    for name, _ in columns:
+        grid.add_column(name, no_wrap=name.lower() in ("id", "status", "name"), overflow="fold")
+    for row in rows:
+        grid.add_row(*[_cell(get(row)) for _, get in columns])
+    out().print(grid)
+
+
+def when(iso: str | None) -> str:
+    """A platform timestamp, shortened for a table: ``2026-11-25 06:10:34``."""
+    return (iso or "").replace("T", " ")[:19]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+# -- executions -------------------------------------------------------------------------------------------
+
+EXECUTION_COLUMNS: list[Column] = [
+    ("id", lambda e: e.id),
+    ("function", lambda e: e.function_name),
+    ("status", lambda e: status_text(status_of(e))),
+    ("%", lambda e: (e.latest_status or {}).get("percentComplete")),
+    ("trigger", lambda e: e.trigger_id),
+    ("created", lambda e: when(e.created_at)[11:]),  # the time; `executions get` has the rest
+]
+
+
+def execution_table(executions: list, title: str | None = None) -> Table:
+    grid = Table(title=title, title_justify="left", header_style="bold")
+    for name, _ in EXECUTION_COLUMNS:  # ids and statuses whole; the rest folds on a narrow terminal
+        grid.add_column(name, no_wrap=name in ("id", "status"), overflow="fold")
+    for execution in executions:
+        grid.add_row(*[_cell(get(execution)) for _, get in EXECUTION_COLUMNS])
+    return grid
+
+
+def follow(snapshots: Iterable[list], title: str, as_json: bool) -> list:
+    """Show executions as they progress (a live table on a terminal); return their last records."""
+    last: list = []
+    console = err()
+    if as_json or not console.is_terminal:
+        for last in snapshots:
+            pass
+        return last
+    with Live(console=console, refresh_per_second=8, transient=True) as live:
+        for last in snapshots:
+            live.update(execution_table(last, title))
+    return last
+
+
+def follow_one(snapshots: Iterable[list], as_json: bool):
+    """Wait for one execution behind a spinner that shows its status; return its last record."""
+    last: list = []
+    console = err()
+    if as_json or not console.is_terminal:
+        for last in snapshots:
+            pass
+        return last[0]
+    with console.status("waiting for the execution ...") as spinner:
+        for last in snapshots:
+            execution = last[0]
+            percent = (execution.latest_status or {}).get("percentComplete")
+            spinner.update(f"execution {execution.id}: {status_text(status_of(execution))}"
+                           + (f" {percent}%" if percent is not None else ""))
+    return last[0]
+
+
+def show_execution(execution, as_json: bool) -> None:
+    if as_json:
+        emit_json(execution.to_json())
+        return
+    status = status_of(execution)
+    latest = execution.latest_status or {}
+    console = out()
+    console.print(f"execution {execution.id}  function {execution.function_name}  status {status_text(status)}")
+    if latest.get("message"):
+        console.print(f"message: {latest['message']}")
+    if execution.duration is not None:
+        console.print(f"duration: {execution.duration} s")
+    if status in TERMINAL:
+        console.print("output: " + json.dumps(execution.output, default=str))

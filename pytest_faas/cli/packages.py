@@ -1,0 +1,261 @@
+"""`faas packages generate|push|deploy|test|ls`: the tutorial's package flow, against the local platform.
+
+Each verb reads the package folder with the library's models and checks (`manifest`, `servicefile`,
+`mockfile`, `checks`), so a mistake is reported with its file and JSON path before anything is sent, then
+makes the dtlpy calls the reference names: ``project.packages.push``, ``package.deploy`` plus one
+``service.triggers.create`` per trigger; `packages test` runs mock.json's cases with `cases.CaseRunner`,
+as `pytest --faas` does, on a throwaway platform (its seeding replaces entities by id: never the user's).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from ..cases import CaseRunner, check
+from ..checks import check_mock, check_service, require_consistent
+from ..errors import CheckError, ExecutionFailed, ManifestError
+from ..manifest import load_package
+from ..servicefile import load_service
+from . import _files, _output
+from ._common import command_options, options, pass_session, session
+from ._session import quiet_dtlpy
+from .triggers import TRIGGER_COLUMNS, sync_triggers
+
+
+@click.group("packages")
+def packages():
+    """Generate, push, deploy and test a package."""
+
+
+def _src_option(func):
+    return click.option("--src-path", "-src", "src_path", default=".", show_default=True,
+                        type=click.Path(file_okay=False, path_type=Path), help="The package folder.")(func)
+
+
+def _checkout_option(func):
+    # dlp's -c/--checkout: here the last pushed package and deployed service are always remembered.
+    return click.option("--checkout", "-c", is_flag=True, hidden=True, expose_value=False)(func)
+
+
+def _manifest(src: Path):
+    path = src / "package.json"
+    manifest = load_package(path)
+    if manifest is None:
+        raise ManifestError(str(path), "modules", "the package's modules (a FaaS package.json)", None,
+                            hint="run `faas packages generate` for a starting point")
+    return manifest
+
+
+def _require(findings) -> None:
+    """Refuse on errors; show warnings and go on."""
+    if any(f.severity == "error" for f in findings):
+        raise CheckError(findings)
+    for finding in findings:
+        _output.note(f"[yellow]{finding}[/yellow]")
+
+
+@packages.command("generate")
+@click.option("--name", "--package-name", "--plugin-name", "-p", "name", default="default_package",
+              show_default=True, help="The package's name.")
+@click.option("--service-name", default="default-service", show_default=True, help="The service's name.")
+@_src_option
+def generate(name, service_name, src_path):
+    """Write package.json, main.py, mock.json, service.json and .gitignore (never overwriting)."""
+    written, skipped = _files.generate(src_path, name, service_name)
+    for path in written:
+        _output.out().print(f"wrote   {path}")
+    for path in skipped:
+        _output.out().print(f"[yellow]skipped {path} (it exists; remove it to regenerate)[/yellow]")
+    if written:
+        _output.note("next: `faas projects create NAME`, `faas packages push`, `faas packages deploy`")
+
+
+def _data_dir_inside(session, src: Path) -> None:
+    """Refuse to upload the platform's own database as part of the codebase."""
+    data_dir, src = session.data_dir.path, src.resolve()
+    if not data_dir.is_relative_to(src) or data_dir == src:
+        return
+    relative = data_dir.relative_to(src).as_posix()
+    ignore = src / ".gitignore"
+    lines = ignore.read_text().splitlines() if ignore.is_file() else []
+    if not any(line.strip().strip("/") == relative for line in lines):
+        raise click.ClickException(f"the data dir {relative}/ is inside the package folder and .gitignore does not "
+                                   f"exclude it, so push would upload the platform's database: add "
+                                   f"`{relative}/` to {ignore}")
+
+
+@packages.command("push")
+@_src_option
+@click.option("--package-name", "-p", help="Name to push as (default: package.json's name).")
+@_checkout_option
+@command_options
+@pass_session
+def push(session, src_path, package_name):
+    """Check package.json against the code, then upload the package (an upsert by name)."""
+    _require(require_consistent(src_path, _manifest(src_path)))
+    _data_dir_inside(session, src_path)
+    project = session.project()
+    with _output.err().status(f"Pushing {src_path.resolve()} ..."):
+        # The checks above read the code without running it; dtlpy's own would import main.py in this process.
+        package = project.packages.push(src_path=str(src_path), package_name=package_name, ignore_sanity_check=True)
+    session.data_dir.remember("package", package)
+    if options().as_json:
+        _output.emit_json(package.to_json())
+        return
+    _output.out().print(f"Pushed package [bold]{package.name}[/bold] version {package.version} ({package.id}) "
+                        f"to project {project.name}")
+
+
+def _runtime(spec) -> dict:
+    runtime = spec.runtime.model_dump(by_alias=True, exclude_none=True, exclude={"gpu", "replicas"})
+    runtime["numReplicas"] = spec.runtime.effective_replicas  # the tutorial's legacy "replicas"
+    if not runtime.get("runnerImage"):
+        runtime.pop("runnerImage", None)  # "" in the template: the default image
+    return runtime
+
+
+@packages.command("deploy")
+@_src_option
+@click.option("--service-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Default: service.json in the package folder.")
+@click.option("--package-name", "-p", help="Package to deploy (default: service.json's packageName).")
+@click.option("--module-name", help="Module to run (default: service.json's moduleName).")
+@_checkout_option
+@command_options
+@pass_session
+def deploy(session, src_path, service_file, package_name, module_name):
+    """Deploy (create or update) the service in service.json, and its triggers."""
+    spec = load_service(service_file or src_path / "service.json")
+    manifest = _manifest(src_path) if (src_path / "package.json").is_file() else None
+    if manifest is not None:
+        _require(check_service(manifest, spec))
+    project = session.project()
+    package = session.package(project, package_name or spec.package_name or (manifest and manifest.name))
+    with _output.err().status(f"Deploying {spec.name or package.name} ..."):
+        service = package.deploy(
+            service_name=spec.name, revision=spec.revision, init_input=spec.init_params, runtime=_runtime(spec),
+            module_name=module_name or spec.module_name, run_execution_as_process=spec.run_execution_as_process,
+            execution_timeout=spec.execution_timeout, drain_time=spec.drain_time, on_reset=spec.on_reset,
+            max_attempts=spec.max_attempts)
+        triggers = sync_triggers(session.dl, service, spec.triggers)
+    session.data_dir.remember("package", package)
+    session.data_dir.remember("service", service)
+    if options().as_json:
+        _output.emit_json({"service": service.to_json(), "triggers": [t.to_json() for t, _ in triggers]})
+        return
+    _output.out().print(f"Deployed service [bold]{service.name}[/bold] ({service.id}) running package "
+                        f"{package.name} {service.package_revision}, module {service.module_name}")
+    columns = [(name, lambda pair, get=get: get(pair[0])) for name, get in TRIGGER_COLUMNS]
+    _output.table(triggers, columns + [("", lambda pair: pair[1])], title="triggers", empty="no triggers")
+
+
+def _run_in_process(session, src: Path, mock_path: Path, concurrency: int, function_name: str) -> None:
+    """dlp's way: import main.py here and call the function (`test_local_package`); nothing is recorded."""
+    project = session.project()
+    sys.path.insert(0, str(src))
+    try:
+        result = project.packages.test_local_package(
+            cwd=str(src), concurrency=concurrency, function_name=function_name,
+            mock_file_path=os.path.relpath(mock_path.resolve(), src))
+    except Exception as exc:  # the user's code failed: show their frames, not ours or dtlpy's
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).resolve().is_relative_to(src)]
+        text = "".join(traceback.format_list(frames)) + "".join(traceback.format_exception_only(type(exc), exc))
+        _output.err().print(text.rstrip(), markup=False, highlight=False)
+        raise click.ClickException(f"packages test failed: {type(exc).__name__}: {exc}") from None
+    finally:
+        sys.path.remove(str(src))
+    if options().as_json:
+        _output.emit_json([{"case": 0, "status": "success", "output": result}])
+    else:
+        _output.out().print(f"[green]success[/green]  output: {result!r}")
+
+
+@packages.command("test")
+@_src_option
+@click.option("--mock-file", type=click.Path(dir_okay=False, path_type=Path), help="Default: mock.json.")
+@click.option("--placement", type=click.Choice(["thread", "subprocess"]), default="thread", show_default=True,
+              help="Where the runner agent runs the code.")
+@click.option("--in-process", is_flag=True,
+              help="Run like `dlp packages test` instead: import the code here and call it, on the current "
+                   "platform's data, with no execution records.")
+@click.option("--concurrency", "-c", type=click.IntRange(min=1), default=10, show_default=True,
+              help="With --in-process: threads for a list-of-lists mock.json.")
+@click.option("--function-name", "-f", default="run", show_default=True,
+              help="With --in-process: function to run (mock.json's function_name wins, as in dlp).")
+@command_options
+def test(src_path, mock_file, placement, in_process, concurrency, function_name):
+    """Run mock.json's input sets as executions and check them; exit 1 if any fails.
+
+    \b
+    Each input set runs as `pytest --faas` runs it: on a throwaway platform (your data dir is not touched),
+    through the runner agent, with the ids the mock names seeded as placeholder items and datasets (or as
+    the mock's own `items`/`datasets`), checked against its `expect` (default: status success).
+    """
+    mock_path = mock_file or src_path / "mock.json"
+    manifest = _manifest(src_path)
+    src = src_path.resolve()
+    mock = _files.check_mock_file(mock_path, hint=(
+        "upload one with `faas items upload FILE` and paste the id it prints" if in_process else
+        "any id will do, e.g. \"cat-1\": a placeholder item is made with it; or declare it under \"items\""))
+    _require(check_mock(manifest, mock))
+    if in_process:
+        return _run_in_process(session(), src, mock_path, concurrency, function_name)
+    _require(require_consistent(src, manifest))
+    service_path = src / "service.json"
+    service_file = load_service(service_path) if service_path.is_file() else None
+    from ..local import LocalPlatform  # noqa: PLC0415 (heavy)
+
+    results, failures = [], []
+    with _output.err().status("starting a throwaway platform ...") as spinner, quiet_dtlpy(options().verbose), \
+            LocalPlatform(placement=placement, durable=False) as platform:
+        runner = CaseRunner(platform, placement)
+        for case in mock.cases():
+            label = f"{mock_path.name}[{case.index}] {case.module_name}.{case.function_name}"
+            spinner.update(f"running {label} ...")
+            outcome = runner.run(src, manifest, case, mock_path.resolve(), service_file)
+            try:
+                check(outcome, case.expect, placement, label)
+            except ExecutionFailed as exc:
+                failures.append((label, exc))
+            results.append((label, outcome))
+    _report_cases(results, failures)
+    if failures:
+        raise click.ClickException(f"{len(failures)} of {len(results)} mock cases failed")
+
+
+def _report_cases(results, failures) -> None:
+    if options().as_json:
+        _output.emit_json([{"case": label, "status": o.status, "output": o.execution.get("output"),
+                            "execution": o.execution.get("id"), "duration": o.user_s} for label, o in results])
+        return
+    failed = dict(failures)
+    _output.table(results, [
+        ("case", lambda r: r[0]), ("status", lambda r: _output.status_text(r[1].status)),
+        ("output", lambda r: r[1].execution.get("output")), ("execution", lambda r: r[1].execution.get("id")),
+        ("s", lambda r: f"{r[1].user_s:.3f}"), ("", lambda r: failed[r[0]].reason if r[0] in failed else "")])
+    for label, exc in failures:
+        message = (exc.execution.get("latestStatus") or {}).get("message")
+        _output.err().print(f"[red]{exc.reason}[/red]" + (f"\n{message}" if message else ""), highlight=False)
+        for line in exc.logs:
+            _output.err().print(f"  {line}", markup=False, highlight=False)
+
+
+@packages.command("ls")
+@command_options
+@pass_session
+def ls(session):
+    """List the project's packages."""
+    project = session.project()
+    current = (session.data_dir.current("package") or {}).get("id")
+    _output.table(project.packages.list().all(),
+                  [("", lambda p: "*" if p.id == current else ""), ("name", lambda p: p.name),
+                   ("id", lambda p: p.id), ("version", lambda p: p.version),
+                   ("modules", lambda p: ",".join(m.name for m in p.modules)),
+                   ("created", lambda p: _output.when(p.created_at))],
+                  as_json=options().as_json, to_json=lambda p: p.to_json(),
+                  empty="no packages: run `faas packages push` in a package folder")

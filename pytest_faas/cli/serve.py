@@ -1,0 +1,90 @@
+"""`faas serve`: the same platform, long-running, for dtlpy scripts, `dlp` and other `faas` commands.
+
+The store is durable in the data dir, the token is kept in ``<data-dir>/token``, and the default port is
+fixed, so stopping (Ctrl-C, SIGTERM) and starting again on the same data dir keeps the data, the URL and
+the token every client was given.
+"""
+
+from __future__ import annotations
+
+import shlex
+import signal
+import sys
+import threading
+
+import click
+
+from ..errors import PlatformError
+from ._common import options
+from ._datadir import DataDir
+
+DEFAULT_PORT = 8765
+WHERE = {"subprocess": "a process per service replica", "thread": "threads of this server"}
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="FAAS_HOST",
+              help="Address to listen on; keep loopback unless you know why not.")
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, envvar="FAAS_PORT",
+              help="TCP port; 0 picks a free one.")
+@click.option("--data-dir", "serve_dir", type=click.Path(file_okay=False), envvar="FAAS_DATA_DIR",
+              help="Where the platform keeps its data (default: the global --data-dir, ./.faas).")
+@click.option("--placement", type=click.Choice(["subprocess", "thread"]), default="subprocess", show_default=True,
+              envvar="FAAS_PLACEMENT", help="Where functions run: a process per service replica (a hung or "
+              "crashing function cannot take the server down; timeouts and terminate really stop it), or "
+              "threads of the server (faster to start).")
+def serve(host, port, serve_dir, placement):
+    """Run the local platform until Ctrl-C or SIGTERM, printing how to point dtlpy and dlp at it."""
+    from ..local import LocalPlatform  # noqa: PLC0415 (heavy)
+
+    data_dir = DataDir(serve_dir or options().data_dir)
+    if not data_dir.acquire(wait_s=0):
+        running = data_dir.running_server()
+        raise click.ClickException(f"{data_dir.path} is already served at {running}" if running else
+                                   f"{data_dir.path} is in use by another faas command; try again when it ends")
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    platform = LocalPlatform(data_dir=data_dir.path, host=host, port=port, bind_sdk=False, placement=placement)
+    try:
+        try:
+            platform.start()
+        except PlatformError as exc:
+            raise click.ClickException(str(exc)) from None
+        data_dir.record_server(platform.base_url)
+        _announce(platform, data_dir)
+        while not stop.wait(0.5):
+            pass
+        click.echo("faas serve: stopping", err=True)
+    finally:
+        platform.close()
+        data_dir.forget_server()
+        data_dir.release()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _announce(platform, data_dir: DataDir) -> None:
+    lines = platform.client_lines()
+    blank = lines.index("") if "" in lines else len(lines)
+    python_lines, shell_lines = lines[:blank], [line for line in lines[blank:] if line]
+    register = "; ".join(["import dtlpy as dl"] + [line for line in python_lines if "token" not in line])
+    echo = click.echo
+    echo(f"faas serve: local platform at {platform.url}")
+    echo(f"data dir:   {data_dir.path} (token in {data_dir.path / 'token'})")
+    echo(f"functions:  run in {WHERE[platform.placement]}")
+    echo("")
+    echo("Point dtlpy at it (Python; set DATALOOP_PATH first to keep your own ~/.dataloop apart):")
+    echo("    import dtlpy as dl")
+    for line in python_lines:
+        echo(f"    {line}")
+    echo("")
+    echo("Point dlp at it (shell; the first line once per DATALOOP_PATH):")
+    echo(f"    {shlex.quote(sys.executable)} -c {shlex.quote(register)}")
+    for line in shell_lines:
+        echo(f"    {line}")
+    echo("")
+    echo("Point faas at it (or just run faas with this server's --data-dir):")
+    echo(f"    export FAAS_URL={platform.base_url} FAAS_TOKEN={platform.token}")
+    echo("")
+    echo("Ctrl-C or SIGTERM stops it; start it again on the same data dir and nothing is lost.")
+    sys.stdout.flush()

@@ -1,0 +1,142 @@
+"""Per-execution capture of stdout, stderr and logging, by thread.
+
+Executions run concurrently in threads of one process, so output is routed by the thread that writes it:
+``sys.stdout``/``sys.stderr`` are wrapped by a router that sends an execution thread's writes to that
+execution's buffer and everything else to the stream it wraps, and one logging handler on the root logger
+does the same for log records. Something else (pytest's capture, in the thread placement) may replace
+``sys.stdout`` between executions; the router is put back, around the current stream, when the next
+execution starts.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+import threading
+
+from ..ids import now_iso
+
+
+def _line(message: str, level: str) -> dict:
+    return {"timestamp": now_iso(), "message": message, "level": level}
+
+
+class Buffer:
+    """One execution's captured lines, in order."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._lines: list[dict] = []
+        self._partial = {"stdout": "", "stderr": ""}
+        self._sent = 0
+
+    def write(self, text: str, stream: str) -> None:
+        with self._lock:
+            text = self._partial[stream] + text
+            *complete, self._partial[stream] = text.split("\n")
+            level = "INFO" if stream == "stdout" else "ERROR"
+            self._lines.extend(_line(piece, level) for piece in complete)
+
+    def add(self, message: str, level: str = "INFO") -> None:
+        with self._lock:
+            self._lines.extend(_line(piece, level) for piece in message.split("\n"))
+
+    def take_new(self) -> list[dict]:
+        """Complete lines not taken before (for sending while the execution runs)."""
+        with self._lock:
+            new, self._sent = self._lines[self._sent:], len(self._lines)
+            return new
+
+    def take_rest(self) -> list[dict]:
+        """Every line not taken yet, including an unfinished last one."""
+        with self._lock:
+            for stream, text in self._partial.items():
+                if text:
+                    self._lines.append(_line(text, "INFO" if stream == "stdout" else "ERROR"))
+                    self._partial[stream] = ""
+            rest, self._sent = self._lines[self._sent:], len(self._lines)
+            return rest
+
+
+class _Router(io.TextIOBase):
+    """A text stream that writes to the current thread's buffer, or to the stream it wraps."""
+
+    def __init__(self, capture: "Capture", name: str, wrapped):
+        self._capture = capture
+        self._name = name
+        self.wrapped = wrapped
+
+    def write(self, text: str) -> int:
+        buffer = self._capture.buffers.get(threading.get_ident())
+        if buffer is None:
+            return self.wrapped.write(text)
+        buffer.write(text, self._name)
+        return len(text)
+
+    def flush(self) -> None:
+        if threading.get_ident() not in self._capture.buffers:
+            self.wrapped.flush()
+
+    def __getattr__(self, name):  # fileno, encoding, isatty, ... of the real stream
+        return getattr(self.wrapped, name)
+
+
+class _Handler(logging.Handler):
+    def __init__(self, capture: "Capture"):
+        super().__init__(logging.INFO)
+        self._capture = capture
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        buffer = self._capture.buffers.get(record.thread)
+        if buffer is not None:
+            try:
+                buffer.add(self.format(record), record.levelname)
+            except Exception:  # a bad log call must not fail the user's function
+                self.handleError(record)
+
+
+class Capture:
+    """The process's router; use :data:`CAPTURE`."""
+
+    def __init__(self):
+        self.buffers: dict[int, Buffer] = {}
+        self._lock = threading.Lock()
+        self._handler = _Handler(self)
+
+    def _install(self) -> None:
+        for name in ("stdout", "stderr"):
+            current = getattr(sys, name)
+            if not isinstance(current, _Router) or current._capture is not self:
+                setattr(sys, name, _Router(self, name, current))
+        root = logging.getLogger()
+        if self._handler not in root.handlers:
+            root.addHandler(self._handler)
+
+    def begin(self) -> Buffer:
+        """Start capturing the current thread's output into a new buffer."""
+        buffer = Buffer()
+        with self._lock:
+            self._install()
+            self.buffers[threading.get_ident()] = buffer
+        return buffer
+
+    def end(self) -> None:
+        """Stop capturing the current thread."""
+        with self._lock:
+            self.buffers.pop(threading.get_ident(), None)
+
+    def uninstall(self) -> None:
+        """Unwrap the streams and remove the handler, when no agent of this process is left."""
+        with self._lock:
+            if self.buffers:
+                return
+            for name in ("stdout", "stderr"):
+                current = getattr(sys, name)
+                if isinstance(current, _Router) and current._capture is self:
+                    setattr(sys, name, current.wrapped)
+            logging.getLogger().removeHandler(self._handler)
+
+
+CAPTURE = Capture()

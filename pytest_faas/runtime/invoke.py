@@ -1,0 +1,131 @@
+"""Calling a user's function the way the platform does (reference sections 2 and 3).
+
+- Inputs are resolved by their declared type: an entity (``Item``, ``Dataset``, ...) from an id string
+  or a ``{"<type>_id": ...}`` dict, each element of an ``X[]`` list the same way (a single value becomes a
+  one-element list), and primitives (``Json``, ``String``, ...) exactly as given.
+- ``progress`` and ``context`` are passed when the signature has parameters of those names.
+- The return value becomes the output: entities become their id dicts, and the result must be JSON and at
+  most 4 MB.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import traceback
+from pathlib import Path
+
+import dtlpy as dl
+
+from ..protocol import output_problem
+
+ENTITY_TYPES = ("Dataset", "Item", "Annotation", "Execution", "Task", "Assignment", "Service", "Package",
+                "Project", "Recipe", "Model")
+_RUNTIME_DIR = str(Path(__file__).resolve().parent)
+
+
+class InputError(Exception):
+    """An input cannot be resolved or is missing; the message names the input and what was found."""
+
+
+class AgentProgress(dl.Progress):
+    """`dl.Progress` whose ``update`` is the platform's ``POST /executions/{id}/progress``."""
+
+    def __init__(self, client, execution_id: str, logger: logging.Logger):
+        self._client = client
+        self._execution_id = execution_id
+        self.logger = logger
+
+    def update(self, status=None, progress=0, message=None, output=None, duration=None, action=None):
+        # The same defaults as dtlpy's executions.progress_update.
+        if status is None:
+            status = "completed" if (isinstance(progress, int) and progress >= 100) or output is not None \
+                else "inProgress"
+        payload = {"status": status}
+        if progress is not None:
+            payload["percentComplete"] = progress
+        for key, value in (("message", message), ("output", output), ("duration", duration), ("action", action)):
+            if value is not None:
+                payload[key] = value
+        self._client.post(f"/executions/{self._execution_id}/progress", payload)
+
+
+def _entity(type_name: str, value, input_name: str):
+    key = f"{type_name.lower()}_id"
+    entity_id = value.get(key) if isinstance(value, dict) else value
+    if not isinstance(entity_id, str) or not entity_id:
+        raise InputError(f"input {input_name!r} is declared {type_name}: it needs an id string or "
+                         f"{{{key!r}: <id>}}, found {value!r}")
+    repository = getattr(dl.repositories, f"{type_name}s")(client_api=dl.client_api)
+    try:
+        return repository.get(**{key: entity_id})
+    except dl.exceptions.NotFound:
+        raise InputError(f"input {input_name!r}: {type_name} {entity_id!r} was not found on the platform") from None
+
+
+def resolve(declared: list[dict], inputs: dict, accepts) -> dict:
+    """Keyword arguments for the call: declared inputs resolved by type, others passed as given.
+
+    Args:
+        declared: the function's ``input`` FunctionIO list from package.json.
+        inputs: the execution's ``input``.
+        accepts: ``name -> bool``, whether the function takes a keyword of that name.
+    """
+    kwargs = {}
+    types = {io.get("name"): io.get("type") for io in declared or []}
+    for name, value in (inputs or {}).items():
+        type_name = types.get(name)
+        base = (type_name or "").removesuffix("[]")
+        if base in ENTITY_TYPES and value is not None:
+            if type_name.endswith("[]"):
+                kwargs[name] = [_entity(base, v, name) for v in (value if isinstance(value, list) else [value])]
+            else:
+                kwargs[name] = _entity(base, value, name)
+        elif type_name is not None or accepts(name):
+            kwargs[name] = value
+    return kwargs
+
+
+class Signature:
+    """What a method accepts, read once per function."""
+
+    def __init__(self, method):
+        parameters = inspect.signature(method).parameters
+        self.names = set(parameters)
+        self.var_kw = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+        self.required = [n for n, p in parameters.items()
+                         if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+    def accepts(self, name: str) -> bool:
+        return self.var_kw or name in self.names
+
+    def check(self, function_name: str, kwargs: dict, inputs: dict) -> None:
+        missing = [n for n in self.required if n not in kwargs]
+        if missing:
+            raise InputError(f"function {function_name!r} needs input {missing[0]!r}, but the execution has "
+                             f"{sorted(inputs) or 'no inputs'}")
+
+
+def to_output(result):
+    """Entities become their id dicts (the platform stores references); everything else is kept."""
+    if isinstance(result, (list, tuple)):
+        return [to_output(r) for r in result]
+    name = type(result).__name__
+    if name in ENTITY_TYPES and hasattr(result, "id") and not isinstance(result, dict):
+        value = {f"{name.lower()}_id": result.id}
+        if name in ("Item", "Annotation") and getattr(result, "dataset_id", None):
+            value["dataset_id"] = result.dataset_id
+        return value
+    return result
+
+
+def output_error(output) -> str | None:
+    return output_problem(output)
+
+
+def user_traceback(exc: BaseException) -> str:
+    """``Type: message`` then the traceback without the agent's own frames."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_RUNTIME_DIR)]
+    text = "".join(traceback.format_list(frames))
+    head = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return f"{head}\n\nTraceback (most recent call last):\n{text}{head}" if frames else head

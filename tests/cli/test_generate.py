@@ -1,0 +1,73 @@
+"""`faas packages generate`: the tutorial's five files, consistent with each other, never overwritten."""
+
+from __future__ import annotations
+
+import ast
+import json
+
+from pytest_faas.checks import check_mock, check_service, require_consistent
+from pytest_faas.manifest import load_package
+from pytest_faas.mockfile import load_mock
+from pytest_faas.servicefile import load_service
+
+FILES = ["package.json", "main.py", "mock.json", "service.json", ".gitignore"]
+
+
+def test_generate_writes_the_tutorials_five_files(faas, tmp_path):
+    result = faas("packages generate")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FILES)
+    for name in FILES:
+        assert f"wrote   {name}" in result.stdout
+    assert not (tmp_path / ".faas").exists(), "generate needs no platform"
+
+    package = json.loads((tmp_path / "package.json").read_text())
+    assert package["name"] == "default_package"
+    [module] = package["modules"]
+    assert (module["name"], module["entryPoint"]) == ("default_module", "main.py")
+    assert module["functions"][0]["name"] == "run"
+    assert module["functions"][0]["input"] == [{"name": "item", "type": "Item"}]
+
+    service = json.loads((tmp_path / "service.json").read_text())
+    assert service["packageName"] == "default_package" and service["moduleName"] == "default_module"
+    assert service["runtime"] == {"gpu": False, "replicas": 1, "concurrency": 6, "runnerImage": ""}
+    [trigger] = service["triggers"]
+    assert trigger["filter"] == {"$and": [{"dir": "/train"}, {"hidden": False}, {"type": "file"}]}
+    assert (trigger["resource"], trigger["actions"], trigger["executionMode"], trigger["function"]) == (
+        "Item", ["Created"], "Once", "run")
+
+    tree = ast.parse((tmp_path / "main.py").read_text())
+    [runner] = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    run = next(n for n in runner.body if isinstance(n, ast.FunctionDef) and n.name == "run")
+    assert runner.name == "ServiceRunner" and [a.arg for a in run.args.args] == ["self", "item", "progress"]
+    assert "dl.Classification(label='completed')" in (tmp_path / "main.py").read_text()
+
+    assert ".faas/" in (tmp_path / ".gitignore").read_text().splitlines()
+
+
+def test_generated_files_agree_with_each_other_and_the_code(faas, tmp_path):
+    faas("packages generate")
+    manifest = load_package(tmp_path / "package.json")
+    assert [f for f in require_consistent(tmp_path, manifest) if f.severity == "error"] == []
+    assert check_service(manifest, load_service(tmp_path / "service.json")) == []
+    assert check_mock(manifest, load_mock(tmp_path / "mock.json")) == []
+
+
+def test_generate_never_overwrites_and_says_what_it_skipped(faas, tmp_path):
+    (tmp_path / "main.py").write_text("# mine\n")
+    result = faas("packages generate")
+    assert (tmp_path / "main.py").read_text() == "# mine\n"
+    assert "skipped" in result.stdout and "main.py" in result.stdout
+    assert all((tmp_path / name).exists() for name in FILES)
+    again = faas("packages generate")
+    assert again.stdout.count("skipped") == 5 and "wrote" not in again.stdout
+
+
+def test_generate_names_and_folder(faas, tmp_path):
+    faas("packages generate --name my-first-package --service-name first --src-path pkg")
+    package = json.loads((tmp_path / "pkg" / "package.json").read_text())
+    service = json.loads((tmp_path / "pkg" / "service.json").read_text())
+    assert package["name"] == service["packageName"] == "my-first-package"
+    assert service["name"] == "first"
+    # dlp's spellings of the name option are accepted too
+    faas("packages generate --plugin-name other --src-path other")
+    assert json.loads((tmp_path / "other" / "package.json").read_text())["name"] == "other"

@@ -1,0 +1,179 @@
+"""FaaS packages the engine and runtime tests push, and small helpers to run them.
+
+Each package is written into a test's ``tmp_path`` and pushed with the real dtlpy SDK.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import time
+from pathlib import Path
+
+CONTRACT_MAIN = '''
+import json
+import logging
+import os
+import signal
+import socket
+import time
+
+import dtlpy as dl
+
+from .helpers import MARKER
+
+logger = logging.getLogger(__name__)
+
+
+class ServiceRunner(dl.BaseServiceRunner):
+    def __init__(self, value=None):
+        self.value = value
+
+    def echo(self, config):
+        return config
+
+    def marker(self):
+        return {"marker": MARKER, "value": self.value}
+
+    def entities(self, item, items, dataset, annotation, number, text, progress, context):
+        return {"item": [type(item).__name__, item.id], "items": [i.id for i in items],
+                "dataset": [type(dataset).__name__, dataset.id],
+                "annotation": [type(annotation).__name__, annotation.id, annotation.label],
+                "number": number, "text": text, "progress": isinstance(progress, dl.Progress),
+                "execution_id": context.execution_id, "trigger_id": context.trigger_id,
+                "service": context.service.name}
+
+    def fail(self, config):
+        print("about to fail")
+        raise ValueError("boom: " + str(config.get("why")))
+
+    def hang(self, config):
+        # Appends to a file while it runs, so a test can see whether the work really stopped. A container
+        # does not share the test's folders: there the test watches the container itself.
+        print("running on", socket.gethostname())
+        path = config["file"] if os.path.isdir(os.path.dirname(config["file"])) else "/tmp/ticks"
+        for _ in range(600):
+            with open(path, "a") as f:
+                f.write("tick\\n")
+            time.sleep(0.05)
+
+    def interruptible(self, config):
+        for _ in range(600):
+            self.kill_event()
+            time.sleep(0.02)
+        return "never interrupted"
+
+    def die(self, config, context):
+        # The attempt number comes from the execution record: no file system is shared by every placement.
+        if config.get("first_only") and context.execution.attempts > 1:
+            return "second attempt"
+        if config.get("how") == "signal":
+            os.kill(os.getpid(), signal.SIGKILL)
+        os._exit(3)
+
+    def not_json(self):
+        return object()
+
+    def big(self):
+        return "x" * (5 * 1024 * 1024)
+
+    def chatty(self, config):
+        for n in range(config["lines"]):
+            print(config["tag"], n)
+            time.sleep(0.001)
+        logger.warning("logged by %s", config["tag"])
+        return config["tag"]
+
+    def slow(self, config):
+        start = time.time()
+        time.sleep(config["s"])
+        return [start, time.time()]
+
+    def whereami(self):
+        return {"hostname": socket.gethostname(), "uid": os.getuid(),
+                "interfaces": sorted(name for _, name in socket.if_nameindex())}
+
+    def report(self, progress):
+        progress.update(status="inProgress", progress=50, message="half way")
+        return "reported"
+'''
+
+CONTRACT_FUNCTIONS = [
+    ("echo", [("config", "Json")]),
+    ("marker", []),
+    ("entities", [("item", "Item"), ("items", "Item[]"), ("dataset", "Dataset"), ("annotation", "Annotation"),
+                  ("number", "Integer"), ("text", "String")]),
+    ("fail", [("config", "Json")]),
+    ("hang", [("config", "Json")]),
+    ("interruptible", [("config", "Json")]),
+    ("die", [("config", "Json")]),
+    ("not_json", []),
+    ("big", []),
+    ("chatty", [("config", "Json")]),
+    ("slow", [("config", "Json")]),
+    ("report", []),
+    ("whereami", []),
+]
+
+
+def package_json(name: str, functions, module: str = "default_module", entry_point: str = "main.py",
+                 init_inputs=()) -> dict:
+    return {"name": name, "modules": [{
+        "name": module, "entryPoint": entry_point, "className": "ServiceRunner",
+        "initInputs": [{"name": n, "type": t} for n, t in init_inputs],
+        "functions": [{"name": f, "input": [{"name": n, "type": t} for n, t in inputs], "output": []}
+                      for f, inputs in functions]}]}
+
+
+def write_package(root: Path, files: dict) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2))
+    return root
+
+
+def contract_package(root: Path, name: str = "contract", marker: str = "contract") -> Path:
+    """A package whose functions exercise every part of the runner contract."""
+    return write_package(root, {
+        "package.json": package_json(name, CONTRACT_FUNCTIONS, init_inputs=[("value", "Json")]),
+        "main.py": CONTRACT_MAIN,
+        "helpers.py": f"MARKER = {marker!r}\n",
+    })
+
+
+def simple_package(root: Path, name: str, body: str, functions, init_inputs=()) -> Path:
+    """A package with one main.py whose ServiceRunner has the given method bodies."""
+    source = "import dtlpy as dl\n\n\nclass ServiceRunner(dl.BaseServiceRunner):\n" + textwrap.indent(
+        textwrap.dedent(body), "    ")
+    return write_package(root, {"package.json": package_json(name, functions, init_inputs=init_inputs),
+                                "main.py": source})
+
+
+def wait(platform, execution_id: str, timeout: float = 30.0) -> dict:
+    """The execution's record once final, through the backend's Python API (no polling sleeps)."""
+    record = platform.backend.engine.wait(execution_id, timeout)
+    assert record["latestStatus"]["status"] in {"success", "failed", "terminated", "system-failure"}, (
+        f"execution {execution_id} still {record['latestStatus']['status']} after {timeout} s")
+    return record
+
+
+def container_stops(name: str, within_s: float = 10.0) -> bool:
+    """Whether the container ``name`` (an id or name) is gone or stopped within ``within_s`` seconds."""
+    import docker  # noqa: PLC0415
+    import docker.errors  # noqa: PLC0415
+
+    client = docker.from_env()
+    deadline = time.monotonic() + within_s
+    try:
+        while time.monotonic() < deadline:
+            try:
+                if client.containers.get(name).status != "running":
+                    return True
+            except docker.errors.NotFound:
+                return True
+            time.sleep(0.05)
+        return False
+    finally:
+        client.close()
