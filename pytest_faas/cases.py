@@ -23,9 +23,9 @@ from . import casedata
 from .errors import ExecutionFailed, PlatformError
 from .manifest import PackageManifest
 from .mockfile import Expectation, MockCase
+from .protocol import TERMINAL
 from .servicefile import ServiceManifest
 
-TERMINAL = {"success", "failed", "terminated", "aborted", "canceled", "system-failure"}
 # Never zipped into a codebase, never part of its content hash (dtlpy also skips .git and .dataloop).
 _SKIP_DIRS = {".git", ".dataloop", ".faas", "__pycache__", ".pytest_cache", ".hypothesis", ".venv", "tests"}
 

@@ -66,7 +66,8 @@ def platform(config: pytest.Config):
         from .local import LocalPlatform  # noqa: PLC0415 (heavy: werkzeug, and dtlpy on start)
 
         data_dir = tempfile.mkdtemp(prefix="faas-run-") if chosen.keep else None
-        handle = LocalPlatform(data_dir, placement=chosen.placement).start()
+        handle = LocalPlatform(data_dir, placement=chosen.placement, container_network=chosen.container_network,
+                               keep_containers=chosen.keep).start()
         if chosen.keep:
             log.warning("faas: keeping the platform's data in %s", data_dir)
     config.stash[PLATFORM_KEY] = handle

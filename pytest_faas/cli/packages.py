@@ -178,8 +178,9 @@ def _run_in_process(session, src: Path, mock_path: Path, concurrency: int, funct
 @packages.command("test")
 @_src_option
 @click.option("--mock-file", type=click.Path(dir_okay=False, path_type=Path), help="Default: mock.json.")
-@click.option("--placement", type=click.Choice(["thread", "subprocess"]), default="thread", show_default=True,
-              help="Where the runner agent runs the code.")
+@click.option("--placement", type=click.Choice(["thread", "subprocess", "docker"]), default="thread",
+              show_default=True, help="Where the runner agent runs the code (docker: in a container built from "
+                                      "the service's runnerImage and requirements.txt).")
 @click.option("--in-process", is_flag=True,
               help="Run like `dlp packages test` instead: import the code here and call it, on the current "
                    "platform's data, with no execution records.")

@@ -19,7 +19,8 @@ from ._common import options
 from ._datadir import DataDir
 
 DEFAULT_PORT = 8765
-WHERE = {"subprocess": "a process per service replica", "thread": "threads of this server"}
+WHERE = {"subprocess": "a process per service replica", "thread": "threads of this server",
+         "docker": "a container per service replica, built from the service's runnerImage"}
 
 
 @click.command("serve")
@@ -29,11 +30,15 @@ WHERE = {"subprocess": "a process per service replica", "thread": "threads of th
               help="TCP port; 0 picks a free one.")
 @click.option("--data-dir", "serve_dir", type=click.Path(file_okay=False), envvar="FAAS_DATA_DIR",
               help="Where the platform keeps its data (default: the global --data-dir, ./.faas).")
-@click.option("--placement", type=click.Choice(["subprocess", "thread"]), default="subprocess", show_default=True,
-              envvar="FAAS_PLACEMENT", help="Where functions run: a process per service replica (a hung or "
-              "crashing function cannot take the server down; timeouts and terminate really stop it), or "
-              "threads of the server (faster to start).")
-def serve(host, port, serve_dir, placement):
+@click.option("--placement", type=click.Choice(["subprocess", "thread", "docker"]), default="subprocess",
+              show_default=True, envvar="FAAS_PLACEMENT",
+              help="Where functions run: a process per service replica (a hung or crashing function cannot take "
+                   "the server down; timeouts and terminate really stop it), threads of the server (faster to "
+                   "start), or a container per replica (needs a Docker engine: scripts/docker-engine.sh).")
+@click.option("--container-network", type=click.Choice(["none", "host"]), default="none", show_default=True,
+              envvar="FAAS_CONTAINER_NETWORK",
+              help="With --placement docker: none (containers reach only this platform) or host.")
+def serve(host, port, serve_dir, placement, container_network):
     """Run the local platform until Ctrl-C or SIGTERM, printing how to point dtlpy and dlp at it."""
     from ..local import LocalPlatform  # noqa: PLC0415 (heavy)
 
@@ -44,7 +49,8 @@ def serve(host, port, serve_dir, placement):
                                    f"{data_dir.path} is in use by another faas command; try again when it ends")
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
-    platform = LocalPlatform(data_dir=data_dir.path, host=host, port=port, bind_sdk=False, placement=placement)
+    platform = LocalPlatform(data_dir=data_dir.path, host=host, port=port, bind_sdk=False, placement=placement,
+                             container_network=container_network)
     try:
         try:
             platform.start()

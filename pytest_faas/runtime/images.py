@@ -49,7 +49,8 @@ from pytest_faas.runtime.docker import FORWARDER_READY, RUN_DIR, RUNNER_USER, Bu
 
 log = logging.getLogger(__name__)
 
-BASE_IMAGE = "pytest-faas/python:bookworm"  # built by scripts/docker-engine.sh
+# Built by scripts/docker-engine.sh, which honours the same variable.
+BASE_IMAGE = os.environ.get("FAAS_BASE_IMAGE") or "pytest-faas/python:bookworm"
 DEPS_REPO = "pytest-faas/runner-deps"
 RUNNER_REPO = "pytest-faas/runner"
 PACKAGE_REPO = "pytest-faas/package"

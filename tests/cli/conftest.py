@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import inspect
 import json
 import shlex
 
@@ -11,21 +9,6 @@ import pytest
 from click.testing import CliRunner
 
 from pytest_faas.cli import cli
-
-
-def engine_ready() -> bool:
-    """The FaaS engine serves packages/services/executions and `LocalPlatform` can run an agent."""
-    if importlib.util.find_spec("pytest_faas.backend.engine") is None:
-        return False
-    from pytest_faas.local import LocalPlatform
-
-    return "placement" in inspect.signature(LocalPlatform).parameters
-
-
-# Tests of flows that need packages, services, triggers and executions on the platform. They turn on by
-# themselves once `pytest_faas/backend/engine.py` exists and `LocalPlatform` takes `placement=`.
-needs_engine = pytest.mark.skipif(not engine_ready(), reason="skip until the FaaS engine lands: needs "
-                                  "pytest_faas/backend/engine.py and LocalPlatform(placement=...)")
 
 
 class Faas:

@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import needs_engine, write
+from conftest import write
 
 from pytest_faas.local import LocalPlatform
-
-pytestmark = needs_engine
 
 
 @pytest.fixture
@@ -152,6 +150,15 @@ def test_packages_test_runs_mock_json_on_a_throwaway_platform(faas, deployed):
     # dlp's way: in this process, on the data dir's own item
     assert "success" in faas("packages test --in-process").stdout
     assert _labels(deployed / ".faas", item["id"]) == ["completed"]
+
+
+@pytest.mark.docker
+def test_packages_test_runs_in_a_container_with_placement_docker(faas, deployed):
+    mock = json.loads((deployed / "mock.json").read_text())
+    mock["inputs"][0]["value"]["item_id"] = "cat-1"  # a placeholder item is seeded with this id
+    write(deployed, "mock.json", mock)
+    result = faas("packages test --placement docker")
+    assert "mock.json[0] default_module.run" in result.stdout and "success" in result.stdout
 
 
 def test_cron_trigger_fires_on_its_ticks(faas, tmp_path):

@@ -2,6 +2,8 @@
 
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from conftest import JSON_PACKAGE
 
 FAILING_PACKAGE = {
@@ -66,3 +68,12 @@ def test_exitfirst_lastfailed_and_junitxml(faas_pytester, packages):
     cases = ET.parse(faas_pytester.path / "out.xml").getroot().iter("testcase")
     failed = [c.get("name") for c in cases if c.find("failure") is not None]
     assert failed == ["run[mock.json:1]"]
+
+
+@pytest.mark.docker
+def test_the_samples_pass_in_the_docker_placement(faas_pytester, packages):
+    packages.copy_sample("hello_world")
+    packages.copy_sample("auto_ml")
+    result = faas_pytester.runpytest_subprocess("--faas", "--faas-placement=docker", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=9)
+    result.stdout.fnmatch_lines(["faas: placement=docker (command line)*", "7 executions: 7 success"])

@@ -28,6 +28,7 @@ from pytest_faas.runtime.docker import (
     LABEL_PLATFORM,
     POD_TYPES,
     DockerEngine,
+    DockerUnavailable,
     ReplicaSpec,
     labels,
     resources_for,
@@ -341,3 +342,13 @@ def test_oom_kill_is_detected(builder, engine, platform_id):
     assert state.oom_killed and state.exit_code == 137, (state, replica.logs())
     assert "survived" not in replica.logs()
     assert "OOM-killed" in state.describe()
+
+
+def test_the_docker_placement_without_an_engine_is_a_clear_error_naming_the_fix(monkeypatch):
+    from pytest_faas.local import LocalPlatform
+
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    platform = LocalPlatform(placement="docker", bind_sdk=False)
+    with pytest.raises(DockerUnavailable, match="Docker engine not running.*docker-engine.sh"):
+        platform.start()
+    assert platform.backend is None, "a platform that could not start leaves nothing running"
