@@ -85,6 +85,9 @@ class PlatformApp:
         return hmac.compare_digest(sent, self._token)
 
     def dispatch(self, request: Request) -> Response:
+        # The token comes first: without it, not even which paths exist is told.
+        if not self._authorized(request):
+            return error_response(401, "missing or wrong bearer token for this local platform")
         adapter = self._map.bind_to_environ(request.environ)
         try:
             handler, args = adapter.match()
@@ -94,8 +97,6 @@ class PlatformApp:
             return error_response(405, f"{request.method} is not allowed on {request.path} ({exc.valid_methods})")
         except HTTPException as exc:  # e.g. a redirect for a trailing slash
             return exc.get_response(request.environ)
-        if not self._authorized(request):
-            return error_response(401, "missing or wrong bearer token for this local platform")
         try:
             result = handler(request, **args)
         except PlatformError as exc:

@@ -82,6 +82,7 @@ class DockerPlacement:
         self.keep = keep
         self.engine = engine or DockerEngine.connect()
         self.builder = builder or ImageBuilder(self.engine)
+        self.engine.sweep_orphans()  # containers of earlier runs that died before they could remove them
         self.client = PlatformClient(url, token)
         self.images: dict[str, str] = {}  # service id -> the image its replicas run (for tests and reports)
         self._containers: dict[str, list[_Container]] = {}
@@ -189,7 +190,8 @@ class DockerPlacement:
         spec = ReplicaSpec(image=image, platform_id=self.platform_id, service_id=service["id"], replica=replica,
                            command=command, socket_dir=self.socket_dir, network=self.network,
                            pod_type=(service.get("runtime") or {}).get("podType"),
-                           environment={"FAAS_CODE_CACHE": "/tmp/faas-code", "DATALOOP_PATH": "/tmp/faas-dtlpy"})
+                           environment={"FAAS_CODE_CACHE": "/tmp/faas-code", "DATALOOP_PATH": "/tmp/faas-dtlpy"},
+                           keep=self.keep)
         handle = self.engine.start_replica(spec)
         # The agent registers with its hostname: the container's short id, unless it shares the host's.
         host = None if self.network == "host" else handle.id[:12]

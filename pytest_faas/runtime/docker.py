@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import socket
 import stat
 import time
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ LABEL = "pytest-faas"
 LABEL_PLATFORM = "pytest-faas.platform"
 LABEL_SERVICE = "pytest-faas.service"
 LABEL_REPLICA = "pytest-faas.replica"
+LABEL_OWNER = "pytest-faas.owner"  # host:pid of the process whose platform started it
+LABEL_KEEP = "pytest-faas.keep"  # kept on purpose (--faas-keep): the orphan sweep leaves it alone
 
 RUN_DIR = "/faas/run"  # where the host's socket folder is mounted in a runner container
 DEFAULT_SOCKET_NAME = "platform.sock"
@@ -108,9 +111,28 @@ def resources_for(pod_type: str | None, engine_cpus: int | None = None) -> Resou
     return res
 
 
+def owner() -> str:
+    """This process, as the owner label names it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_gone(label: str | None) -> bool:
+    """Whether the owner named by a label is a process of this host that no longer runs."""
+    host, _, pid = (label or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's, or unlabelled: not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it runs, as another user
+        return False
+    return False
+
+
 def labels(platform_id: str, service_id: str | None = None, replica: int | None = None) -> dict[str, str]:
     """The labels that mark a container as ours."""
-    out = {LABEL: "1", LABEL_PLATFORM: str(platform_id)}
+    out = {LABEL: "1", LABEL_PLATFORM: str(platform_id), LABEL_OWNER: owner()}
     if service_id is not None:
         out[LABEL_SERVICE] = str(service_id)
     if replica is not None:
@@ -140,6 +162,8 @@ class ReplicaSpec:
         pod_type: the service's runtime.podType, mapped through `POD_TYPES`.
         memory, cpus: override the pod type's limits (e.g. "64m" to provoke an OOM kill in a test).
         environment: extra environment variables.
+        keep: kept on purpose after its platform closes (the orphan sweep leaves it alone).
+        owner: ``host:pid`` of the owning process; this one by default.
     """
 
     image: str
@@ -155,6 +179,8 @@ class ReplicaSpec:
     cpus: float | None = None
     environment: Mapping[str, str] = field(default_factory=dict)
     name: str | None = None
+    keep: bool = False
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -531,7 +557,8 @@ class DockerEngine:
             command=list(spec.command) if spec.command else ["sleep", "infinity"],
             name=name,
             detach=True,
-            labels=labels(spec.platform_id, spec.service_id, spec.replica),
+            labels={**labels(spec.platform_id, spec.service_id, spec.replica),
+                    **({LABEL_OWNER: spec.owner} if spec.owner else {}), **({LABEL_KEEP: "1"} if spec.keep else {})},
             environment=env,
             volumes=volumes,
             network_mode=spec.network,
@@ -563,6 +590,18 @@ class DockerEngine:
             removed.append(replica.name)
         if removed:
             log.info("removed %d pytest-faas container(s): %s", len(removed), ", ".join(removed))
+        return removed
+
+    def sweep_orphans(self) -> list[str]:
+        """Remove our containers whose owning process on this host is gone (a crashed or killed run), except
+        those kept on purpose; their names."""
+        removed = []
+        for replica in self.replicas():
+            if replica.labels.get(LABEL_KEEP) != "1" and _owner_gone(replica.labels.get(LABEL_OWNER)):
+                replica.remove()
+                removed.append(replica.name)
+        if removed:
+            log.info("removed %d container(s) left by runs that are gone: %s", len(removed), ", ".join(removed))
         return removed
 
     def _remove_by_name(self, name: str, only_ours: bool = False) -> None:

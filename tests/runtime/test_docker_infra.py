@@ -103,7 +103,8 @@ def platform_socket():
 
 def test_labels_and_pod_types():
     assert labels("p1", "s1", 2) == {
-        "pytest-faas": "1", "pytest-faas.platform": "p1", "pytest-faas.service": "s1", "pytest-faas.replica": "2"}
+        "pytest-faas": "1", "pytest-faas.platform": "p1", "pytest-faas.service": "s1", "pytest-faas.replica": "2",
+        "pytest-faas.owner": f"{socket.gethostname()}:{os.getpid()}"}
     assert resources_for(None) == POD_TYPES["regular-s"]
     assert resources_for("highmem-l", engine_cpus=2).cpus == 2  # capped at what the engine has
     assert resources_for("no-such-pod").memory == POD_TYPES["regular-s"].memory
@@ -329,6 +330,23 @@ def test_sweep_removes_only_labelled_containers(builder, engine, platform_id):
         assert LABEL not in stranger.labels and LABEL_PLATFORM not in stranger.labels
     finally:
         stranger.remove(force=True)
+
+
+@pytest.mark.docker
+def test_orphan_sweep_removes_containers_whose_run_is_gone_and_keeps_the_rest(builder, engine, platform_id):
+    import subprocess
+    import sys
+
+    image = builder.runner_base().ref
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = f"{socket.gethostname()}:{finished.stdout.strip()}"  # a pid that ran and ended
+    spec = dict(image=image, platform_id=platform_id, service_id="s", command=["sleep", "infinity"])
+    orphan = engine.start_replica(ReplicaSpec(**spec, replica=0, owner=gone))
+    kept = engine.start_replica(ReplicaSpec(**spec, replica=1, owner=gone, keep=True))
+    alive = engine.start_replica(ReplicaSpec(**spec, replica=2))  # owned by this test process
+    elsewhere = engine.start_replica(ReplicaSpec(**spec, replica=3, owner="another-host:1"))
+    assert orphan.name in engine.sweep_orphans()
+    assert sorted(r.name for r in engine.replicas(platform_id)) == sorted([kept.name, alive.name, elsewhere.name])
 
 
 @pytest.mark.docker
