@@ -58,10 +58,19 @@ def run(report) -> None:
     if reason:
         print(f"skipped: {reason}")
         return
-    from pytest_faas.local import LocalPlatform
 
     workdir = Path(tempfile.mkdtemp(prefix="faas-bench-docker-"))
+    previous = os.getcwd()
     os.chdir(workdir)  # dtlpy's push leaves a .dataloop folder in the current directory
+    try:
+        _measure(report, workdir)
+    finally:
+        os.chdir(previous)
+
+
+def _measure(report, workdir: Path) -> None:
+    from pytest_faas.local import LocalPlatform
+
     with LocalPlatform(placement="docker", durable=False) as platform:
         project = platform.dl.projects.create("bench-docker")
         folder = simple_package(workdir / "noop", "bench-noop", BODY, FUNCTIONS)
