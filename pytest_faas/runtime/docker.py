@@ -580,7 +580,10 @@ class DockerEngine:
             filters.append(f"{LABEL_PLATFORM}={platform_id}")
         if service_id is not None:
             filters.append(f"{LABEL_SERVICE}={service_id}")
-        return [Replica(c) for c in self.client.containers.list(all=True, filters={"label": filters})]
+        # ignore_removed: a container removed between the listing and its inspection (a replica's watcher
+        # removes it as it exits) is simply not ours any more, not an error.
+        listed = self.client.containers.list(all=True, filters={"label": filters}, ignore_removed=True)
+        return [Replica(c) for c in listed]
 
     def sweep(self, platform_id: str | None = None) -> list[str]:
         """Remove every container labelled ``pytest-faas=1`` (of one platform, if given); their names."""

@@ -164,8 +164,11 @@ def test_terminate_stops_a_running_execution(platform, service, project, placeme
     record = wait(platform, execution.id)
     assert record["latestStatus"]["status"] == "failed"
     assert record["toTerminate"] is True
-    expected = "termination signal" if placement == "thread" else "killed"
-    assert expected in record["latestStatus"]["message"]
+    # A thread can only be asked; a process is killed at once. A container's kill goes through the engine
+    # and can lose the race to the cooperative signal that `kill_event()` raises on: either ends it.
+    expected = {"thread": ("termination signal",), "subprocess": ("killed",),
+                "docker": ("killed", "termination signal")}[placement]
+    assert any(word in record["latestStatus"]["message"] for word in expected), record["latestStatus"]["message"]
 
 
 def test_executions_run_up_to_concurrency_at_once(platform, service, project):
