@@ -45,6 +45,7 @@ class _Container:
     handle: Replica
     host: str | None
     started: float
+    generation: int
     restarts: int = 0
     retired: bool = False
     killed_for: str | None = None
@@ -148,7 +149,7 @@ class DockerPlacement:
             for replica in range(replicas):
                 if not self._current(service["id"], generation):
                     return
-                self._launch(service, replica, image.ref)
+                self._launch(service, replica, image.ref, generation)
         except (FaasError, OSError, loader.LoadError) as exc:
             if self._current(service["id"], generation):
                 log.error("service %s cannot run in docker: %s", service["name"], exc)
@@ -184,7 +185,7 @@ class DockerPlacement:
             return self.url  # the host's loopback is the container's
         return f"http://127.0.0.1:{FORWARD_PORT}/api/v1"
 
-    def _launch(self, service: dict, replica: int, image: str, restarts: int = 0) -> None:
+    def _launch(self, service: dict, replica: int, image: str, generation: int, restarts: int = 0) -> None:
         command = [f"{VENV}/bin/python", "-m", "pytest_faas.runtime.agent", "--url", self._agent_url(),
                    "--token", self.token, "--service", service["id"], "--replica", str(replica)]
         spec = ReplicaSpec(image=image, platform_id=self.platform_id, service_id=service["id"], replica=replica,
@@ -195,9 +196,10 @@ class DockerPlacement:
         handle = self.engine.start_replica(spec)
         # The agent registers with its hostname: the container's short id, unless it shares the host's.
         host = None if self.network == "host" else handle.id[:12]
-        container = _Container(service["id"], replica, handle, host, time.monotonic(), restarts)
+        container = _Container(service["id"], replica, handle, host, time.monotonic(), generation, restarts)
         with self._lock:
-            if self._closed:
+            # A stop or a newer deploy while this container started: it belongs to nobody, remove it.
+            if self._closed or self._generation.get(service["id"]) != generation:
                 handle.remove()
                 return
             containers = self._containers.setdefault(service["id"], [])
@@ -259,7 +261,7 @@ class DockerPlacement:
             if self._closed or container not in self._containers.get(container.service_id, []):
                 return
         try:
-            self._launch(service, container.replica, image, restarts)
+            self._launch(service, container.replica, image, container.generation, restarts)
         except FaasError as exc:
             self.on_failed(container.service_id, f"docker placement: restarting replica {container.replica}: {exc}")
 
