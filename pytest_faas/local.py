@@ -48,7 +48,7 @@ class LocalPlatform:
             replica), or ``"none"`` for no runners (executions wait for agents started elsewhere). By
             default ``thread``, or ``subprocess`` with ``bind_sdk=False``: then this process's dtlpy is
             left alone, and something else may bind it while functions run.
-            ``docker`` runs each replica in a container (needs a Docker engine; see scripts/docker-engine.sh).
+            ``docker`` runs each replica in a container (needs a Docker engine: `faas docker setup`).
         container_network: for ``docker``: ``none`` (the default: containers reach only the platform, through
             its Unix socket) or ``host``.
         keep_containers: for ``docker``: leave the containers in place on close, for inspection.

@@ -22,7 +22,7 @@ def _docker_missing() -> str:
         if not reason:
             engine = DockerEngine.connect()
             if not engine.image_id(BASE_IMAGE):
-                reason = f"base image {BASE_IMAGE} is missing: build it with scripts/docker-engine.sh"
+                reason = f"base image {BASE_IMAGE} is missing: build it with `faas docker setup`"
             engine.close()
         _DOCKER_MISSING.append(reason)
     return _DOCKER_MISSING[0]

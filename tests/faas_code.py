@@ -177,3 +177,14 @@ def container_stops(name: str, within_s: float = 10.0) -> bool:
         return False
     finally:
         client.close()
+
+
+# A one-function package that echoes its Json input, with a mock.json of two cases and their outputs.
+JSON_PACKAGE = {
+    "package.json": {"name": "echo", "modules": [{"name": "default_module", "entryPoint": "main.py", "functions": [
+        {"name": "run", "input": [{"name": "config", "type": "Json"}]}]}]},
+    "main.py": "import dtlpy as dl\n\n\nclass ServiceRunner(dl.BaseServiceRunner):\n"
+               "    def run(self, config):\n        return config\n",
+    "mock.json": {"inputs": [[{"name": "config", "value": {"n": 1}}], [{"name": "config", "value": {"n": 2}}]],
+                  "cases": [{"expect": {"output": {"n": 1}}}, {"expect": {"output": {"n": 2}}}]},
+}

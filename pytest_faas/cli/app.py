@@ -11,6 +11,7 @@ from .. import __version__
 from ._common import to_click_error
 from ._session import Options
 from .datasets import datasets
+from .docker import docker
 from .executions import executions
 from .items import items
 from .packages import packages
@@ -71,7 +72,7 @@ def cli(ctx: click.Context, data_dir, url, token, project, as_json, verbose):
     ctx.obj = Options(data_dir=data_dir, url=url, token=token, project=project, as_json=as_json, verbose=verbose)
 
 
-for group in (projects, datasets, items, packages, services, triggers, executions, serve):
+for group in (projects, datasets, items, packages, services, triggers, executions, serve, docker):
     cli.add_command(group)
 
 

@@ -34,7 +34,7 @@ WHERE = {"subprocess": "a process per service replica", "thread": "threads of th
               show_default=True, envvar="FAAS_PLACEMENT",
               help="Where functions run: a process per service replica (a hung or crashing function cannot take "
                    "the server down; timeouts and terminate really stop it), threads of the server (faster to "
-                   "start), or a container per replica (needs a Docker engine: scripts/docker-engine.sh).")
+                   "start), or a container per replica (needs a Docker engine: `faas docker setup`).")
 @click.option("--container-network", type=click.Choice(["none", "host"]), default="none", show_default=True,
               envvar="FAAS_CONTAINER_NETWORK",
               help="With --placement docker: none (containers reach only this platform) or host.")

@@ -51,7 +51,7 @@ DEFAULT_SOCKET_NAME = "platform.sock"
 FORWARD_PORT = 8799  # the forwarder's port inside the container: http://127.0.0.1:8799/api/v1
 FORWARDER_READY = "/tmp/faas-forwarder.ready"  # the entry script's forwarder touches it once listening
 RUNNER_USER = "faas"
-START_ENGINE_HINT = "start it with scripts/docker-engine.sh"
+START_ENGINE_HINT = "start one with `faas docker setup` (scripts/docker-engine.sh in a checkout)"
 
 
 class DockerUnavailable(PlatformError):

@@ -20,7 +20,7 @@ container whose result is committed (`DockerEngine.build_step`), so the wheels n
 Builds run under a file lock per image: parallel test workers wait for one build instead of doing two.
 
 The cache dir is ``$FAAS_CACHE_DIR``, else ``$XDG_CACHE_HOME/pytest-faas``, else ``~/.cache/pytest-faas``
-(shared with scripts/docker-engine.sh, which builds the base image).
+(shared with docker-engine.sh beside this file, which builds the base image).
 
 At ~600 lines it is over the usual size: the build scripts, host-side wheel fetching and content
 hashing are one pipeline, and read best together.
@@ -49,8 +49,9 @@ from pytest_faas.runtime.docker import FORWARDER_READY, RUN_DIR, RUNNER_USER, Bu
 
 log = logging.getLogger(__name__)
 
-# Built by scripts/docker-engine.sh, which honours the same variable.
+# Built by docker-engine.sh beside this file (`faas docker setup`), which honours the same variable.
 BASE_IMAGE = os.environ.get("FAAS_BASE_IMAGE") or "pytest-faas/python:bookworm"
+SETUP_SCRIPT = Path(__file__).with_name("docker-engine.sh")  # what `faas docker setup` runs
 DEPS_REPO = "pytest-faas/runner-deps"
 RUNNER_REPO = "pytest-faas/runner"
 PACKAGE_REPO = "pytest-faas/package"
@@ -188,20 +189,25 @@ class ImageBuilder:
         image_id = self.engine.image_id(self.base_image)
         if not image_id:
             raise ImageBuildError(
-                f"base image {self.base_image} is not present: build it with scripts/docker-engine.sh"
+                f"base image {self.base_image} is not present: build it with `faas docker setup`"
             )
         return self.base_image, image_id, warnings
+
+    def runner_ref(self, runner_image: str | None = None) -> tuple[str, str]:
+        """(tag, content key) of the runner base for a runnerImage and this pytest_faas, built or not."""
+        _, base_id, _ = self.resolve_base(runner_image)
+        if self._source is None:
+            self._source = _Source.locate()
+            self._source.digest()
+        key = _digest("runner", RECIPE, base_id, self._source.digest())
+        return f"{RUNNER_REPO}:{key[:16]}", key
 
     def runner_base(self, runner_image: str | None = None) -> RunnerImage:
         """The runner base image (dtlpy + pytest_faas) for a runnerImage; built if missing."""
         started = time.monotonic()
         base, base_id, warnings = self.resolve_base(runner_image)
-        if self._source is None:
-            self._source = _Source.locate()
-            self._source.digest()
+        ref, key = self.runner_ref(runner_image)
         source = self._source
-        key = _digest("runner", RECIPE, base_id, source.digest())
-        ref = f"{RUNNER_REPO}:{key[:16]}"
         image_id = self.engine.image_id(ref)
         built = False
         if not image_id:
@@ -233,11 +239,13 @@ class ImageBuilder:
                     built = True
         return RunnerImage(ref, image_id, built, runner.base, runner.warnings, time.monotonic() - started, runner.ref)
 
-    def prune(self, keep: tuple[str, ...] = ()) -> list[str]:
-        """Remove our runner and package images (not the base), except `keep` and those in use.
+    def prune(self, keep: tuple[str, ...] = (), kinds: tuple[str, ...] = ("package", "runner", "runner-deps")
+              ) -> list[str]:
+        """Remove our images of these kinds (never the base), except `keep` and those in use.
 
         Content-hash tags pile up as pytest-faas or packages change; this is the clean-up. An image that a
-        container (running or not) or a kept image is built on stays.
+        container (running or not) or a kept image is built on stays. ``runner-deps`` layers change only
+        with dtlpy's requirement set and are the slow ones to build: leave them out of `kinds` to keep them.
         """
         kept_ids: set[str] = set()
         for ref in keep:  # a kept image and the images it is built on
@@ -246,7 +254,7 @@ class ImageBuilder:
                 kept_ids.add(image_id)
                 image_id = (self.engine.image_attrs(image_id) or {}).get("Parent") or None
         removed = []
-        for kind in ("package", "runner", "runner-deps"):  # children first
+        for kind in (k for k in ("package", "runner", "runner-deps") if k in kinds):  # children first
             for image_id, tags in self.engine.images_labelled(f"pytest-faas.image={kind}"):
                 if image_id not in kept_ids:
                     removed += [tag for tag in tags if self.engine.remove_image(tag)]

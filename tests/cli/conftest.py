@@ -49,9 +49,3 @@ def project(faas):
     faas("projects create demo")
     faas("datasets create pictures")
     return "demo"
-
-
-def write(folder, name: str, content) -> None:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import write
+from faas_code import write_package
 
 from pytest_faas.local import LocalPlatform
 from pytest_faas.sdk import make_token
@@ -42,7 +42,7 @@ def test_service_json_errors_name_the_field(faas, project, tmp_path):
     faas("packages generate")
     service = json.loads((tmp_path / "service.json").read_text())
     service["runtime"]["concurrency"] = "ten"
-    write(tmp_path, "service.json", service)
+    write_package(tmp_path, {"service.json": service})
     result = faas("packages deploy", code=1)
     assert "service.json: runtime.concurrency: expected an integer, found 'ten'" in result.stderr
 
@@ -51,7 +51,7 @@ def test_service_json_trigger_errors_name_the_field(faas, project, tmp_path):
     faas("packages generate")
     service = json.loads((tmp_path / "service.json").read_text())
     service["triggers"][0]["actions"] = ["Create"]
-    write(tmp_path, "service.json", service)
+    write_package(tmp_path, {"service.json": service})
     result = faas("packages deploy", code=1)
     assert "service.json: triggers[0].actions[0]" in result.stderr and "Created" in result.stderr
 
@@ -109,7 +109,7 @@ def test_packages_test_in_process_shows_the_users_frames(faas, project, tmp_path
     [item] = faas.json("items upload mock.json --remote-path /x")
     mock = json.loads((tmp_path / "mock.json").read_text())
     mock["inputs"][0]["value"]["item_id"] = item["id"]
-    write(tmp_path, "mock.json", mock)
+    write_package(tmp_path, {"mock.json": mock})
     main = tmp_path / "main.py"
     main.write_text(main.read_text().replace("# create annotation", "raise RuntimeError('no cats today')"))
     result = faas("packages test --in-process", code=1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import write
+from faas_code import write_package
 
 from pytest_faas.local import LocalPlatform
 
@@ -100,7 +100,7 @@ def test_redeploy_updates_triggers_by_name(faas, deployed):
     service = json.loads((deployed / "service.json").read_text())
     service["triggers"][0]["filter"] = {"dir": "/other"}
     service["runtime"]["concurrency"] = 2
-    write(deployed, "service.json", service)
+    write_package(deployed, {"service.json": service})
     result = faas("packages deploy")
     assert "replaced" in result.stdout
     [trigger] = faas.json("triggers ls")
@@ -135,7 +135,7 @@ def test_packages_test_runs_mock_json_on_a_throwaway_platform(faas, deployed):
     [item] = faas.json(f"items upload {_files(deployed, 'g.jpg')} --remote-path /val")
     mock = json.loads((deployed / "mock.json").read_text())
     mock["inputs"][0]["value"]["item_id"] = item["id"]
-    write(deployed, "mock.json", mock)
+    write_package(deployed, {"mock.json": mock})
     result = faas("packages test")
     assert "mock.json[0] default_module.run" in result.stdout and "success" in result.stdout
     # the case ran on its own platform, with a placeholder for the item: the data dir is as it was
@@ -143,7 +143,7 @@ def test_packages_test_runs_mock_json_on_a_throwaway_platform(faas, deployed):
     assert [p["name"] for p in faas.json("projects ls")] == ["demo"]
 
     mock["expect"] = {"output": {"never": True}}
-    write(deployed, "mock.json", mock)
+    write_package(deployed, {"mock.json": mock})
     failed = faas("packages test", code=1)
     assert "1 of 1 mock cases failed" in failed.stderr and "expected output" in failed.stdout
 
@@ -156,7 +156,7 @@ def test_packages_test_runs_mock_json_on_a_throwaway_platform(faas, deployed):
 def test_packages_test_runs_in_a_container_with_placement_docker(faas, deployed):
     mock = json.loads((deployed / "mock.json").read_text())
     mock["inputs"][0]["value"]["item_id"] = "cat-1"  # a placeholder item is seeded with this id
-    write(deployed, "mock.json", mock)
+    write_package(deployed, {"mock.json": mock})
     result = faas("packages test --placement docker")
     assert "mock.json[0] default_module.run" in result.stdout and "success" in result.stdout
 

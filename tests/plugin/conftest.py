@@ -38,13 +38,3 @@ class Packages:
 @pytest.fixture
 def packages(faas_pytester):
     return Packages(faas_pytester.path)
-
-
-JSON_PACKAGE = {
-    "package.json": {"name": "echo", "modules": [{"name": "default_module", "entryPoint": "main.py", "functions": [
-        {"name": "run", "input": [{"name": "config", "type": "Json"}]}]}]},
-    "main.py": "import dtlpy as dl\n\n\nclass ServiceRunner(dl.BaseServiceRunner):\n"
-               "    def run(self, config):\n        return config\n",
-    "mock.json": {"inputs": [[{"name": "config", "value": {"n": 1}}], [{"name": "config", "value": {"n": 2}}]],
-                  "cases": [{"expect": {"output": {"n": 1}}}, {"expect": {"output": {"n": 2}}}]},
-}

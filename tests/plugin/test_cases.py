@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import JSON_PACKAGE
+from faas_code import JSON_PACKAGE
 
 FAILING_PACKAGE = {
     "package.json": {"name": "fails", "modules": [{"name": "default_module", "functions": [

@@ -2,7 +2,7 @@
 
 import json
 
-from conftest import JSON_PACKAGE
+from faas_code import JSON_PACKAGE
 
 
 def test_without_faas_nothing_is_collected(faas_pytester, packages):

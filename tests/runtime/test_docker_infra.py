@@ -46,7 +46,7 @@ def engine():
         pytest.skip(reason)
     engine = DockerEngine.connect()
     if not engine.image_id(BASE_IMAGE):
-        pytest.skip(f"base image {BASE_IMAGE} missing: build it with scripts/docker-engine.sh")
+        pytest.skip(f"base image {BASE_IMAGE} missing: build it with `faas docker setup`")
     yield engine
     engine.close()
 
@@ -367,6 +367,6 @@ def test_the_docker_placement_without_an_engine_is_a_clear_error_naming_the_fix(
 
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
     platform = LocalPlatform(placement="docker", bind_sdk=False)
-    with pytest.raises(DockerUnavailable, match="Docker engine not running.*docker-engine.sh"):
+    with pytest.raises(DockerUnavailable, match="Docker engine not running.*faas docker setup"):
         platform.start()
     assert platform.backend is None, "a platform that could not start leaves nothing running"
