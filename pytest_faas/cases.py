@@ -93,6 +93,9 @@ class CaseRunner:
     def package(self, package_dir: Path, manifest: PackageManifest):
         key = content_hash(package_dir)
         if key not in self._packages:
+            # dtlpy packs the codebase in ./.dataloop, made with a check-then-mkdir that fails when two
+            # xdist workers push at the same moment; making it first, as dtlpy would, takes the race away.
+            os.makedirs(".dataloop", exist_ok=True)
             self._packages[key] = self.project().packages.push(
                 src_path=str(package_dir), package_name=manifest.name,
                 # Our own checks read the code without running it (the ::manifest item); dtlpy's would import
