@@ -77,9 +77,14 @@ class CaseRunner:
         self.http = requests.Session()
         self.http.trust_env = False  # loopback: reading proxy settings from the environment costs ~0.5 ms a call
         self.http.headers["Authorization"] = f"Bearer {platform.token}"
+        if getattr(platform, "backend", None) is not None:  # a platform of this process: no socket needed
+            from .backend.inprocess import InProcessAdapter  # noqa: PLC0415
+
+            self.http.mount(platform.url, InProcessAdapter(platform.backend.app))
         self._project = None
         self._packages: dict[str, Any] = {}
         self._services: dict[str, dict] = {}
+        self._hashes: dict[Path, str] = {}  # a run's files do not change under it: hash each package once
         self._case_counter = 0
 
     # -- setup, cached ----------------------------------------------------------------------------------
@@ -91,7 +96,9 @@ class CaseRunner:
         return self._project
 
     def package(self, package_dir: Path, manifest: PackageManifest):
-        key = content_hash(package_dir)
+        if package_dir not in self._hashes:
+            self._hashes[package_dir] = content_hash(package_dir)
+        key = self._hashes[package_dir]
         if key not in self._packages:
             # dtlpy packs the codebase in ./.dataloop, made with a check-then-mkdir that fails when two
             # xdist workers push at the same moment; making it first, as dtlpy would, takes the race away.

@@ -109,6 +109,13 @@ class LocalPlatform:
 
         self._runtime_dir = tempfile.mkdtemp(prefix="faas-runtime-")
         ready = {"docker": self._docker_placement()} if self.placement == "docker" else {}
+        if self.placement == "thread":
+            from .backend.inprocess import InProcessAdapter  # noqa: PLC0415
+            from .runtime.placements import ThreadPlacement  # noqa: PLC0415
+
+            # Agents in this process speak the same protocol to the same app, without a socket.
+            ready["thread"] = ThreadPlacement(self.url, self.token, self.backend.engine.replica_died,
+                                              Path(self._runtime_dir), transport=InProcessAdapter(self.backend.app))
         self.placements = Placements(self.placement, url=self.url, token=self.token,
                                      on_died=self.backend.engine.replica_died, work_dir=Path(self._runtime_dir),
                                      ready=ready)

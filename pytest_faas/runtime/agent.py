@@ -76,11 +76,15 @@ class Agent:
         bind_sdk: point this process's dtlpy at the platform (False when it already is: the thread placement).
         owns_process: the agent is the whole process (subprocess, docker): it may change directory.
         code_root: where codebases are unpacked.
+        transport: a ``requests`` transport adapter for the platform's URL (the thread placement hands
+            in one that calls the platform's app in-process); real HTTP when None.
     """
 
     def __init__(self, url: str, token: str, service_id: str, replica: int = 0, *, bind_sdk: bool = True,
-                 owns_process: bool = False, code_root: Path | None = None, claim_wait_s: float = CLAIM_WAIT_S):
+                 owns_process: bool = False, code_root: Path | None = None, claim_wait_s: float = CLAIM_WAIT_S,
+                 transport=None):
         self.url = url.rstrip("/")
+        self.transport = transport
         self.token = token
         self.service_id = service_id
         self.replica = replica
@@ -117,7 +121,7 @@ class Agent:
 
     def run(self) -> int:
         """Register, load, serve until told to stop; returns the process exit code."""
-        self.client = PlatformClient(self.url, self.token)
+        self.client = PlatformClient(self.url, self.token, transport=self.transport)
         try:
             registration = self.client.post(AGENT_ROUTES, {"serviceId": self.service_id, "replica": self.replica,
                                                           "pid": os.getpid(), "host": _hostname()})

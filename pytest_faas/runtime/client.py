@@ -37,10 +37,12 @@ class PlatformClient:
         token: the platform's bearer token.
         pool: connections to keep (one per concurrent execution, plus the agent's own long-polls).
         retry_s: how long to keep retrying a connection error before giving up.
+        transport: a ``requests`` transport adapter to use for the platform's URL instead of HTTP.
     """
 
-    def __init__(self, url: str, token: str, pool: int = 16, retry_s: float = 5.0):
+    def __init__(self, url: str, token: str, pool: int = 16, retry_s: float = 5.0, transport=None):
         self.url = url.rstrip("/")
+        self.transport = transport
         self.retry_s = retry_s
         self.session = requests.Session()
         self.session.headers.update({"Authorization": f"Bearer {token}", "X-Faas-Agent": "1"})
@@ -52,6 +54,8 @@ class PlatformClient:
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+        if self.transport is not None:  # the longest matching prefix wins: the platform's URL goes here
+            self.session.mount(self.url, self.transport)
 
     def call(self, method: str, path: str, body=None, timeout: float = 60.0):
         """One call; returns the decoded JSON answer (None for an empty body)."""

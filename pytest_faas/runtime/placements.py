@@ -91,12 +91,17 @@ class _ThreadReplica:
 
 
 class ThreadPlacement:
-    """Agents in daemon threads of this process (dtlpy must already be bound to the platform here)."""
+    """Agents in daemon threads of this process (dtlpy must already be bound to the platform here).
+
+    ``transport``, when given, carries the agents' protocol calls (a ``requests`` adapter: the platform's
+    app called in-process, from :mod:`pytest_faas.local`); the user's dtlpy calls stay real HTTP.
+    """
 
     name = "thread"
 
-    def __init__(self, url: str, token: str, on_died: Died, work_dir: Path):
+    def __init__(self, url: str, token: str, on_died: Died, work_dir: Path, transport=None):
         self.url, self.token, self.on_died = url, token, on_died
+        self.transport = transport
         self.code_root = Path(work_dir) / "code"
         self._replicas: dict[str, list[_ThreadReplica]] = {}
         self._lock = threading.Lock()
@@ -110,7 +115,8 @@ class ThreadPlacement:
             self._replicas[service["id"]] = [self._spawn(service["id"], n) for n in range(_replicas(service))]
 
     def _spawn(self, service_id: str, replica: int) -> _ThreadReplica:
-        agent = Agent(self.url, self.token, service_id, replica, bind_sdk=False, code_root=self.code_root)
+        agent = Agent(self.url, self.token, service_id, replica, bind_sdk=False, code_root=self.code_root,
+                      transport=self.transport)
         entry = _ThreadReplica(service_id, replica, agent)
         agent.on_death = lambda exc: self._died(entry, exc.reason)
         entry.thread = threading.Thread(target=self._run, args=(entry,), daemon=True,
