@@ -15,8 +15,8 @@ What it offers:
 
 The SDK is imported lazily, so importing this module costs nothing when Docker is not used.
 
-At ~580 lines it is over the usual size: it is the whole SDK boundary (pod table, engine, replica,
-build step), kept in one module so that no other module imports docker.
+At ~630 lines it is over the usual size: it is the whole SDK boundary (pod table, labels and sweeps,
+engine, replica, build step), kept in one module so that no other module imports docker.
 """
 
 from __future__ import annotations
@@ -552,13 +552,17 @@ class DockerEngine:
         return Replica(container)
 
     def _run_replica(self, spec: ReplicaSpec, name: str, env: dict, volumes: dict, memory: str, cpus: float):
+        tags = labels(spec.platform_id, spec.service_id, spec.replica)
+        if spec.owner:
+            tags[LABEL_OWNER] = spec.owner
+        if spec.keep:
+            tags[LABEL_KEEP] = "1"
         return self.client.containers.run(
             spec.image,
             command=list(spec.command) if spec.command else ["sleep", "infinity"],
             name=name,
             detach=True,
-            labels={**labels(spec.platform_id, spec.service_id, spec.replica),
-                    **({LABEL_OWNER: spec.owner} if spec.owner else {}), **({LABEL_KEEP: "1"} if spec.keep else {})},
+            labels=tags,
             environment=env,
             volumes=volumes,
             network_mode=spec.network,
