@@ -8,24 +8,27 @@ import tempfile
 os.environ["DATALOOP_PATH"] = tempfile.mkdtemp(prefix="faas-tests-dtlpy-")
 
 
+import functools
+
 import pytest
 
-_DOCKER_MISSING: list = []  # the reason docker tests skip, looked up once per run ("" when they can run)
 
-
+@functools.cache
 def _docker_missing() -> str:
-    if not _DOCKER_MISSING:
-        from pytest_faas.runtime.docker import DockerEngine
-        from pytest_faas.runtime.images import BASE_IMAGE
+    """Why docker tests skip, looked up once per run ("" when they can run)."""
+    from pytest_faas.runtime.docker import DockerEngine
+    from pytest_faas.runtime.images import BASE_IMAGE
 
-        reason = DockerEngine.unavailable_reason() or ""
-        if not reason:
-            engine = DockerEngine.connect()
-            if not engine.image_id(BASE_IMAGE):
-                reason = f"base image {BASE_IMAGE} is missing: build it with `faas docker setup`"
-            engine.close()
-        _DOCKER_MISSING.append(reason)
-    return _DOCKER_MISSING[0]
+    reason = DockerEngine.unavailable_reason()
+    if reason:
+        return reason
+    engine = DockerEngine.connect()
+    try:
+        if engine.image_id(BASE_IMAGE):
+            return ""
+        return f"base image {BASE_IMAGE} is missing: build it with `faas docker setup`"
+    finally:
+        engine.close()
 
 
 def pytest_runtest_setup(item):

@@ -56,7 +56,7 @@ def prune(everything: bool) -> None:
         containers = engine.sweep_orphans()
         builder = ImageBuilder(engine)
         try:
-            current, _ = builder.runner_ref()
+            current = builder.runner_ref()
         except ImageBuildError:  # no base image: nothing of ours is current
             current = None
         kinds = ("package", "runner", "runner-deps") if everything else ("package", "runner")

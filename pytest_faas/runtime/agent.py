@@ -191,11 +191,7 @@ class Agent:
             item_id = codebase["itemId"]
             item = self.client.get(f"/items/{item_id}")
             key = f"{item_id}-{item['metadata']['system'].get('md5') or item['metadata']['system'].get('size')}"
-            if not (self.code_root / key).is_dir():
-                response = self.client.session.get(f"{self.url}/items/{item_id}/stream", timeout=120)
-                response.raise_for_status()
-                return loader.unpack(response.content, self.code_root, key)
-            return self.code_root / key
+            return loader.download(self.client, item_id, self.code_root, key)
         if kind in ("local", "filesystem"):
             path = Path(codebase.get("localPath") or codebase.get("containerPath") or codebase.get("hostPath") or "")
             if not path.is_dir():

@@ -30,6 +30,7 @@ from . import loader
 from .client import PlatformClient
 from .docker import FORWARD_PORT, DockerEngine, Replica, ReplicaSpec
 from .images import VENV, ImageBuilder
+from .placements import restart_backoff
 
 log = logging.getLogger(__name__)
 
@@ -174,11 +175,7 @@ class DockerPlacement:
         name = package.get("name") or service["name"]
         # Named after the package: build errors quote this folder ("<name>-<version>-<id>/requirements.txt").
         key = f"{name}-{package.get('version')}-{item_id[-8:]}"
-        if not (self.code_root / key).is_dir():
-            response = self.client.session.get(f"{self.client.url}/items/{item_id}/stream", timeout=120)
-            response.raise_for_status()
-            loader.unpack(response.content, self.code_root, key)
-        return self.code_root / key, name
+        return loader.download(self.client, item_id, self.code_root, key), name
 
     def _agent_url(self) -> str:
         if self.network == "host":
@@ -252,11 +249,9 @@ class DockerPlacement:
             current = container in self._containers.get(container.service_id, [])
             if container.retired or self._closed or not current:
                 return
-        # A replica that keeps dying right after it starts is restarted ever more slowly.
-        quick = time.monotonic() - container.started < 10 and not container.killed_for
-        restarts = container.restarts + 1 if quick else 0
-        if quick:
-            time.sleep(min(0.2 * 2 ** restarts, 5.0))
+        restarts, delay = restart_backoff(container.started, container.restarts, bool(container.killed_for))
+        if delay:
+            time.sleep(delay)
         with self._lock:
             if self._closed or container not in self._containers.get(container.service_id, []):
                 return

@@ -15,8 +15,8 @@ What it offers:
 
 The SDK is imported lazily, so importing this module costs nothing when Docker is not used.
 
-At ~630 lines it is over the usual size: it is the whole SDK boundary (pod table, labels and sweeps,
-engine, replica, build step), kept in one module so that no other module imports docker.
+At ~590 lines it is over the usual size: it is the whole SDK boundary (labels and sweeps, engine,
+replica, build step), kept in one module so that no other module imports docker.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from pytest_faas.errors import PlatformError
+from pytest_faas.runtime.pods import resources_for
 
 if TYPE_CHECKING:  # pragma: no cover
     import docker
@@ -67,48 +68,6 @@ class BuildStepFailed(PlatformError):
         super().__init__(message)
         self.exit_code = exit_code
         self.output = output
-
-
-# ---- resources ---------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Resources:
-    """CPU and memory limits for a replica container."""
-
-    cpus: float
-    memory: str  # docker notation: "512m", "2g"
-
-
-# The cloud's pod types scaled to a developer machine: the same ordering and ratios (xs < s < m < l;
-# highmem has 4x the memory of regular at the same size; highcpu more CPU than memory), small enough that
-# a laptop can run a few replicas. These are local approximations, not the cloud's numbers. No GPU is
-# given to gpu-* pods; they only get their CPU/memory share. CPUs are capped at what the engine has.
-POD_TYPES: dict[str, Resources] = {
-    "regular-xs": Resources(1, "1g"),
-    "regular-s": Resources(1, "2g"),
-    "regular-m": Resources(2, "4g"),
-    "regular-l": Resources(4, "8g"),
-    "highmem-xs": Resources(1, "4g"),
-    "highmem-s": Resources(2, "8g"),
-    "highmem-m": Resources(4, "16g"),
-    "highmem-l": Resources(8, "32g"),
-    "highcpu-xs": Resources(2, "1g"),
-    "gpu-t4": Resources(4, "16g"),
-    "gpu-t4-m": Resources(8, "32g"),
-}
-DEFAULT_POD_TYPE = "regular-s"  # the platform's default (KubernetesRuntime)
-
-
-def resources_for(pod_type: str | None, engine_cpus: int | None = None) -> Resources:
-    """The limits for a podType (unknown names get the default's, with a warning)."""
-    name = pod_type or DEFAULT_POD_TYPE
-    res = POD_TYPES.get(name)
-    if res is None:
-        log.warning("unknown podType %r: using %s limits", name, DEFAULT_POD_TYPE)
-        res = POD_TYPES[DEFAULT_POD_TYPE]
-    if engine_cpus and res.cpus > engine_cpus:
-        res = Resources(float(engine_cpus), res.memory)
-    return res
 
 
 def owner() -> str:
@@ -159,7 +118,7 @@ class ReplicaSpec:
         socket_name: the socket's file name in that folder.
         network: "none" (default: no network; the platform is reached through the socket) or "host"
             (the host's network; the agent then uses the platform's TCP URL and no forwarder is started).
-        pod_type: the service's runtime.podType, mapped through `POD_TYPES`.
+        pod_type: the service's runtime.podType, mapped through `pytest_faas.runtime.pods`.
         memory, cpus: override the pod type's limits (e.g. "64m" to provoke an OOM kill in a test).
         environment: extra environment variables.
         keep: kept on purpose after its platform closes (the orphan sweep leaves it alone).

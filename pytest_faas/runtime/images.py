@@ -193,9 +193,13 @@ class ImageBuilder:
             )
         return self.base_image, image_id, warnings
 
-    def runner_ref(self, runner_image: str | None = None) -> tuple[str, str]:
-        """(tag, content key) of the runner base for a runnerImage and this pytest_faas, built or not."""
+    def runner_ref(self, runner_image: str | None = None) -> str:
+        """The tag of the runner base for a runnerImage and this pytest_faas, built or not."""
         _, base_id, _ = self.resolve_base(runner_image)
+        return self._runner_key(base_id)[0]
+
+    def _runner_key(self, base_id: str) -> tuple[str, str]:
+        """(tag, content key) of the runner base on the base image ``base_id``."""
         if self._source is None:
             self._source = _Source.locate()
             self._source.digest()
@@ -206,7 +210,7 @@ class ImageBuilder:
         """The runner base image (dtlpy + pytest_faas) for a runnerImage; built if missing."""
         started = time.monotonic()
         base, base_id, warnings = self.resolve_base(runner_image)
-        ref, key = self.runner_ref(runner_image)
+        ref, key = self._runner_key(base_id)
         source = self._source
         image_id = self.engine.image_id(ref)
         built = False

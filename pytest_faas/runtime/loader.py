@@ -31,9 +31,26 @@ class LoadError(Exception):
     """The code cannot be loaded; the message says which file, class or setting is wrong."""
 
 
+def download(client, item_id: str, cache_root: Path, key: str) -> Path:
+    """The item codebase ``item_id`` unpacked under ``cache_root`` as ``key``, fetched only when not there yet.
+
+    ``client`` is a :class:`~pytest_faas.runtime.client.PlatformClient`.
+    """
+    target = _folder(cache_root, key)
+    if target.is_dir():
+        return target
+    response = client.session.get(f"{client.url}/items/{item_id}/stream", timeout=120)
+    response.raise_for_status()
+    return unpack(response.content, cache_root, key)
+
+
+def _folder(cache_root: Path, key: str) -> Path:
+    return cache_root / re.sub(r"[^A-Za-z0-9_.-]", "_", key)
+
+
 def unpack(data: bytes, cache_root: Path, key: str) -> Path:
     """Unpack a codebase zip into ``cache_root/key`` once; concurrent unpackers leave one copy."""
-    target = cache_root / re.sub(r"[^A-Za-z0-9_.-]", "_", key)
+    target = _folder(cache_root, key)
     if target.is_dir():
         return target
     cache_root.mkdir(parents=True, exist_ok=True)

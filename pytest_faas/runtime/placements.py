@@ -43,6 +43,17 @@ def _replicas(service: dict) -> int:
     return max(1, int((service.get("runtime") or {}).get("numReplicas") or 1))
 
 
+def restart_backoff(started: float, restarts: int, killed: bool) -> tuple[int, float]:
+    """(restart count, seconds to wait) before starting again a runner that exited.
+
+    A runner that keeps dying within 10 s of its start is restarted ever more slowly (0.4 s, 0.8 s, ...,
+    at most 5 s); one that ran for a while, or that the platform killed on purpose, comes back at once.
+    """
+    if killed or time.monotonic() - started >= 10:
+        return 0, 0.0
+    return restarts + 1, min(0.2 * 2 ** (restarts + 1), 5.0)
+
+
 # -- thread --------------------------------------------------------------------------------------------
 
 class _ExitTrap:
@@ -297,10 +308,7 @@ class SubprocessPlacement:
             procs = self._procs.get(proc.service_id, [])
             if proc.retired or self._closed or proc not in procs:
                 return
-            # A replica that keeps dying right after starting is restarted ever more slowly.
-            quick = time.monotonic() - proc.started < 10 and not proc.killed_for
-            restarts = proc.restarts + 1 if quick else 0
-            delay = min(0.2 * 2 ** restarts, 5.0) if quick else 0.0
+            restarts, delay = restart_backoff(proc.started, proc.restarts, bool(proc.killed_for))
         if delay:
             time.sleep(delay)
         with self._lock:

@@ -26,14 +26,13 @@ import pytest
 from pytest_faas.runtime.docker import (
     LABEL,
     LABEL_PLATFORM,
-    POD_TYPES,
     DockerEngine,
     DockerUnavailable,
     ReplicaSpec,
     labels,
-    resources_for,
 )
 from pytest_faas.runtime.forwarder import Forwarder
+from pytest_faas.runtime.pods import POD_TYPES, resources_for
 from pytest_faas.runtime.images import BASE_IMAGE, ImageBuildError, ImageBuilder
 
 
