@@ -36,7 +36,9 @@ class ServiceRunner(dl.BaseServiceRunner):
         return {"marker": MARKER, "value": self.value}
 
     def entities(self, item, items, dataset, annotation, number, text, progress, context):
+        # The entities must work as dtlpy's own do: their repositories fetch and download through dtlpy.
         return {"item": [type(item).__name__, item.id], "items": [i.id for i in items],
+                "item_dataset": item.dataset.name, "item_bytes": item.download(save_locally=False).read().decode(),
                 "dataset": [type(dataset).__name__, dataset.id],
                 "annotation": [type(annotation).__name__, annotation.id, annotation.label],
                 "number": number, "text": text, "progress": isinstance(progress, dl.Progress),

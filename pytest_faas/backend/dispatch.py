@@ -103,9 +103,14 @@ class Dispatcher:
     def close(self) -> None:
         with self.cond:
             self._closed = True
-            self.cond.notify_all()
+            self.wake_agents()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
+
+    def wake_agents(self) -> None:
+        """Wake every long-poll of every agent, and the watchdog, to look at what changed (lock held)."""
+        self.cond.notify_all()
+        self.executions.work.notify_all()
 
     # -- services -------------------------------------------------------------------------------------
 
@@ -119,7 +124,7 @@ class Dispatcher:
                 self.executions.startup_errors.pop(service["id"], None)
             if action == "delete":
                 self.executions.end_queued(service["id"], "deleted")
-            self.cond.notify_all()
+            self.wake_agents()
         if action == "start":
             self.runners.start(service)
         else:
@@ -160,14 +165,17 @@ class Dispatcher:
                                                     agent.replica_id)
                     if started:
                         timeout = service["executionTimeout"]
+                        earliest = self._deadlines[0][0] if self._deadlines else float("inf")
                         for doc in started:
                             agent.running.add(doc["id"])
                             heapq.heappush(self._deadlines, (time.monotonic() + timeout, doc["id"], doc["attempts"]))
+                        if self._deadlines[0][0] < earliest:
+                            self.cond.notify_all()  # the watchdog sleeps until the earliest deadline
                         return {"executions": [self.executions.public(d) for d in started], "stop": False}
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return {"executions": [], "stop": False}
-                self.cond.wait(remaining)
+                self.executions.work.wait(remaining)
 
     def signals(self, agent_id: str, wait_s: float) -> dict:
         """Long-poll: executions to terminate or abandon, and whether to stop. Also the agent's heartbeat."""
@@ -221,7 +229,7 @@ class Dispatcher:
         with self.cond:
             self.executions.startup_errors[service_id] = message
             self.executions.end_queued(service_id, "startup", reason=message)
-            self.cond.notify_all()
+            self.wake_agents()
 
     def bye(self, agent_id: str) -> None:
         """A clean exit after draining; whatever it still held was stopped by that exit."""
@@ -240,7 +248,7 @@ class Dispatcher:
                 if agent is not None:
                     agent.terminate.append(execution_id)
                     agent.stopping = agent.stopping or self.runners.stops_on_reset(agent.service_id)
-                    self.cond.notify_all()
+                    self.wake_agents()
             if agent is not None:
                 self.runners.reset(agent.service_id, agent.replica, [execution_id], "terminate", agent.pid, agent.host)
         return doc
@@ -272,7 +280,7 @@ class Dispatcher:
             end = "platform" if self.closing else "killed" if doc.get("toTerminate") else kind
             self.executions.end(doc, end, reason=reason)
         agent.running.clear()
-        self.cond.notify_all()
+        self.wake_agents()
 
     def _expire(self) -> list[tuple]:
         """End timed-out executions and silent agents (lock held); returns the resets to ask for."""
@@ -304,7 +312,9 @@ class Dispatcher:
                 if self._closed:
                     return
                 resets = self._expire()
-                if not resets:
+                if resets:
+                    self.wake_agents()  # their agents have executions to abandon, and may have to stop
+                else:
                     wait = 1.0
                     if self._deadlines:
                         wait = min(wait, max(0.0, self._deadlines[0][0] - time.monotonic()))

@@ -50,11 +50,14 @@ class Engine:
                  lease_s: float = 30.0, get_grace_s: float = 1.0):
         self.store = store
         self.get_grace_s = get_grace_s
-        self.cond = threading.Condition(threading.RLock())
+        lock = threading.RLock()
+        self.cond = threading.Condition(lock)
+        changed, work = threading.Condition(lock), threading.Condition(lock)
         self.logs = Logs(store)
         self.packages = Packages(store, projects)
         self.services = Services(store, projects, self.packages)
-        self.executions = Executions(store, projects, self.packages, self.services, self.logs, self.cond)
+        self.executions = Executions(store, projects, self.packages, self.services, self.logs, self.cond,
+                                     changed, work)
         self.logs.is_terminal = self.executions.is_terminal
         self.dispatch = Dispatcher(self.executions, self.services, self.cond, lease_s)
         self.triggers = Triggers(store, projects, self.packages, self.services, self.executions)
@@ -89,7 +92,7 @@ class Engine:
             self.dispatch.closing = True
             for agent in self.dispatch.agents.values():
                 agent.stopping = True
-            self.cond.notify_all()
+            self.dispatch.wake_agents()
 
     def replica_died(self, service_id: str, replica: int, reason: str, **identity) -> int:
         """A placement's report that a replica's runner is gone (see :meth:`Dispatcher.replica_died`)."""

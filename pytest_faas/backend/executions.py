@@ -47,13 +47,18 @@ class Executions:
     """Execution records (kind ``executions``, parent: service id) and the per-service queues."""
 
     def __init__(self, store: Store, projects: Projects, packages: Packages, services: Services, logs: Logs,
-                 cond: threading.Condition):
+                 cond: threading.Condition, changed: threading.Condition, work: threading.Condition):
         self.store = store
         self.projects = projects
         self.packages = packages
         self.services = services
         self.logs = logs
-        self.cond = cond
+        # One lock, three conditions on it, so that each change wakes only the threads it concerns: with a
+        # single condition every status change woke every agent's long-polls and the watchdog, a dozen
+        # thread switches per execution under load.
+        self.cond = cond  # the engine's lock; agents' orders, the watchdog and lifecycle changes
+        self.changed = changed  # an execution's status changed: wait()
+        self.work = work  # an execution was queued: agents' claims
         self.queues: dict[str, collections.deque] = collections.defaultdict(collections.deque)
         self.startup_errors: dict[str, str] = {}  # service id -> why its runner cannot start
 
@@ -85,7 +90,7 @@ class Executions:
                 remaining = deadline - time.monotonic()
                 if doc["latestStatus"]["status"] in TERMINAL or remaining <= 0:
                     return doc
-                self.cond.wait(remaining)
+                self.changed.wait(remaining)
 
     # -- transitions ----------------------------------------------------------------------------------
 
@@ -102,8 +107,13 @@ class Executions:
             doc["latestStatus"] = entry
         doc["updatedAt"] = now_iso()
         self.store.put("executions", doc)
-        self.cond.notify_all()
+        self.changed.notify_all()
         return doc
+
+    def _enqueue(self, doc: dict) -> None:
+        """Queue a record for its service's agents (lock held)."""
+        self.queues[doc["serviceId"]].append(doc["id"])
+        self.work.notify_all()
 
     def create(self, service_id: str, body: dict, *, trigger_id: str | None = None,
                event: dict | None = None) -> dict:
@@ -142,8 +152,7 @@ class Executions:
             self.store.put("executions", doc, parent=service_id)
             if service_id in self.startup_errors:
                 return self.end(doc, "startup", reason=self.startup_errors[service_id])
-            self.queues[service_id].append(execution_id)
-            self.cond.notify_all()
+            self._enqueue(doc)
         return doc
 
     def claim(self, service_id: str, limit: int, agent_id: str, replica_id: str) -> list[dict]:
@@ -223,7 +232,7 @@ class Executions:
             self.logs.append(doc, [log_line(f"{message}; queued again (attempt {doc['attempts']} of "
                                             f"{service.get('maxAttempts')} used)", "WARNING")])
             self._put(doc, self._entry(doc, "rerun", message))
-            self.queues[doc["serviceId"]].append(doc["id"])
+            self._enqueue(doc)
             return doc
         return self._finish(doc, status, message, lines=[log_line(message, "ERROR")])
 
@@ -256,7 +265,7 @@ class Executions:
             self._put(doc, self._entry(doc, "created", "rerun requested", 0))
             if doc["serviceId"] in self.startup_errors:
                 return self.end(doc, "startup", reason=self.startup_errors[doc["serviceId"]])
-            self.queues[doc["serviceId"]].append(doc["id"])
+            self._enqueue(doc)
             return doc
 
     def increment(self, execution_id: str) -> int:
@@ -273,7 +282,7 @@ class Executions:
             for doc in self.store.all("executions"):
                 status = doc["latestStatus"]["status"]
                 if status in QUEUED:
-                    self.queues[doc["serviceId"]].append(doc["id"])
+                    self._enqueue(doc)
                 elif status not in TERMINAL:
                     self.end(doc, "platform")
 

@@ -115,7 +115,7 @@ class Items:
         try:
             from PIL import Image  # noqa: PLC0415 (a dtlpy dependency; reads only the header)
 
-            with Image.open(self.store.blob_path(record["id"])) as image:
+            with self.store.open_blob(record["id"]) as blob, Image.open(blob) as image:
                 width, height = image.size
         except Exception:  # not a readable image: the platform leaves the fields out too
             return {}

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Request, Response
 from ..errors import BadRequest, NotFound
 from ..mocks import entities
 from .http import Route, json_response, read_json
+from .multipart import parse_form
 
 if TYPE_CHECKING:
     from . import Backend
@@ -67,20 +68,24 @@ def data_routes(backend: "Backend") -> list[Route]:
     def upload_item(request: Request, dataset_id: str):
         if not request.mimetype.startswith("multipart/"):
             raise BadRequest(f"item upload must be multipart/form-data, found {request.mimetype or 'no body'!r}")
-        upload = request.files.get("file")
-        if upload is None:
-            raise BadRequest("multipart item upload has no 'file' part; send the bytes in a field named 'file'")
-        remote_path = request.form.get("path") or "/" + (upload.filename or "")
-        if remote_path.rstrip("/") == "":
-            raise BadRequest("item upload needs a 'path' field or a file name")
-        metadata = None
-        if request.form.get("metadata"):
-            try:
-                metadata = json.loads(request.form["metadata"])
-            except ValueError as exc:
-                raise BadRequest(f"the 'metadata' field is not valid JSON: {exc}") from None
-        record, op = items.upload(dataset_id, remote_path, upload.stream, mode=request.args.get("mode", "skip"),
-                                  metadata=metadata, description=request.form.get("description"))
+        form = parse_form(request.content_type, request.stream)
+        try:
+            upload = form.files.get("file")
+            if upload is None:
+                raise BadRequest("multipart item upload has no 'file' part; send the bytes in a field named 'file'")
+            remote_path = form.fields.get("path") or "/" + upload.filename
+            if remote_path.rstrip("/") == "":
+                raise BadRequest("item upload needs a 'path' field or a file name")
+            metadata = None
+            if form.fields.get("metadata"):
+                try:
+                    metadata = json.loads(form.fields["metadata"])
+                except ValueError as exc:
+                    raise BadRequest(f"the 'metadata' field is not valid JSON: {exc}") from None
+            record, op = items.upload(dataset_id, remote_path, upload.stream, mode=request.args.get("mode", "skip"),
+                                      metadata=metadata, description=form.fields.get("description"))
+        finally:
+            form.close()
         return json_response(record, headers={"x-item-op": op})
 
     def get_item(request: Request, item_id: str):

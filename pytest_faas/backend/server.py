@@ -3,29 +3,30 @@
 Real HTTP, not an in-process adapter, because dtlpy uploads with aiohttp (chunked multipart) and the
 agents in other processes and containers are HTTP clients too (reference section 9). The Unix socket is
 how containers without a network of their own reach the platform.
+
+Connections are kept alive (:mod:`.keepalive`): werkzeug's own request loop closes each one after its
+answer, and a new connection with its own server thread for every call cost more than the platform's work
+for most calls.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 from typing import Callable
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from ..errors import PlatformError
+from .keepalive import KeepAliveHandler
 
 log = logging.getLogger(__name__)
 
 
-class _QuietHandler(WSGIRequestHandler):
+class _QuietHandler(KeepAliveHandler):
     """Request logs go to ``logging`` at debug level, never to stderr of the test run."""
-
-    # HTTP/1.1 so that chunked request bodies (dtlpy's aiohttp uploads) are read. werkzeug still closes
-    # every connection after its response (it cannot drain a kept-alive stream safely), so each call
-    # costs a fresh loopback connection: the floor of a round trip here, about 1 ms.
-    protocol_version = "HTTP/1.1"
 
     def log_request(self, code="-", size="-"):
         log.debug("%s %s -> %s", self.command, self.path, code)
@@ -72,6 +73,13 @@ class ServerThread:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        # Kept-alive connections outlive the listening socket: end them, so that no client goes on talking
+        # to a stopped platform (a new one may take the same port and data dir at once).
+        for connection in KeepAliveHandler.open_connections(self._server):
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         self._thread.join(timeout=5)
         if self.host.startswith("unix://"):
             try:

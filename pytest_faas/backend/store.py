@@ -11,6 +11,8 @@ Callers must treat returned documents as read-only and hand a changed copy to :m
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
 import os
 import shutil
@@ -19,9 +21,11 @@ import tempfile
 import threading
 from collections import defaultdict
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 from ..errors import NotFound
+
+MEMORY_BLOB_BYTES = 256 * 1024
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -40,7 +44,8 @@ class Store:
     Args:
         data_dir: folder for ``platform.sqlite3`` and ``blobs/``. ``None`` makes a temporary folder that is
             removed by :meth:`close`.
-        durable: when False, documents live in an in-memory SQLite database (blobs still go to files).
+        durable: when False, documents live in an in-memory SQLite database, and so do blobs of up to
+            ``MEMORY_BLOB_BYTES`` (larger ones still go to files).
     """
 
     def __init__(self, data_dir: str | os.PathLike | None = None, durable: bool = True):
@@ -50,6 +55,9 @@ class Store:
         self.blob_dir = self.data_dir / "blobs"
         self.blob_dir.mkdir(exist_ok=True)
         self._lock = threading.RLock()
+        # Creating a file costs 0.05 to 0.8 ms on this kind of disk, more than the rest of an upload; a
+        # store that forgets everything on close has no reason to pay it for small blobs.
+        self._memory_blobs: dict[str, bytes] | None = None if durable else {}
         database = str(self.data_dir / "platform.sqlite3") if durable else ":memory:"
         self._db = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
         # WAL with synchronous=NORMAL survives a process crash (not a power cut) at a fraction of the cost.
@@ -136,26 +144,53 @@ class Store:
     def write_blob(self, key: str, chunks: Iterator[bytes] | bytes) -> int:
         """Write a blob atomically (temp file then rename) and return its size in bytes."""
         target = self.blob_path(key)
+        if isinstance(chunks, (bytes, bytearray)):
+            chunks = [bytes(chunks)]
+        chunks = iter(chunks)
+        head: list[bytes] = []
+        if self._memory_blobs is not None:
+            size = 0
+            for chunk in chunks:
+                head.append(chunk)
+                size += len(chunk)
+                if size > MEMORY_BLOB_BYTES:
+                    break
+            else:
+                target.unlink(missing_ok=True)  # a smaller overwrite of a blob that was a file
+                self._memory_blobs[key] = b"".join(head)
+                return size
         fd, tmp = tempfile.mkstemp(dir=self.blob_dir, prefix=".part-")
         size = 0
         try:
             with os.fdopen(fd, "wb") as out:
-                if isinstance(chunks, (bytes, bytearray)):
-                    chunks = [bytes(chunks)]
-                for chunk in chunks:
+                for chunk in itertools.chain(head, chunks):
                     out.write(chunk)
                     size += len(chunk)
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        if self._memory_blobs is not None:
+            self._memory_blobs.pop(key, None)
         return size
 
     def read_blob(self, key: str) -> bytes:
-        return self.blob_path(key).read_bytes()
+        target = self.blob_path(key)
+        if self._memory_blobs is not None and key in self._memory_blobs:
+            return self._memory_blobs[key]
+        return target.read_bytes()
+
+    def open_blob(self, key: str) -> BinaryIO:
+        """The blob as a binary file object, for readers that want only its start (an image's header)."""
+        target = self.blob_path(key)
+        if self._memory_blobs is not None and key in self._memory_blobs:
+            return io.BytesIO(self._memory_blobs[key])
+        return target.open("rb")
 
     def delete_blob(self, key: str) -> None:
         self.blob_path(key).unlink(missing_ok=True)
+        if self._memory_blobs is not None:
+            self._memory_blobs.pop(key, None)
 
     # -- lifecycle ------------------------------------------------------------------------------------
 

@@ -174,7 +174,7 @@ class Agent:
         cls = loader.load_class(code_dir, self.module["entryPoint"], self.module["className"], self._package_name)
         init = invoke.Signature(cls.__init__)
         kwargs = invoke.resolve(self.module.get("initInputs") or [], self.service.get("initParams") or {},
-                                init.accepts)
+                                init.accepts, self.client)
         self.instance = cls(**kwargs)
         self.service_entity = dl.Service.from_json(_json=self.service, client_api=dl.client_api)
         if isinstance(self.instance, dl.BaseServiceRunner):
@@ -358,7 +358,7 @@ class Agent:
         if signature is None:
             signature = self.signatures[name] = invoke.Signature(method)
         inputs = execution.get("input") or {}
-        kwargs = invoke.resolve(self.functions[name].get("input") or [], inputs, signature.accepts)
+        kwargs = invoke.resolve(self.functions[name].get("input") or [], inputs, signature.accepts, self.client)
         progress = None
         if "progress" in signature.names or "context" in signature.names:
             progress = invoke.AgentProgress(self.client, execution["id"], _execution_logger())

@@ -39,9 +39,7 @@ def download(client, item_id: str, cache_root: Path, key: str) -> Path:
     target = _folder(cache_root, key)
     if target.is_dir():
         return target
-    response = client.session.get(f"{client.url}/items/{item_id}/stream", timeout=120)
-    response.raise_for_status()
-    return unpack(response.content, cache_root, key)
+    return unpack(client.fetch(f"/items/{item_id}/stream"), cache_root, key)
 
 
 def _folder(cache_root: Path, key: str) -> Path:

@@ -10,6 +10,7 @@ def snapshot(platform):
     store = platform.backend.store
     rows = store._db.execute("SELECT kind, id, body FROM documents ORDER BY kind, id").fetchall()
     blobs = {p.name: p.read_bytes() for p in store.blob_dir.iterdir() if not p.name.startswith(".")}
+    blobs.update(store._memory_blobs or {})
     return rows, blobs
 
 
@@ -74,6 +75,16 @@ def test_multipart_without_a_file(api, faas_dataset, unchanged):
     response = api.post(f"/datasets/{faas_dataset.id}/items", files={"path": (None, "/a.txt")})
     assert response.status_code == 400
     assert "no 'file' part" in response.json()["message"]
+
+
+def test_a_multipart_body_that_ends_early(api, faas_dataset, unchanged):
+    unchanged()
+    body = b'--b0\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhalf a fi'
+    response = api.post(f"/datasets/{faas_dataset.id}/items", data=body,
+                        headers={"Content-Type": "multipart/form-data; boundary=b0"})
+    assert response.status_code == 400
+    message = response.json()["message"]
+    assert "multipart/form-data body cannot be read" in message, message
 
 
 def test_upload_that_is_not_multipart(api, faas_dataset, unchanged):

@@ -56,6 +56,7 @@ def test_entity_inputs_are_resolved_by_declared_type(run, dl, service, project):
     assert record["latestStatus"]["status"] == "success", record["latestStatus"]["message"]
     assert record["output"] == {
         "item": ["Item", first.id], "items": [first.id, second.id], "dataset": ["Dataset", dataset.id],
+        "item_dataset": dataset.name, "item_bytes": "1",
         "annotation": ["Annotation", annotation.id, "cat"], "number": 7, "text": "hi", "progress": True,
         "execution_id": execution.id, "trigger_id": None, "service": "contract"}
 
