@@ -1,11 +1,11 @@
-"""The platform's REST API without a socket: a `requests` transport that calls its WSGI app in this thread.
+"""The platform's REST API without a socket: its WSGI app called in this thread.
 
 The anchors' plan for ``routes.py``: one routing table, used by the HTTP server and by an in-process
-dispatcher. Clients in the platform's own process (the thread placement's agents, the generated cases'
-runner) mount :class:`InProcessAdapter` on their ``requests`` session for the platform's URL: the same
-requests, routes, token check and JSON answers, without a loopback connection, a server thread and
-werkzeug's per-connection close, which cost about a millisecond a call here. dtlpy is never given it: it
-speaks real HTTP, as it does against the cloud, and so do agents in other processes and containers.
+dispatcher. Clients in the platform's own process use :class:`InProcessAdapter`: the thread placement's
+agents call it directly (:meth:`InProcessAdapter.call`), and the generated cases' runner mounts it on its
+``requests`` session for the platform's URL. Same requests, routes, token check and JSON answers, without
+a socket, HTTP parsing or a server thread. dtlpy is never given it: it speaks real HTTP, as it does
+against the cloud, and so do agents in other processes and containers.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ def snapshot(platform):
     store = platform.backend.store
     rows = store._db.execute("SELECT kind, id, body FROM documents ORDER BY kind, id").fetchall()
     blobs = {p.name: p.read_bytes() for p in store.blob_dir.iterdir() if not p.name.startswith(".")}
-    blobs.update(store._memory_blobs or {})
+    blobs.update(store._db.execute("SELECT key, data FROM blobs").fetchall())
     return rows, blobs
 
 
