@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import sys
+from http import HTTPStatus
 from typing import Callable, Mapping
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -22,6 +23,7 @@ from requests.utils import get_encoding_from_headers
 
 # Framing headers describe the bytes on a wire; here the body is whole and its length known.
 _FRAMING = {"content-length", "transfer-encoding", "connection"}
+_KNOWN = {status.value for status in HTTPStatus}
 
 
 class InProcessAdapter(BaseAdapter):
@@ -63,7 +65,7 @@ class InProcessAdapter(BaseAdapter):
         code, headers, content = self.call(request.method, request.url, request.headers,
                                            body.encode() if isinstance(body, str) else body)
         response = requests.Response()
-        response.status_code = code
+        response.status_code, response.reason = code, HTTPStatus(code).phrase if code in _KNOWN else ""
         response.headers = CaseInsensitiveDict(headers)
         response.encoding = get_encoding_from_headers(response.headers)
         response.raw = io.BytesIO(content)

@@ -146,8 +146,11 @@ class Store:
         return self.blob_dir / key
 
     def write_blob(self, key: str, chunks: Iterator[bytes] | bytes) -> int:
-        """Store a blob and return its size in bytes. A small one is a row; a big one is written to a temp
-        file then renamed, so a failed write never leaves half a blob."""
+        """Store a blob; returns its size in bytes.
+
+        A small one is a row; a big one is written to a temp file then renamed, so a failed write never
+        leaves half a blob.
+        """
         target = self.blob_path(key)
         chunks = iter([bytes(chunks)] if isinstance(chunks, (bytes, bytearray)) else chunks)
         head: list[bytes] = []

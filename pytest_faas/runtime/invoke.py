@@ -52,9 +52,9 @@ class AgentProgress(dl.Progress):
 
 
 # Types whose repository ``get`` is one ``GET /<route>/{id}`` and the entity's ``from_json``: the agent
-# makes that GET with its own client and builds the same entity. dtlpy's request path costs ~3 ms of CPU a
-# call here (it inspects the caller's stack and reads proxy settings from the environment on every request)
-# against ~0.3 ms for the agent's kept-alive session, and a trigger resolves one entity per execution.
+# makes that GET with its own client and builds the same entity. dtlpy's request path cost about 3 ms of
+# CPU a call here (it inspects the caller's stack and reads proxy settings from the environment on every
+# request), more than the rest of a no-op execution, and a trigger resolves an entity for every one.
 _FETCHED_BY_AGENT = {"Item": "/items/", "Dataset": "/datasets/", "Execution": "/executions/",
                      "Service": "/services/", "Package": "/packages/", "Project": "/projects/"}
 
