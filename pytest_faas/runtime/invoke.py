@@ -65,14 +65,16 @@ def _entity(type_name: str, value, input_name: str, client=None):
     if not isinstance(entity_id, str) or not entity_id:
         raise InputError(f"input {input_name!r} is declared {type_name}: it needs an id string or "
                          f"{{{key!r}: <id>}}, found {value!r}")
-    missing = InputError(f"input {input_name!r}: {type_name} {entity_id!r} was not found on the platform")
+    def missing() -> InputError:
+        return InputError(f"input {input_name!r}: {type_name} {entity_id!r} was not found on the platform")
+
     route = _FETCHED_BY_AGENT.get(type_name)
     if client is not None and route is not None:
         try:
             found = client.get(route + entity_id)
         except RequestFailed as exc:
             if exc.status == 404:
-                raise missing from None
+                raise missing() from None
             raise
         extra = {"project": None} if type_name == "Dataset" else {}  # Dataset.from_json requires it
         return getattr(dl, type_name).from_json(_json=found, client_api=dl.client_api, **extra)
@@ -80,7 +82,7 @@ def _entity(type_name: str, value, input_name: str, client=None):
     try:
         return repository.get(**{key: entity_id})
     except dl.exceptions.NotFound:
-        raise missing from None
+        raise missing() from None
 
 
 def resolve(declared: list[dict], inputs: dict, accepts, client=None) -> dict:
