@@ -17,8 +17,8 @@ from pathlib import Path
 from harness import sample
 from pytest_faas.cases import CaseRunner
 from pytest_faas.local import LocalPlatform
-from pytest_faas.manifest import load_package
-from pytest_faas.mockfile import load_mock
+from pytest_faas.manifests.package import load_package
+from pytest_faas.manifests.mock import load_mock
 
 CASES = 1000
 MAIN = """import dtlpy as dl

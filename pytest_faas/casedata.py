@@ -1,6 +1,6 @@
 """What a generated case needs on the platform before it runs: its datasets, items and placeholders.
 
-A mock file may declare datasets and items (see :mod:`pytest_faas.mockfile`). Where an input names an
+A mock file may declare datasets and items (see :mod:`pytest_faas.manifests.mock`). Where an input names an
 entity by id and the mock declares nothing more, a placeholder with exactly that id is made, so that a
 `mock.json` written for `dlp packages test` runs unchanged.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ManifestError
-from .mockfile import DatasetSpec, ItemSpec, MockCase
+from .manifests.mock import DatasetSpec, ItemSpec, MockCase
 from .mocks.files import png_bytes
 
 # Input types whose mock values are ids the harness can seed (reference section 2).

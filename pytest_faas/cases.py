@@ -21,10 +21,10 @@ import requests
 
 from . import casedata
 from .errors import ExecutionFailed, PlatformError
-from .manifest import PackageManifest
-from .mockfile import Expectation, MockCase
+from .manifests.package import PackageManifest
+from .manifests.mock import Expectation, MockCase
 from .protocol import TERMINAL
-from .servicefile import ServiceManifest
+from .manifests.service import ServiceManifest
 
 # Never zipped into a codebase, never part of its content hash (dtlpy also skips .git and .dataloop).
 _SKIP_DIRS = {".git", ".dataloop", ".faas", "__pycache__", ".pytest_cache", ".hypothesis", ".venv", "tests"}

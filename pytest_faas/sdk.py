@@ -16,7 +16,7 @@ import logging
 import os
 import time
 
-from .mocks.entities import LOCAL_USER
+from .backend.records import LOCAL_USER
 
 log = logging.getLogger(__name__)
 

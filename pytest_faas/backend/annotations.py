@@ -2,16 +2,16 @@
 
 dtlpy drops (and then fails on) any returned annotation that lacks ``type, label, creator, createdAt,
 updatedBy, updatedAt`` (reference section 8), so every record is built complete by
-:func:`pytest_faas.mocks.entities.annotation_json`. The item's ``annotated`` and ``annotationsCount``
+:func:`pytest_faas.backend.records.annotation_json`. The item's ``annotated`` and ``annotationsCount``
 follow its annotations.
 """
 
 from __future__ import annotations
 
-from .. import dql
+from . import dql
 from ..errors import BadRequest
 from ..ids import now_iso
-from ..mocks import entities
+from . import records as entities
 from .events import Event, EventBus
 from .items import Items, deep_merge
 from .projects import Projects

@@ -18,10 +18,10 @@ import copy
 import threading
 import time
 
-from .. import dql
+from . import dql
 from ..errors import BadRequest, Conflict
 from ..ids import new_id, now_iso, parse_iso
-from ..mocks.entities import LOCAL_USER
+from .records import LOCAL_USER
 from ..protocol import END_MARKER, QUEUED, TERMINAL, TIMEOUT_MESSAGE, output_problem
 from .logs import Logs, log_line
 from .packages import Packages

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from .. import dql
+from . import dql
 from ..errors import BadRequest
 from ..ids import new_id, now_iso
 from .annotations import Annotations

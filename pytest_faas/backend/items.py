@@ -11,10 +11,10 @@ import copy
 import threading
 from typing import BinaryIO, Iterator
 
-from .. import dql
+from . import dql
 from ..errors import BadRequest, Conflict, NotFound
 from ..ids import now_iso
-from ..mocks import entities
+from . import records as entities
 from .events import Event, EventBus
 from .projects import Projects
 from .store import Store

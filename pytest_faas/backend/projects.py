@@ -7,10 +7,10 @@ it with the project and hides it from ordinary dataset listings; it is found onl
 
 from __future__ import annotations
 
-from .. import dql
+from . import dql
 from ..errors import BadRequest, Conflict, NotFound
 from ..ids import now_iso
-from ..mocks import entities
+from . import records as entities
 from .events import Event, EventBus
 from .store import Store
 

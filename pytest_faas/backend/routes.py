@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from werkzeug.wrappers import Request, Response
 
 from ..errors import BadRequest, NotFound
-from ..mocks import entities
+from . import records as entities
 from .http import Route, json_response, read_json
 from .multipart import parse_form
 

@@ -11,10 +11,10 @@ import copy
 import threading
 from typing import Callable
 
-from .. import dql
+from . import dql
 from ..errors import BadRequest, Conflict
 from ..ids import new_id, now_iso
-from ..mocks.entities import LOCAL_USER, ORG
+from .records import LOCAL_USER, ORG
 from .packages import Packages
 from .projects import Projects
 from .store import Store

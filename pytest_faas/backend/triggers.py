@@ -18,10 +18,10 @@ import threading
 
 from croniter import croniter
 
-from .. import dql
+from . import dql
 from ..errors import BadRequest
 from ..ids import new_id, now_iso, parse_iso
-from ..mocks.entities import LOCAL_USER, ORG
+from .records import LOCAL_USER, ORG
 from .events import Event
 from .executions import Executions
 from .packages import Packages

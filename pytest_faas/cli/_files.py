@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ManifestError
-from ..jsondoc import format_path
-from ..mockfile import load_mock
+from ..manifests.jsondoc import format_path
+from ..manifests.mock import load_mock
 
 # Template file -> the name it is written as. `.gitignore` is stored without its dot so that packaging
 # tools never mistake it for the project's own ignore file.

@@ -17,10 +17,10 @@ from pathlib import Path
 import click
 
 from ..cases import CaseRunner, check
-from ..checks import check_mock, check_service, require_consistent
+from ..manifests.checks import check_mock, check_service, require_consistent
 from ..errors import CheckError, ExecutionFailed, ManifestError
-from ..manifest import load_package
-from ..servicefile import load_service
+from ..manifests.package import load_package
+from ..manifests.service import load_service
 from . import _files, _output
 from ._common import command_options, options, pass_session, session
 from ._session import quiet_dtlpy

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import click
 
-from ..jsondoc import validate_document
-from ..servicefile import ALL_TRIGGER_ACTIONS, TRIGGER_ACTIONS, Trigger
+from ..manifests.jsondoc import validate_document
+from ..manifests.service import ALL_TRIGGER_ACTIONS, TRIGGER_ACTIONS, Trigger
 from . import _output
 from ._common import command_options, options, pass_session
 from ._files import EXECUTION_MODES, normalise, parse_json_option

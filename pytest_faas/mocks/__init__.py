@@ -1,4 +1,4 @@
-"""Plain fake data, usable without pytest: entity builders, sample files, a recording progress, and
+"""Plain fake data, usable without pytest: sample files, a recording progress, and
 Hypothesis strategies (in :mod:`pytest_faas.mocks.strategies`, imported on demand)."""
 
 from .files import png_bytes, sample_bytes, sample_names

@@ -54,9 +54,9 @@ def user_metadata():
 
 
 def items(dataset: dict | None = None, hidden: bool | None = False):
-    """Item records as the platform stores them (see :func:`pytest_faas.mocks.entities.item_json`)."""
-    from .. import dql  # noqa: PLC0415
-    from . import entities  # noqa: PLC0415
+    """Item records as the platform stores them (see :func:`pytest_faas.backend.records.item_json`)."""
+    from ..backend import dql  # noqa: PLC0415
+    from ..backend import records as entities  # noqa: PLC0415
 
     st = _st()
     dataset = dataset or entities.dataset_json("strategy-dataset", "000000000000000000000001")
@@ -83,7 +83,7 @@ def annotation_definitions():
 
 def annotations(item: dict | None = None):
     """Annotation records on ``item`` (a generated one when None), complete as the platform returns them."""
-    from . import entities  # noqa: PLC0415
+    from ..backend import records as entities  # noqa: PLC0415
 
     st = _st()
     if item is None:

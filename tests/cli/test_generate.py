@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 import json
 
-from pytest_faas.checks import check_mock, check_service, require_consistent
-from pytest_faas.manifest import load_package
-from pytest_faas.mockfile import load_mock
-from pytest_faas.servicefile import load_service
+from pytest_faas.manifests.checks import check_mock, check_service, require_consistent
+from pytest_faas.manifests.package import load_package
+from pytest_faas.manifests.mock import load_mock
+from pytest_faas.manifests.service import load_service
 
 FILES = ["package.json", "main.py", "mock.json", "service.json", ".gitignore"]
 

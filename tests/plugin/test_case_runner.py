@@ -7,7 +7,7 @@ import os
 from faas_code import simple_package
 
 from pytest_faas.cases import CaseRunner
-from pytest_faas.manifest import load_package
+from pytest_faas.manifests.package import load_package
 
 
 def test_a_push_survives_another_worker_making_dataloop_at_the_same_moment(faas_platform, tmp_path, monkeypatch):

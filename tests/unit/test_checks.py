@@ -7,9 +7,9 @@ import textwrap
 
 import pytest
 
-from pytest_faas.checks import Finding, check_mock, check_package, check_service, require_consistent
+from pytest_faas.manifests.checks import Finding, check_mock, check_package, check_service, require_consistent
 from pytest_faas.errors import CheckError
-from pytest_faas.manifest import Function, FunctionIO, Module, PackageManifest, load_mock, load_package, load_service
+from pytest_faas.manifests.package import Function, FunctionIO, Module, PackageManifest, load_mock, load_package, load_service
 
 HELLO_MAIN = '''
 import dtlpy as dl
@@ -360,6 +360,6 @@ def test_pathological_sources_and_paths_give_findings_not_crashes(package, tmp_p
 
 
 def test_the_manifest_and_check_modules_import_nothing_heavy():
-    code = ("import sys, pytest_faas.checks, pytest_faas.manifest; "
+    code = ("import sys, pytest_faas.manifests.checks, pytest_faas.manifests.package; "
             "print(sorted(m for m in ('pytest', 'dtlpy', 'werkzeug', 'docker', 'hypothesis') if m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"

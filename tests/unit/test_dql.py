@@ -1,4 +1,4 @@
-"""Example tests for `pytest_faas.dql`: every operator, the SDK's real filter shapes, errors, item paths.
+"""Example tests for `pytest_faas.backend.dql`: every operator, the SDK's real filter shapes, errors, item paths.
 
 Timing (run_query over 10,000 item-like dicts, filter {"$and":[{"hidden":False},{"type":"file"},{"dir":"/train"}]},
 sort {"id":"ascending"}, pageSize 100; CPython 3.11): median 5.2 ms; with "/train/**" instead of the dir
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_faas.dql import DQLError, compile_filter, item_path, matches, run_query, sort_documents
+from pytest_faas.backend.dql import DQLError, compile_filter, item_path, matches, run_query, sort_documents
 from pytest_faas.errors import BadRequest
 
 

@@ -1,4 +1,4 @@
-"""Hypothesis properties of `pytest_faas.dql`: logic laws, negations, paging, robustness, path idempotence."""
+"""Hypothesis properties of `pytest_faas.backend.dql`: logic laws, negations, paging, robustness, path idempotence."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pytest_faas.dql import DQLError, compile_filter, item_path, matches, run_query, sort_documents
+from pytest_faas.backend.dql import DQLError, compile_filter, item_path, matches, run_query, sort_documents
 
 FIELDS = ["a", "b", "c", "a.x", "b.y", "a.0", "missing"]
 # Few distinct values, so that equalities and comparisons actually hit.

@@ -1,4 +1,5 @@
-"""The dependency rule of docs/architecture.md, checked on the source: every import, lazy ones included."""
+"""The dependency rules of docs/architecture.md, checked on the source as folder rules: every import, lazy ones
+included."""
 
 from __future__ import annotations
 
@@ -8,8 +9,27 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "pytest_faas"
-# Only the pytest-facing modules may import pytest (settings needs it for nothing, but may for types).
-PYTEST_GLUE = {"plugin", "collect", "report", "session", "settings", "fixtures"}
+
+# The layers, top to bottom. A module may import from its own layer and from the layers below it only.
+LAYERS = [
+    {"plugin", "cli"},                       # faces
+    {"local", "cases", "casedata"},          # composition
+    {"manifests"},                           # package-file formats (may use backend.dql to check filters)
+    {"backend", "runtime", "sdk", "mocks"},  # the platform, the runner, dtlpy's binding, sample entities
+    {"errors", "ids", "protocol", "__init__", "templates"},  # core
+]
+
+
+def room(module: str) -> str:
+    """The top-level room of a ``pytest_faas`` module name: ``pytest_faas.backend.items`` -> ``backend``."""
+    parts = module.split(".")
+    if len(parts) > 1 and ((PACKAGE / parts[1]).is_dir() or (PACKAGE / f"{parts[1]}.py").is_file()):
+        return parts[1]
+    return "__init__"  # the package itself, or a name it defines (``from .. import __version__``)
+
+
+def layer(name: str) -> int:
+    return next(i for i, rooms in enumerate(LAYERS) if name in rooms)
 
 
 def imported(path: Path) -> set[str]:
@@ -36,6 +56,31 @@ def sources(folder: str = "") -> list[Path]:
     return sorted((PACKAGE / folder).rglob("*.py"))
 
 
+def own_room(path: Path) -> str:
+    return path.relative_to(PACKAGE).parts[0].removesuffix(".py")
+
+
+def test_every_room_has_a_layer():
+    rooms = {own_room(path) for path in sources()}
+    assert {r for r in rooms if not any(r in layer_ for layer_ in LAYERS)} == set()
+
+
+def test_nothing_imports_upward():
+    offenders = {}
+    for path in sources():
+        mine = layer(own_room(path))
+        upward = sorted(n for n in imported(path) if n.startswith("pytest_faas.") and layer(room(n)) < mine)
+        if upward:
+            offenders[str(path.relative_to(PACKAGE))] = upward
+    assert offenders == {}
+
+
+def test_the_faces_never_import_each_other():
+    offenders = {str(path.relative_to(PACKAGE)): sorted(n for n in imported(path) if room(n) in {"plugin", "cli"} - {own_room(path)})
+                 for path in sources("plugin") + sources("cli")}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
 @pytest.mark.parametrize("side, other", [("backend", "runtime"), ("runtime", "backend")])
 def test_backend_and_runtime_never_import_each_other(side, other):
     offenders = {str(path.relative_to(PACKAGE)): sorted(n for n in imported(path) if n.startswith(f"pytest_faas.{other}"))
@@ -43,9 +88,16 @@ def test_backend_and_runtime_never_import_each_other(side, other):
     assert {k: v for k, v in offenders.items() if v} == {}, f"{side}/ must reach {other}/ over HTTP only"
 
 
-def test_only_the_pytest_glue_imports_pytest():
+def test_the_backend_never_imports_the_sample_entities():
+    # mocks/ builds on the backend's record shapes, never the reverse.
+    offenders = [str(path.relative_to(PACKAGE)) for path in sources("backend")
+                 if any(n.startswith("pytest_faas.mocks") for n in imported(path))]
+    assert offenders == []
+
+
+def test_only_the_plugin_folder_imports_pytest():
     offenders = [str(path.relative_to(PACKAGE)) for path in sources()
-                 if path.relative_to(PACKAGE).parts[0].removesuffix(".py") not in PYTEST_GLUE
+                 if own_room(path) != "plugin"
                  and any(n == "pytest" or n.startswith(("pytest.", "_pytest")) for n in imported(path))]
     assert offenders == []
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from pytest_faas.errors import ManifestError, ManifestErrors
-from pytest_faas.manifest import (INPUT_TYPES, MockFile, PackageManifest, ServiceManifest, declares_modules,
+from pytest_faas.manifests.package import (INPUT_TYPES, MockFile, PackageManifest, ServiceManifest, declares_modules,
                                   load_mock, load_package, load_service)
 
 HELLO_PACKAGE = {

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_faas.checks import check_mock, check_package, check_service
+from pytest_faas.manifests.checks import check_mock, check_package, check_service
 from pytest_faas.errors import ManifestError, ManifestErrors
-from pytest_faas.jsondoc import INTERNAL
-from pytest_faas.manifest import declares_modules, load_mock, load_package, load_service
+from pytest_faas.manifests.jsondoc import INTERNAL
+from pytest_faas.manifests.package import declares_modules, load_mock, load_package, load_service
 
 VOCAB = ["name", "modules", "functions", "input", "output", "type", "entryPoint", "className", "initInputs",
          "slots", "services", "moduleName", "functionName", "runtime", "triggers", "resource", "actions", "spec",

@@ -47,7 +47,7 @@ def pytest_report_header(config):
 def pytest_collect_file(file_path, parent):
     if file_path.name != "package.json" or not session.settings(parent.config).enabled:
         return None
-    from .manifest import declares_modules  # noqa: PLC0415 (pydantic: only once --faas is on)
+    from ..manifests.package import declares_modules  # noqa: PLC0415 (pydantic: only once --faas is on)
 
     if not declares_modules(file_path):
         return None

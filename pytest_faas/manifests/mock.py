@@ -49,7 +49,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, ValidationError
 from pydantic import field_validator, model_validator
 
-from .errors import ManifestError
+from ..errors import ManifestError
 from .jsondoc import (did_you_mean, fail, format_path, is_file, nested_problems, one_of, problem, raise_all,
                       read_document, shown, validate_document)
 

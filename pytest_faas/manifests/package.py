@@ -5,9 +5,9 @@ same defaults, unknown keys ignored as the SDK ignores them. Anything the platfo
 here, at load time, as a `ManifestError` naming the file, the JSON path, the expected and the found value;
 several problems in one file come together as one `ManifestErrors`. No loader lets any other exception out.
 
-service.json has its own module, `pytest_faas.servicefile`, and mock.json (with the ``expect``/``items``
-extensions pytest-faas reads) has `pytest_faas.mockfile`; their public names are re-exported here, so callers
-need one import: ``from pytest_faas.manifest import load_package, load_service, load_mock``.
+service.json has its own module, `pytest_faas.manifests.service`, and mock.json (with the ``expect``/``items``
+extensions pytest-faas reads) has `pytest_faas.manifests.mock`; their public names are re-exported here, so callers
+need one import: ``from pytest_faas.manifests.package import load_package, load_service, load_mock``.
 
 Example:
     >>> package = load_package("pkg/package.json")          # None for an npm package.json
@@ -26,8 +26,8 @@ from pydantic import AfterValidator, Field, PrivateAttr, ValidationError
 from pydantic import field_validator, model_validator
 
 from .jsondoc import PlatformModel, did_you_mean, fail, nested_problems, one_of, problem, read_document, validate_document
-from .mockfile import DatasetSpec, Expectation, ItemSpec, MockCase, MockFile, load_mock
-from .servicefile import TRIGGER_ACTIONS, Autoscaler, Runtime, ServiceManifest, Trigger, TriggerSpec, load_service
+from .mock import DatasetSpec, Expectation, ItemSpec, MockCase, MockFile, load_mock
+from .service import TRIGGER_ACTIONS, Autoscaler, Runtime, ServiceManifest, Trigger, TriggerSpec, load_service
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""JSON builders for platform entities, with the defaults the real platform gives them.
+"""The platform's record shapes: JSON builders for entities, with the defaults the real platform gives them.
 
 The backend builds every stored record through these functions, and tests use them to make records
 without a server, so there is one place that knows what a project, dataset, item or annotation looks like
@@ -51,7 +51,7 @@ def dataset_json(name: str, project_id: str, creator: str = LOCAL_USER, system: 
 def item_json(dataset: dict, path: dict, size: int, *, metadata: dict | None = None,
               description: str | None = None, creator: str = LOCAL_USER, mimetype: str | None = None,
               item_id: str | None = None) -> dict:
-    """An item record. ``path`` is what :func:`pytest_faas.dql.item_path` returns for its remote path."""
+    """An item record. ``path`` is what :func:`pytest_faas.backend.dql.item_path` returns for its remote path."""
     item_id = item_id or new_id()
     created = now_iso()
     metadata = dict(metadata or {})

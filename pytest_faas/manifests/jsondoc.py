@@ -22,7 +22,7 @@ from typing import Any, Iterable
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from .errors import ManifestError, ManifestErrors
+from ..errors import ManifestError, ManifestErrors
 
 Loc = tuple[Any, ...]
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import CheckError
+from ..errors import CheckError
 from .jsondoc import did_you_mean, is_file
-from .manifest import INPUT_TYPES, MockFile, Module, PackageManifest, ServiceManifest
+from .package import INPUT_TYPES, MockFile, Module, PackageManifest, ServiceManifest
 
 logger = logging.getLogger(__name__)
 

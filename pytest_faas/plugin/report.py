@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from .errors import ExecutionFailed
+from ..errors import ExecutionFailed
 
 LOG_TAIL = 15
 # Frames of pytest-faas itself (the agent and its loader) are noise in a user's traceback.

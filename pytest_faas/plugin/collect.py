@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from . import checks, report, session
-from .errors import CheckError, ExecutionFailed, FaasError, ManifestError, ManifestErrors
-from .manifest import PackageManifest, load_package
-from .mockfile import MockCase, MockFile, load_mock
-from .servicefile import ServiceManifest, load_service
+from ..manifests import checks
+from . import report, session
+from ..errors import CheckError, ExecutionFailed, FaasError, ManifestError, ManifestErrors
+from ..manifests.package import PackageManifest, load_package
+from ..manifests.mock import MockCase, MockFile, load_mock
+from ..manifests.service import ServiceManifest, load_service
 
 STATS = "faas"  # the user_properties key that carries a case's figures to the terminal summary
 
@@ -149,7 +150,7 @@ class MockCaseItem(pytest.Item):
         if outcome.logs:
             self.add_report_section("call", "faas execution log",
                                     report.user_traceback("\n".join(outcome.logs), self.path.parent))
-        from .cases import check  # noqa: PLC0415
+        from ..cases import check  # noqa: PLC0415
 
         check(outcome, self.case.expect, runner.placement, self.label)
 

@@ -36,7 +36,7 @@ class RemotePlatform:
     """A running `faas serve` elsewhere, with this process's dtlpy bound to it."""
 
     def __init__(self, url: str, token: str):
-        from .sdk import DtlpyBinding  # noqa: PLC0415
+        from ..sdk import DtlpyBinding  # noqa: PLC0415
 
         self.base_url = url.rstrip("/").removesuffix("/api/v1")
         self.url = f"{self.base_url}/api/v1"
@@ -63,7 +63,7 @@ def platform(config: pytest.Config):
                 "(`faas serve` prints it and keeps it in <data-dir>/token)")
         handle = RemotePlatform(chosen.backend_url, token)
     else:
-        from .local import LocalPlatform  # noqa: PLC0415 (heavy: werkzeug, and dtlpy on start)
+        from ..local import LocalPlatform  # noqa: PLC0415 (heavy: werkzeug, and dtlpy on start)
 
         data_dir = tempfile.mkdtemp(prefix="faas-run-") if chosen.keep else None
         handle = LocalPlatform(data_dir, placement=chosen.placement, container_network=chosen.container_network,
@@ -81,7 +81,7 @@ RUNNER_KEY = pytest.StashKey[object]()
 def case_runner(config: pytest.Config):
     """The `CaseRunner` of this process: it keeps pushed packages and deployed services across cases."""
     if RUNNER_KEY not in config.stash:
-        from .cases import CaseRunner  # noqa: PLC0415
+        from ..cases import CaseRunner  # noqa: PLC0415
 
         config.stash[RUNNER_KEY] = CaseRunner(platform(config), settings(config).placement)
     return config.stash[RUNNER_KEY]
