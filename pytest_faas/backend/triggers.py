@@ -19,7 +19,7 @@ import threading
 from croniter import croniter
 
 from . import dql
-from ..errors import BadRequest
+from ..errors import BadRequest, Conflict
 from ..ids import new_id, now_iso, parse_iso
 from .records import LOCAL_USER, ORG
 from .events import Event
@@ -138,9 +138,19 @@ class Triggers:
                   "updatedAt": now, "updatedBy": LOCAL_USER, "scope": body.get("scope") or "project",
                   "global": False, "special": False, "orgId": ORG["id"]}
         record = self._validate(record)
-        self.store.put("triggers", record, parent=project_id)
+        with self._lock:  # two creates of one name at once: one of them is refused
+            self._unique_name(record)
+            self.store.put("triggers", record, parent=project_id)
         self._changed(record)
         return record
+
+    def _unique_name(self, record: dict) -> None:
+        """One name per service, as on the platform: a name then picks one trigger to update or delete."""
+        service_id = record["spec"]["operation"].get("serviceId")
+        for other in self.store.children("triggers", record["projectId"]):
+            if other["name"] == record["name"] and other["spec"].get("operation", {}).get("serviceId") == service_id:
+                raise Conflict(f"service {service_id} already has a trigger named {record['name']!r} "
+                               f"({other['id']}); delete it or choose another name")
 
     def _changed(self, record: dict) -> None:
         self._index = None
