@@ -46,6 +46,20 @@ def command_options(func):
     return func
 
 
+def project_name_option(short: str | None):
+    """dlp's ``--project-name`` with the short form that dlp gives it in this command (``-p`` or ``-pr``)."""
+    spellings = ["--project-name"] + ([short] if short else [])
+    return click.option(*spellings, "project_name", metavar="NAME|ID", expose_value=False,
+                        callback=_set_root("project"), help="Project to work in, as dlp spells it (= --project).")
+
+
+def checked_out_dataset(session: Session, name_or_id: str | None) -> str | None:
+    """The dataset given, else the one `faas datasets checkout` (or `create --checkout`) remembered."""
+    if name_or_id or options().project:  # another project's checkout would not be found there
+        return name_or_id
+    return (session.data_dir.current("dataset") or {}).get("id")
+
+
 def pass_session(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):

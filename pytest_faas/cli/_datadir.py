@@ -49,6 +49,12 @@ class DataDir:
         state[kind] = {"id": entity.id, "name": entity.name}
         self._write(STATE_FILE, state)
 
+    def forget(self, kind: str) -> None:
+        """Drop the current entity of a kind (it was deleted)."""
+        state = self.state()
+        if state.pop(kind, None) is not None:
+            self._write(STATE_FILE, state)
+
     def current(self, kind: str) -> dict | None:
         return self.state().get(kind)
 

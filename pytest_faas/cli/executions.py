@@ -6,10 +6,11 @@ import click
 
 from . import _output
 from ._common import command_options, options, pass_session, wait_options
+from ._dlp import NounGroup
 from ._session import TERMINAL, status_of
 
 
-@click.group("executions")
+@click.group("executions", cls=NounGroup)
 def executions():
     """List, inspect, rerun and terminate executions."""
 
