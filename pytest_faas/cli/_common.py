@@ -55,8 +55,11 @@ def project_name_option(short: str | None):
 
 def checked_out_dataset(session: Session, name_or_id: str | None) -> str | None:
     """The dataset given, else the one `faas datasets checkout` (or `create --checkout`) remembered."""
-    if name_or_id or options().project:  # another project's checkout would not be found there
+    if name_or_id:
         return name_or_id
+    checked_out = session.data_dir.current("project") or {}
+    if options().project not in (None, checked_out.get("name"), checked_out.get("id")):
+        return None  # the checkout belongs to another project
     return (session.data_dir.current("dataset") or {}).get("id")
 
 

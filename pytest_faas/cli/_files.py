@@ -51,7 +51,7 @@ def parse_json_option(text: str, option: str, expect: type = dict) -> Any:
     except ValueError:
         try:
             value = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):  # what literal_eval raises
             raise ManifestError(option, "", f"a JSON {_kind(expect)}", text,
                                 hint="quote it for the shell, e.g. '{\"dir\": \"/train\"}'") from None
     if not isinstance(value, expect):

@@ -35,6 +35,13 @@ def _file_types(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()] if text else None
 
 
+def _annotation_files(batch, folder: str):
+    """dtlpy's form of the annotations: the folder for a folder, one JSON path per file for a list of files."""
+    if not isinstance(batch, list):
+        return folder
+    return [os.path.join(folder, os.path.splitext(os.path.basename(path))[0] + ".json") for path in batch]
+
+
 @items.command("upload")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=True))
 @click.option("--local-path", "-l", "local_paths", multiple=True, type=click.Path(exists=True, dir_okay=True),
@@ -64,14 +71,12 @@ def upload(session, paths, local_paths, dataset_name, remote_path, file_types, l
     dataset = session.dataset(project, checked_out_dataset(session, dataset_name))
     files = [p for p in paths if not os.path.isdir(p)]
     batches = ([files] if files else []) + [p for p in paths if os.path.isdir(p)]
-    extra = {}
-    if file_types:
-        extra["file_types"] = _file_types(file_types)
-    if local_annotations_path:
-        extra["local_annotations_path"] = local_annotations_path
+    extra = {"file_types": _file_types(file_types)} if file_types else {}
     uploaded = []
     with _output.err().status(f"Uploading to {_output.escape(dataset.name)}:{_output.escape(remote_path)} ..."):
         for batch in batches:
+            if local_annotations_path:
+                extra["local_annotations_path"] = _annotation_files(batch, local_annotations_path)
             result = dataset.items.upload(local_path=batch, remote_path=remote_path, overwrite=overwrite, **extra)
             uploaded += [] if result is None else [result] if hasattr(result, "id") else list(result)
     uploaded = [i for i in uploaded if i is not None]
