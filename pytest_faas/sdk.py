@@ -26,6 +26,26 @@ _CACHED = ("_environments", "_environment", "_token", "_verbose", "_cache_state"
            "_sdk_cache", "_fetch_entities", "_ApiClient__gate_url_for_requests")
 
 
+class HarnessChatter(logging.Filter):
+    """Drops what dtlpy logs about the harness's own calls (a push without sanity check is deliberate, the
+    token is set after dtlpy warns it is missing, the cookie is private); everything else passes, so what
+    the user's code makes dtlpy say is kept."""
+
+    PREFIXES = ("Pushing a package without sanity check", "verify attribute has been deprecated",
+                "Token expired, Please login.", "Platform environment:", "Alias exists. Overwriting.",
+                "COOKIE.", "Key not in platform cookie file", "clean_dataloop_cache_thread")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record is logging's problem, never ours
+            return True
+        return not message.startswith(self.PREFIXES) and "has been added to project name" not in message
+
+
+CHATTER = HarnessChatter()
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -61,17 +81,21 @@ class DtlpyBinding:
         self.token = token
         self.dataloop_path = str(dataloop_path)
         self._saved: dict | None = None
+        self._filtered = False
 
     def activate(self):
         """Bind dtlpy and return the ``dtlpy`` module."""
         os.makedirs(self.dataloop_path, exist_ok=True)
+        dtlpy_logger = logging.getLogger("dtlpy")
+        self._filtered = CHATTER not in dtlpy_logger.filters  # before the import: it reads its cookie then
+        if self._filtered:
+            dtlpy_logger.addFilter(CHATTER)
         saved_env = os.environ.get("DATALOOP_PATH")
         os.environ["DATALOOP_PATH"] = self.dataloop_path
         import dtlpy as dl  # noqa: PLC0415 (heavy; only when a platform is actually used)
         from dtlpy.services import cookie, service_defaults  # noqa: PLC0415
 
         client = dl.client_api
-        dtlpy_logger = logging.getLogger("dtlpy")
         self._saved = {
             "env": saved_env,
             "cookie_io": client.cookie_io,
@@ -114,6 +138,8 @@ class DtlpyBinding:
             setattr(client, name, value)
         client.refresh_token_active = saved["refresh_token_active"]
         logging.getLogger("dtlpy").setLevel(saved["logger_level"])
+        if self._filtered:
+            logging.getLogger("dtlpy").removeFilter(CHATTER)
         service_defaults.DATALOOP_PATH = saved["defaults_path"]
         cookie.DATALOOP_PATH = saved["cookie_path"]
         if saved["env"] is None:

@@ -163,7 +163,8 @@ def follow_one(snapshots: Iterable[list], as_json: bool):
     return last[0]
 
 
-def show_execution(execution, as_json: bool) -> None:
+def show_execution(execution, as_json: bool, readable: Callable[[str], str] = str, brief: bool = False) -> None:
+    """Status, message and output; ``brief``: only the message's first line (the caller shows the rest)."""
     if as_json:
         emit_json(execution.to_json())
         return
@@ -173,7 +174,8 @@ def show_execution(execution, as_json: bool) -> None:
     console.print(Text.assemble(f"execution {execution.id}  function {execution.function_name}  status ",
                                 status_text(status)))
     if latest.get("message"):
-        console.print(plain(f"message: {latest['message']}"))
+        message = readable(latest["message"])
+        console.print(plain(f"message: {message.splitlines()[0] if brief else message}"))
     if execution.duration is not None:
         console.print(f"duration: {execution.duration} s")
     if status in TERMINAL:

@@ -109,6 +109,8 @@ def push(session, src_path, package_name):
         # The checks above read the code without running it; dtlpy's own would import main.py in this process.
         package = project.packages.push(src_path=str(src_path), package_name=package_name, ignore_sanity_check=True)
     session.data_dir.remember("package", package)
+    codebase = package.to_json().get("codebase") or {}
+    session.data_dir.remember_source(codebase.get("itemId") or package.id, src_path)  # names the unpacked copy
     if options().as_json:
         _output.emit_json(package.to_json())
         return

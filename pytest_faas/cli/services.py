@@ -14,7 +14,7 @@ import click
 
 from ..manifests.service import load_service
 from . import _output
-from ._common import command_options, options, pass_session, project_name_option, wait_options
+from ._common import command_options, options, pass_session, project_name_option, readable, wait_options
 from ._dlp import NounGroup
 from ._files import parse_input_option
 from ._session import TERMINAL, status_of
@@ -53,12 +53,15 @@ def _invoke(session, service_name, function_name, item_id, dataset_id, annotatio
                  f"{_output.escape(execution.function_name)}")
     if wait:
         execution = _output.follow_one(session.poll([execution.id], timeout), options().as_json)
-    _output.show_execution(execution, options().as_json)
+    _output.show_execution(execution, options().as_json, readable, brief=True)
     if logs:
         _print_logs(service, execution.id)
     status = status_of(execution)
     if status in TERMINAL and status != "success":
-        message = (execution.latest_status or {}).get("message")
+        # The traceback once: here, or in the logs just printed.
+        message = readable((execution.latest_status or {}).get("message") or "")
+        if logs and message:
+            message = message.splitlines()[0] + " (the traceback is in the logs above)"
         raise click.ClickException(f"execution {execution.id} ended {status}" + (f": {message}" if message else ""))
     if not wait:
         if session.embedded:
@@ -72,7 +75,7 @@ def _invoke(session, service_name, function_name, item_id, dataset_id, annotatio
 def _print_logs(service, execution_id: str | None = None, follow: bool = False, start: str | None = None) -> None:
     for line in service.log(view=False, execution_id=execution_id, follow=follow, start=start) or []:
         for one in line if isinstance(line, list) else [line]:
-            click.echo(one)
+            click.echo(readable(one))
             if "[Done] Executing function." in one and execution_id is not None:
                 return
 

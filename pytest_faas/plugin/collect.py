@@ -138,7 +138,10 @@ class MockCaseItem(pytest.Item):
 
     @property
     def label(self) -> str:
-        return f"{self.case.module_name}.{self.name}"
+        """``hello_world/default_module.run[mock.json:0]``: the package too, as two packages share names."""
+        manifest = self.parent.parent.loaded.manifest
+        package = manifest.name if manifest is not None else self.path.parent.name
+        return f"{package}/{self.case.module_name}.{self.name}"
 
     def runtest(self) -> None:
         loaded: Loaded = self.parent.parent.loaded

@@ -28,9 +28,9 @@ def test_failing_function_shows_the_domain_line_then_the_users_traceback(faas_py
     result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines([
-        "*__ default_module.run[[]mock.json:1[]] __*",
-        "execution * of default_module.run[[]mock.json:1[]] failed: status=failed after *s (placement=thread)",
-        "  *expected status success, got failed",
+        "*__ fails/default_module.run[[]mock.json:1[]] __*",  # the header names the package
+        "fails/default_module.run[[]mock.json:1[]]: expected status success, got failed",
+        "  execution *: status failed after *s, placement thread",
         "*Traceback*",
         '  File "*/fails/main.py", line 12, in run',
         '  File "*/fails/main.py", line 5, in parse',
@@ -38,7 +38,13 @@ def test_failing_function_shows_the_domain_line_then_the_users_traceback(faas_py
         "last progress: inProgress 40%, 'parsing'",
         "*about to parse {}*",
     ])
-    assert "pytest_faas/runtime" not in result.stdout.str().split("Captured")[0]
+    report = result.stdout.str().split("Captured")[0]
+    assert "pytest_faas/runtime" not in report
+    assert report.count("Traceback (most recent call last)") == 1 and report.count("in parse") == 1
+    log = result.stdout.str().split("Captured faas execution log")[1].split("- faas -")[0]
+    assert log.count("Traceback (most recent call last)") == 1, "the log stores the error once"
+    for chatter in ("sanity check", "verify attribute", "Token expired", "COOKIE"):
+        assert chatter not in result.stdout.str()
     result.stdout.fnmatch_lines(["*faas execution log*", "*- faas -*", "2 executions: 1 failed, 1 success"])
 
 
@@ -48,7 +54,20 @@ def test_expected_output_mismatch_names_both_values(faas_pytester, packages):
     packages.write("echo", package)
     result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(['*expected output {"n": 2}, got {"n": 1}*'])
+    result.stdout.fnmatch_lines(['*expected output {"n": 2}, got {"n": 1}*', "  execution *: status success *"])
+    assert not [line for line in result.stdout.lines if "failed" in line and "success" in line]
+
+
+def test_a_runner_that_cannot_start_shows_the_users_import_and_the_fix(faas_pytester, packages):
+    package = dict(JSON_PACKAGE)
+    package["main.py"] = "import no_such_lib\n" + package["main.py"]
+    package["requirements.txt"] = "no-such-lib==1.0\n"
+    packages.write("echo", package)
+    result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider")
+    report = result.stdout.str().split("Captured")[0]
+    assert "importlib" not in report and "<frozen" not in report
+    result.stdout.fnmatch_lines(['  File "*/echo/main.py", line 1, in <module>',
+                                 "*'no_such_lib' is in requirements.txt*--faas-placement=docker*"])
 
 
 def test_xdist_two_workers_each_with_its_own_platform(faas_pytester, packages):
