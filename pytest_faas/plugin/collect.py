@@ -149,7 +149,8 @@ class MockCaseItem(pytest.Item):
         started = time.perf_counter()
         outcome = runner.run(self.path.parent, loaded.manifest, self.case, self.mock_path, loaded.service)
         self.user_properties.append((STATS, {"status": outcome.status, "user_s": outcome.user_s,
-                                             "wall_s": time.perf_counter() - started}))
+                                             "wall_s": time.perf_counter() - started,
+                                             "kept": session.kept_dir(self.config)}))
         if outcome.logs:
             self.add_report_section("call", "faas execution log",
                                     report.user_traceback("\n".join(outcome.logs), self.path.parent))

@@ -134,6 +134,10 @@ def summary_lines(stats: list[dict]) -> list[str]:
     user = sum(e["user_s"] for e in stats)
     wall = sum(e["wall_s"] for e in stats)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
-    return [f"{len(stats)} executions: {counts}",
-            f"time: {wall:.2f}s in cases, of which {user:.2f}s in user code and {max(wall - user, 0):.2f}s in the "
-            "harness (push, deploy, seed, execute, wait)"]
+    lines = [f"{len(stats)} executions: {counts}",
+             f"time: {wall:.2f}s in cases, of which {user:.2f}s in user code and {max(wall - user, 0):.2f}s in the "
+             "harness (push, deploy, seed, execute, wait)"]
+    kept = sorted({e["kept"] for e in stats if e.get("kept")})
+    for folder in kept:  # --faas-keep: one per process (xdist worker)
+        lines.append(f"platform data kept in {folder} (see it with `faas --data-dir {folder} projects ls`)")
+    return lines

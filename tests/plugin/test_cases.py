@@ -1,6 +1,8 @@
 """Generated cases run for real: reports in the package's terms, xdist, and pytest's usual options."""
 
+import shutil
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -96,3 +98,13 @@ def test_the_samples_pass_in_the_docker_placement(faas_pytester, packages):
     result = faas_pytester.runpytest_subprocess("--faas", "--faas-placement=docker", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=9)
     result.stdout.fnmatch_lines(["faas: placement=docker (command line)*", "7 executions: 7 success"])
+
+
+def test_faas_keep_names_the_kept_data_dir_in_the_summary(faas_pytester, packages):
+    packages.write("echo", JSON_PACKAGE)
+    result = faas_pytester.runpytest_subprocess("--faas", "--faas-keep", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+    [line] = [line for line in result.stdout.lines if line.startswith("platform data kept in ")]
+    folder = line.split()[4]
+    assert (Path(folder) / "token").is_file()
+    shutil.rmtree(folder, ignore_errors=True)
