@@ -1,6 +1,7 @@
 """Generated cases run for real: reports in the package's terms, xdist, and pytest's usual options."""
 
 import shutil
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -108,3 +109,14 @@ def test_faas_keep_names_the_kept_data_dir_in_the_summary(faas_pytester, package
     folder = line.split()[4]
     assert (Path(folder) / "token").is_file()
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_breakpoint_in_the_thread_placement_prompts_on_the_terminal_under_s(faas_pytester, packages):
+    package = dict(JSON_PACKAGE)
+    package["main.py"] = package["main.py"].replace("        return config", "        breakpoint()\n        return config")
+    assert "breakpoint()" in package["main.py"]
+    packages.write("echo", package)
+    result = faas_pytester.run(sys.executable, "-m", "pytest", "--faas", "-s", "-p", "no:cacheprovider",
+                               stdin=b"p 'seen by pdb'\nc\np 'seen by pdb'\nc\n", timeout=120)
+    result.assert_outcomes(passed=3)
+    assert "(Pdb)" in result.stdout.str() and "'seen by pdb'" in result.stdout.str()
