@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from ..manifests.service import load_service
+from ..protocol import TIMEOUT_HINT, TIMEOUT_MESSAGE
 from . import _output
 from ._common import command_options, options, pass_session, project_name_option, readable, wait_options
 from ._dlp import NounGroup
@@ -62,6 +63,8 @@ def _invoke(session, service_name, function_name, item_id, dataset_id, annotatio
         message = readable((execution.latest_status or {}).get("message") or "")
         if logs and message:
             message = message.splitlines()[0] + " (the traceback is in the logs above)"
+        if message.startswith(TIMEOUT_MESSAGE):
+            message += f" ({TIMEOUT_HINT})"
         raise click.ClickException(f"execution {execution.id} ended {status}" + (f": {message}" if message else ""))
     if not wait:
         if session.embedded:

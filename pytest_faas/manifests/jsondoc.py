@@ -139,6 +139,14 @@ def one_of(choices: Iterable[str], expected: str | None = None):
     return check
 
 
+def _trailing_comma(text: str, position: int) -> int | None:
+    """The line of a comma right before a closing bracket where parsing stopped, if that is the error."""
+    before = text[:position].rstrip()
+    if before.endswith(",") and text[position:position + 1] in ("}", "]"):
+        return before.count("\n") + 1
+    return None
+
+
 def read_json(path: Path | str) -> Any:
     """Parse a JSON file, turning every way it can fail into a `ManifestError` for the whole document."""
     file = str(path)
@@ -154,8 +162,13 @@ def read_json(path: Path | str) -> Any:
         # JSON counts lines by "\n" only; str.splitlines would also split on \u2028, \x0b and friends.
         lines = text.split("\n")
         line = lines[exc.lineno - 1].strip() if exc.lineno <= len(lines) else ""
+        hint = f"line {exc.lineno}: {line[:60]}" if line else ("the file is empty" if not text.strip() else None)
+        comma = _trailing_comma(text, exc.pos)
+        if comma is not None:
+            hint = (f"a trailing comma at line {comma}: JSON allows no comma after the last entry of an object or "
+                    "list; remove it")
         err = ManifestError(file, "", "valid JSON", Shown(f"{exc.msg} at line {exc.lineno}, column {exc.colno}"),
-                            f"line {exc.lineno}: {line[:60]}" if line else ("the file is empty" if not text.strip() else None))
+                            hint)
         err.line, err.column = exc.lineno, exc.colno  # structured too, for editors and report renderers
         raise err from None
     except _Constant as exc:

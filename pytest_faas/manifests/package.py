@@ -41,7 +41,7 @@ DEFAULT_IO_NAMES = {t: t.lower() for t in ("Item", "Dataset", "Annotation", "Pro
                                            "Execution", "Model")}
 
 InputType = Annotated[str, AfterValidator(one_of(
-    INPUT_TYPES, "an input type: " + ", ".join(ENTITY_TYPES + PRIMITIVE_TYPES) + ", or one of those with [] for a list"))]
+    INPUT_TYPES, "a FunctionIO type (inputs and outputs alike): " + ", ".join(ENTITY_TYPES + PRIMITIVE_TYPES) + ", or one of those with [] for a list"))]
 
 
 class FunctionIO(PlatformModel):

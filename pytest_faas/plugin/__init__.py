@@ -16,6 +16,7 @@ from .settings import OPTIONS
 pytest_plugins = MODULES
 
 STATS_KEY = pytest.StashKey[list]()
+PACKAGES_KEY = pytest.StashKey[int]()  # package folders collected by this process (absent under xdist's controller)
 
 
 def pytest_addoption(parser):
@@ -36,6 +37,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "faas_item(**spec): shape the faas_item fixture "
                                        "(name, data, remote_path, metadata, annotations)")
     config.stash[STATS_KEY] = []
+    if not hasattr(config, "workerinput"):
+        config.stash[PACKAGES_KEY] = 0
     session.settings(config)  # a bad option value is a usage error now, not in the middle of the run
 
 
@@ -53,6 +56,7 @@ def pytest_collect_file(file_path, parent):
         return None
     from .collect import PackageFile  # noqa: PLC0415
 
+    parent.config.stash[PACKAGES_KEY] = parent.config.stash.get(PACKAGES_KEY, 0) + 1
     return PackageFile.from_parent(parent, path=file_path)
 
 
@@ -69,7 +73,16 @@ _STATS: list[dict] = []
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    if not session.settings(config).enabled or not _STATS:
+    if not session.settings(config).enabled:
+        return
+    if config.stash.get(PACKAGES_KEY, 1) == 0 and not config.option.collectonly and not _STATS:
+        terminalreporter.write_sep("-", "faas")
+        terminalreporter.write_line(
+            f"pytest --faas found no FaaS package under {config.rootpath} (a package.json with \"modules\"): run "
+            "it in your package's folder or name that folder (`pytest --faas path/to/package`), or write one with "
+            "`faas packages generate`")
+        return
+    if not _STATS:
         return
     from .report import summary_lines  # noqa: PLC0415
 

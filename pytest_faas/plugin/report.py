@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from ..errors import ExecutionFailed
-from ..protocol import END_MARKER
+from ..protocol import END_MARKER, TIMEOUT_HINT, TIMEOUT_MESSAGE
 
 LOG_TAIL = 15
 # Frames of pytest-faas itself (the agent and its loader) are noise in a user's traceback.
@@ -97,6 +97,8 @@ def render_execution(error: ExecutionFailed, label: str, package_dir: Path | Non
     message = user_traceback((latest.get("message") or "").strip(), package_dir)
     if message:
         lines += ["", message]
+    if message.startswith(TIMEOUT_MESSAGE):
+        lines += [f"({TIMEOUT_HINT})"]
     progress = _last_progress(execution)
     if progress:
         lines += ["", f"last progress: {progress}"]

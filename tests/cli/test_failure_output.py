@@ -26,3 +26,24 @@ def test_invoke_failure_shows_the_traceback_once_in_the_package_folder(faas, pro
     text = with_logs.stdout + with_logs.stderr
     assert text.count("Traceback (most recent call last)") == 1 and "traceback is in the logs above" in text
     assert f'File "{tmp_path}/main.py", line' in text
+
+
+def test_invoke_reads_its_input_from_a_file(faas, project, tmp_path):
+    faas("packages generate")
+    main = tmp_path / "main.py"
+    main.write_text(main.read_text().replace("    def run(self, item=None, progress=None):",
+                                             "    def echo(self, config):\n        return config\n\n"
+                                             "    def run(self, item=None, progress=None):"))
+    package = (tmp_path / "package.json").read_text().replace(
+        '"functions": [', '"functions": [{"name": "echo", "input": [{"name": "config", "type": "Json"}]}, ')
+    (tmp_path / "package.json").write_text(package)
+    faas("packages push")
+    faas("packages deploy")
+    (tmp_path / "event.json").write_text('{"config": {"threshold": 0.5, "tag": "[red]x"}}')
+    execution = faas.json("services invoke -f echo --input @event.json")
+    assert execution["output"] == {"threshold": 0.5, "tag": "[red]x"}
+
+    (tmp_path / "bad.json").write_text('{"config": {"threshold": 0.5,}}')
+    result = faas("services invoke -f echo --input @bad.json", code=1)
+    assert "bad.json" in result.stderr and "trailing comma at line 1" in result.stderr
+    assert "there is no file" in faas("services invoke -f echo --input @missing.json", code=1).stderr

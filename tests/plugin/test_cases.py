@@ -120,3 +120,8 @@ def test_breakpoint_in_the_thread_placement_prompts_on_the_terminal_under_s(faas
                                stdin=b"p 'seen by pdb'\nc\np 'seen by pdb'\nc\n", timeout=120)
     result.assert_outcomes(passed=3)
     assert "(Pdb)" in result.stdout.str() and "'seen by pdb'" in result.stdout.str()
+
+
+def test_a_folder_without_packages_says_so_and_how_to_fix_it(faas_pytester):
+    result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["pytest --faas found no FaaS package under *faas packages generate*"])
