@@ -39,7 +39,12 @@ def pytest_configure(config):
     config.stash[STATS_KEY] = []
     if not hasattr(config, "workerinput"):
         config.stash[PACKAGES_KEY] = 0
-    session.settings(config)  # a bad option value is a usage error now, not in the middle of the run
+    chosen = session.settings(config)  # a bad option value is a usage error now, not in the middle of the run
+    if chosen.enabled and chosen.pdb:
+        from ..runtime import agent  # noqa: PLC0415
+
+        agent.POST_MORTEM = True
+        config.add_cleanup(lambda: setattr(agent, "POST_MORTEM", False))
 
 
 def pytest_report_header(config):

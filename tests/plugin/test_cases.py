@@ -125,3 +125,12 @@ def test_breakpoint_in_the_thread_placement_prompts_on_the_terminal_under_s(faas
 def test_a_folder_without_packages_says_so_and_how_to_fix_it(faas_pytester):
     result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["pytest --faas found no FaaS package under *faas packages generate*"])
+
+
+def test_faas_pdb_opens_the_debugger_in_the_failing_frame(faas_pytester, packages):
+    packages.write("fails", FAILING_PACKAGE)
+    result = faas_pytester.run(sys.executable, "-m", "pytest", "--faas", "--faas-pdb", "-s", "-p", "no:cacheprovider",
+                               stdin=b"p sorted(config)\nc\n", timeout=120)
+    result.assert_outcomes(passed=2, failed=1)
+    text = result.stdout.str()
+    assert "main.py(5)parse()" in text and "(Pdb) []" in text  # the frame that raised, its locals
