@@ -7,7 +7,7 @@ import os
 from faas_code import simple_package
 
 from pytest_faas.cases import CaseRunner
-from pytest_faas.manifests.package import load_package
+from pytest_faas.manifests.loaded import load_folder
 
 
 def test_a_push_survives_another_worker_making_dataloop_at_the_same_moment(faas_platform, tmp_path, monkeypatch):
@@ -23,5 +23,5 @@ def test_a_push_survives_another_worker_making_dataloop_at_the_same_moment(faas_
 
     monkeypatch.setattr(os, "mkdir", another_worker_wins)
     folder = simple_package(tmp_path / "raced", "raced", "def run(self):\n    return 1\n", [("run", [])])
-    package = CaseRunner(faas_platform, "thread").package(folder, load_package(folder / "package.json"))
+    package = CaseRunner(faas_platform, "thread").package(load_folder(folder / "package.json"))
     assert package.name == "raced"
