@@ -1,9 +1,9 @@
 """`faas services invoke|execute|logs|ls|pause|resume|delete|tear-down`.
 
-`invoke` is the tutorial's word; the SDK has no ``Service.invoke``, so it does what ``dlp services execute``
-does, ``service.execute(...)``, without dlp's bugs (``-s`` works, ``--async`` is not inverted), then waits
-and shows the execution's status and output. Exit status 1 when it failed. dlp's spellings are accepted
-(``-pr``, ``-as``, ``-pkg``, ``services log -f NAME``).
+`invoke` is the tutorial's word; dtlpy has no ``Service.invoke`` (docs/platform.md#executing-a-service), so it
+does what ``dlp services execute`` does, ``service.execute(...)``, without dlp's bugs (``-s`` works, ``--async``
+is not inverted), then waits and shows the execution's status and output. Exit status 1 when it failed.
+dlp's spellings are accepted (``-pr``, ``-as``, ``-pkg``, ``services log -f NAME``).
 """
 
 from __future__ import annotations
