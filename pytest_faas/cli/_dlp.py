@@ -4,7 +4,7 @@
 ``-lap``). click reads an undeclared ``-as`` as ``-a s``, which silently runs something else; `NounCommand`
 refuses any such token instead, naming the options that do exist. A dlp command or option that has no
 meaning locally is still declared, as a `refused` command or a `RefusedOption`, so that it fails with a
-message that says what to type instead; `compat_table` reads these to build the docs' table.
+message that says what to type instead; `dlp_table` reads these to build the docs' table.
 """
 
 from __future__ import annotations
