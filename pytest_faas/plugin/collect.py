@@ -17,6 +17,7 @@ import pytest
 from ..manifests import checks
 from . import report, session
 from ..errors import CheckError, ExecutionFailed, FaasError, ManifestError, ManifestErrors
+from ..manifests.jsondoc import INTERNAL, Shown
 from ..manifests.package import PackageManifest, load_package
 from ..manifests.mock import MockCase, MockFile, load_mock
 from ..manifests.service import ServiceManifest, load_service
@@ -34,30 +35,32 @@ class Loaded:
     problems: list[FaasError]
 
 
+def _load_one(loader, path: Path, problems: list[FaasError]):
+    """``loader(path)``, or None with the failure kept as a finding of that file: whatever a hostile file
+    does to a loader, it fails its own package's ``::manifest`` item, never the whole collection."""
+    try:
+        return loader(path)
+    except (ManifestError, ManifestErrors) as exc:
+        problems.append(exc)
+    except Exception as exc:  # noqa: BLE001 - a loader bug must still name the user's file
+        problems.append(ManifestError(str(path), "", INTERNAL, Shown(f"{type(exc).__name__}: {exc}"[:200]),
+                                      "this is a pytest-faas bug; please report it with the file"))
+    return None
+
+
 def _load(path: Path) -> Loaded | None:
     problems: list[FaasError] = []
-    try:
-        manifest = load_package(path)
-    except (ManifestError, ManifestErrors) as exc:
-        manifest = None
-        problems.append(exc)
-    else:
-        if manifest is None:  # npm's package.json: not ours
-            return None
+    manifest = _load_one(load_package, path, problems)
+    if manifest is None and not problems:  # npm's package.json: not ours
+        return None
     service = None
     service_path = path.parent / "service.json"
     if service_path.is_file():
-        try:
-            service = load_service(service_path)
-        except (ManifestError, ManifestErrors) as exc:
-            problems.append(exc)
+        service = _load_one(load_service, service_path, problems)
     mocks = []
     for mock_path in [path.parent / "mock.json", *sorted((path.parent / "mocks").glob("*.json"))]:
-        if mock_path.is_file():
-            try:
-                mocks.append((mock_path, load_mock(mock_path)))
-            except (ManifestError, ManifestErrors) as exc:
-                problems.append(exc)
+        if mock_path.is_file() and (mock := _load_one(load_mock, mock_path, problems)) is not None:
+            mocks.append((mock_path, mock))
     return Loaded(manifest, service, mocks, problems)
 
 
@@ -105,7 +108,8 @@ class ManifestItem(pytest.Item):
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
-        return self.path, None, f"{self.path.parent.name}: manifest"
+        # A line number, not None: pytest's Node.warn asserts one, and a warning finding is issued from here.
+        return self.path, 0, f"{self.path.parent.name}: manifest"
 
 
 class ModuleNode(pytest.Collector):
