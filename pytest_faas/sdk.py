@@ -76,7 +76,6 @@ class DtlpyBinding:
         self._saved = {
             "env": saved_env,
             "cookie_io": client.cookie_io,
-            "state_io": client.state_io,
             "attrs": {name: getattr(client, name, None) for name in _CACHED},
             "refresh_token_active": client.refresh_token_active,
             "defaults_path": service_defaults.DATALOOP_PATH,
@@ -91,9 +90,6 @@ class DtlpyBinding:
         dtlpy_logger.setLevel(logging.INFO)
         service_defaults.DATALOOP_PATH = cookie.DATALOOP_PATH = self.dataloop_path
         client.cookie_io = cookie.CookieIO(os.path.join(self.dataloop_path, "cookie.json"))
-        # The checkout state is a "local" cookie, ./.dataloop/state.json in whatever the working folder is:
-        # a fixed file of the private folder instead, so no run leaves a .dataloop/ where it was started.
-        client.state_io = cookie.CookieIO(os.path.join(self.dataloop_path, "state.json"))
         for name in _CACHED:
             setattr(client, name, None)
         self._private_caches(client)
@@ -128,7 +124,6 @@ class DtlpyBinding:
 
         client = dl.client_api
         client.cookie_io = saved["cookie_io"]
-        client.state_io = saved["state_io"]
         for name, value in saved["attrs"].items():
             setattr(client, name, value)
         client.refresh_token_active = saved["refresh_token_active"]

@@ -23,7 +23,6 @@ a file no row names (a write cut short) is removed when the store opens.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import itertools
 import json
@@ -80,6 +79,21 @@ class StagedBlob:
             self.path = None
 
 
+class _Transaction:
+    """The context manager of `Store.transaction` (a class, not a generator: it wraps every write)."""
+
+    __slots__ = ("store",)
+
+    def __init__(self, store: "Store"):
+        self.store = store
+
+    def __enter__(self) -> None:
+        self.store._begin()
+
+    def __exit__(self, kind, value, traceback) -> None:
+        self.store._end(failed=kind is not None)
+
+
 class Store:
     """Entities by kind and id, with a parent index, backed by SQLite; blobs as rows or files by size.
 
@@ -97,6 +111,7 @@ class Store:
         self.blob_dir = self.data_dir / "blobs"
         self.blob_dir.mkdir(exist_ok=True)
         self._lock = threading.RLock()
+        self._transaction = _Transaction(self)
         self._depth = 0  # transaction nesting; only the outermost one commits
         self._undo: dict[tuple[str, str], tuple[dict | None, str | None]] = {}
         self._new_files: list[Path] = []  # blob files this transaction made: removed if it rolls back
@@ -148,41 +163,47 @@ class Store:
 
     # -- transactions ---------------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> "_Transaction":
         """Hold the store's one lock and one SQLite transaction; all of the block's changes, or none.
 
-        Nested blocks join the outermost one. Keep blocks short and free of other locks and of event
-        publishing: every writer of the platform waits on this lock.
+        Use as ``with store.transaction():``. Nested blocks join the outermost one. Keep blocks short and
+        free of other locks and of event publishing: every writer of the platform waits on this lock.
         """
-        with self._lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            self._db.execute("BEGIN")
-            self._depth = 1
+        return self._transaction
+
+    def _begin(self) -> None:
+        self._lock.acquire()
+        self._depth += 1
+        if self._depth == 1:
             try:
-                yield
+                self._db.execute("BEGIN")
             except BaseException:
-                if self._db.in_transaction:  # SQLite may have rolled back already (disk full, ...)
-                    self._db.execute("ROLLBACK")
-                self._roll_back_memory()
-                for path in self._new_files:
-                    path.unlink(missing_ok=True)
-                raise
-            else:
-                self._db.execute("COMMIT")
-                for path in self._dead_files:
-                    path.unlink(missing_ok=True)
-            finally:
                 self._depth = 0
+                self._lock.release()
+                raise
+
+    def _end(self, failed: bool) -> None:
+        try:
+            self._depth -= 1
+            if self._depth:
+                return
+            try:
+                if failed:
+                    if self._db.in_transaction:  # SQLite may have rolled back already (disk full, ...)
+                        self._db.execute("ROLLBACK")
+                    self._roll_back_memory()
+                    for path in self._new_files:
+                        path.unlink(missing_ok=True)
+                else:
+                    self._db.execute("COMMIT")
+                    for path in self._dead_files:
+                        path.unlink(missing_ok=True)
+            finally:
                 self._undo.clear()
                 self._new_files.clear()
                 self._dead_files.clear()
+        finally:
+            self._lock.release()
 
     def _remember(self, kind: str, doc_id: str) -> None:
         key = (kind, doc_id)
