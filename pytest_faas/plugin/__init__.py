@@ -45,6 +45,10 @@ def pytest_report_header(config):
 
 
 def pytest_collect_file(file_path, parent):
+    if file_path.name.endswith(".pipeline.json") and session.settings(parent.config).enabled:
+        from .collect_pipeline import PipelineTemplateFile  # noqa: PLC0415
+
+        return PipelineTemplateFile.from_parent(parent, path=file_path)
     if file_path.name != "package.json" or not session.settings(parent.config).enabled:
         return None
     from ..manifests.package import declares_modules  # noqa: PLC0415 (pydantic: only once --faas is on)
