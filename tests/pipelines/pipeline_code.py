@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 NODES_MAIN = '''
+import os
 import time
 
 import dtlpy as dl
@@ -43,8 +44,15 @@ class ServiceRunner(dl.BaseServiceRunner):
         return item
 
     def sleepy(self, item, context):
-        time.sleep(context.node.metadata.get("customNodeConfig", {}).get("s", 30))
+        # A thread cannot be killed, only asked: kill_event() raises once the execution is terminated.
+        end = time.time() + context.node.metadata.get("customNodeConfig", {}).get("s", 30)
+        while time.time() < end:
+            self.kill_event()
+            time.sleep(0.02)
         return item
+
+    def die(self, item):
+        os._exit(3)
 
     def describe(self, item, context):
         return {"node": context.node.name if context.node else None,
@@ -66,7 +74,7 @@ def _function(name: str, actions=None) -> dict:
 NODES_PACKAGE = {"name": "nodes", "modules": [{"name": "default_module", "entryPoint": "main.py",
                                                "className": "ServiceRunner", "functions": [
     _function("classify", ["cats", "dogs"]), _function("tag"), _function("boom"), _function("history"),
-    _function("loop", ["again", "done"]), _function("sleepy"),
+    _function("loop", ["again", "done"]), _function("sleepy"), _function("die"),
     {"name": "describe", "input": ITEM_IN, "output": []},
 ]}]}
 
