@@ -39,7 +39,7 @@ ENDED = ("success", "failed", "terminated")
 class PipelineRuns:
     """Pipeline execution records (kind ``pipelineExecutions``, parent: pipeline id) and their routing."""
 
-    def __init__(self, store: Store, pipelines: Pipelines, executions: Executions, items=None):
+    def __init__(self, store: Store, pipelines: Pipelines, executions: Executions, items):
         self.store = store
         self.pipelines = pipelines
         self.executions = executions
@@ -69,13 +69,16 @@ class PipelineRuns:
                              "(pipeline.install()) before executing it")
         if "batch" in body:
             return self._batch(pipeline, body)
-        options = body.get("pipeline") or {}
+        options = {} if body.get("pipeline") is None else body["pipeline"]
         if not isinstance(options, dict):
             raise BadRequest("'pipeline' must be an object {input, nodeId, testMode}")
-        inputs = options.get("input") or {}
+        inputs = {} if options.get("input") is None else options["input"]
         if not isinstance(inputs, dict):
             raise BadRequest(f"pipeline 'input' must be an object of name: value, found {type(inputs).__name__}")
-        node = self._start_node(pipeline, options.get("nodeId") or body.get("nodeId"))
+        node_id = options.get("nodeId") or body.get("nodeId")
+        if node_id is not None and not isinstance(node_id, str):
+            raise BadRequest(f"'nodeId' must be a node id string, found {node_id!r}")
+        node = self._start_node(pipeline, node_id)
         self.pipelines.service_of(pipeline, node)  # refuse now, not as a failed cycle, when it cannot run
         return self._start(pipeline, node, inputs)
 
@@ -111,12 +114,15 @@ class PipelineRuns:
         batch = body["batch"]
         if not isinstance(batch, dict) or not isinstance(batch.get("query"), dict):
             raise BadRequest("'batch' must be an object {query: <items filter>, args: {...}}")
-        args = batch.get("args") or {}
+        args = {} if batch.get("args") is None else batch["args"]
         if not isinstance(args, dict):
             raise BadRequest("'batch.args' must be an object of name: value")
-        datasets = (batch["query"].get("context") or {}).get("datasets") or []
-        if not datasets or self.items is None:
+        context = batch["query"].get("context") or {}
+        datasets = context.get("datasets") if isinstance(context, dict) else None
+        if not isinstance(datasets, list) or not datasets or not all(isinstance(d, str) for d in datasets):
             raise BadRequest("execute_batch needs the items' dataset: dl.Filters(..., context={'datasets': [id]})")
+        if body.get("nodeId") is not None and not isinstance(body["nodeId"], str):
+            raise BadRequest(f"'nodeId' must be a node id string, found {body['nodeId']!r}")
         node = self._start_node(pipeline, body.get("nodeId"))
         self.pipelines.service_of(pipeline, node)
         item_port = next((p["name"] for p in node.get("inputs", []) if p.get("type") == "Item"), "item")

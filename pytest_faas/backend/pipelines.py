@@ -84,10 +84,10 @@ def check_graph(doc: dict) -> list[str]:
             if not isinstance(port, dict):
                 problems.append(f"{at} must be an object {{nodeId, portId}}")
                 continue
-            node = ids.get(port.get("nodeId"))
+            node = ids.get(port.get("nodeId")) if isinstance(port.get("nodeId"), str) else None
             if node is None:
                 problems.append(f"{at}.nodeId {port.get('nodeId')!r} is not the id of a node of this pipeline")
-            elif port.get("portId") not in {p.get("portId") for p in node.get(key) or [] if isinstance(p, dict)}:
+            elif port.get("portId") not in [p.get("portId") for p in node.get(key) or [] if isinstance(p, dict)]:
                 problems.append(f"{at}.portId {port.get('portId')!r} is not one of the {key} of node {node.get('name')!r}")
         if connection.get("action") is not None and not isinstance(connection["action"], str):
             problems.append(f"connections[{i}].action must be a string")
@@ -101,7 +101,7 @@ def check_graph(doc: dict) -> list[str]:
         problems.append("'startNodes' must be a list of {nodeId, type} objects")
     else:
         for i, start in enumerate(starts):
-            if start.get("nodeId") not in ids:
+            if not isinstance(start.get("nodeId"), str) or start["nodeId"] not in ids:
                 problems.append(f"startNodes[{i}].nodeId {start.get('nodeId')!r} is not the id of a node of this pipeline")
     return problems
 

@@ -16,3 +16,19 @@ def nodes_service(faas_project, here):
     package = faas_project.packages.push(src_path=str(write_nodes_package(here / "nodes")), ignore_sanity_check=True)
     return package.deploy(service_name="nodes", runtime={"concurrency": 4, "numReplicas": 1},
                           execution_timeout=60)
+
+
+@pytest.fixture
+def api(faas_platform):
+    """Raw HTTP for requests dtlpy would never send: ``api.post(path, json=...)`` -> requests.Response."""
+    import requests
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {faas_platform.token}"
+
+    class Api:
+        def __getattr__(self, method):
+            return lambda path, **kwargs: session.request(method.upper(), faas_platform.url + path, **kwargs)
+
+    yield Api()
+    session.close()
