@@ -15,6 +15,7 @@ from .docker import docker
 from .executions import executions
 from .items import items
 from .packages import packages
+from .pipelines import pipelines
 from .projects import projects
 from .serve import serve
 from .services import services
@@ -72,7 +73,7 @@ def cli(ctx: click.Context, data_dir, url, token, project, as_json, verbose):
     ctx.obj = Options(data_dir=data_dir, url=url, token=token, project=project, as_json=as_json, verbose=verbose)
 
 
-for group in (projects, datasets, items, packages, services, triggers, executions, serve, docker):
+for group in (projects, datasets, items, packages, services, triggers, executions, pipelines, serve, docker):
     cli.add_command(group)
 
 
