@@ -1,4 +1,5 @@
-"""Pipeline executions (the platform's "cycles"): one input travelling through a pipeline's nodes.
+"""Pipeline executions (the platform's "cycles"): one input travelling through a pipeline's nodes
+(docs/platform.md#pipelines).
 
 ``execute`` creates the cycle and the first node's execution. Every node execution carries its pipeline
 context (``pipeline: {id, nodeId, executionId}``), so the user's ``dl.Context`` finds its node. When a node
