@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import time
 
 from . import dql
 from ..errors import BadRequest
@@ -259,8 +260,6 @@ class PipelineRuns:
 
     def wait(self, cycle_id: str, timeout: float) -> dict:
         """The cycle once ended, or as it is after ``timeout`` seconds (bounded by the caller)."""
-        import time  # noqa: PLC0415
-
         deadline = time.monotonic() + timeout
         with self.executions.cond:
             while True:

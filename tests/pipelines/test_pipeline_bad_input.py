@@ -80,3 +80,34 @@ def test_execute_refuses_bad_inputs_before_anything_runs(api, faas_project, node
         assert answer.status_code == 400 and message in answer.json()["message"], (body, answer.text)
     listed = api.post("/pipelines/query", json={"resource": "pipelineState", "filter": {"pipelineId": pipeline["id"]}})
     assert listed.json()["items"] == []
+
+
+def _any_json():
+    from hypothesis import strategies as st
+
+    leaves = st.none() | st.booleans() | st.integers() | st.text(max_size=5) | st.sampled_from(["a", "b", "p-in", "p-out"])
+    return st.recursive(leaves, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["id", "name", "nodeId", "portId", "src", "tgt", "inputs", "outputs", "type", "namespace",
+                         "metadata", "action", "condition"]), inner, max_size=4), max_leaves=12)
+
+
+def test_no_pipeline_body_crashes_the_platform(faas_platform, api, faas_project):
+    """Any JSON in any pipeline field is refused 4xx (or stored when sound), never a 500."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    sound = sound_graph(faas_project.id)
+    created = api.post("/pipelines", json=sound).json()
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(key=st.sampled_from(["nodes", "connections", "startNodes", "name", "variables"]), value=_any_json(),
+           node_key=st.sampled_from(["id", "name", "type", "inputs", "outputs", "namespace", "metadata"]))
+    def check(key, value, node_key):
+        for body in ({**sound, key: value}, {**sound, "nodes": [{**sound["nodes"][0], node_key: value},
+                                                                sound["nodes"][1]]}):
+            assert api.post("/pipelines", json=body).status_code < 500
+            assert api.patch(f"/pipelines/{created['id']}", json=body).status_code < 500
+        assert api.post(f"/pipelines/{created['id']}/execute", json={"pipeline": {key: value}}).status_code < 500
+
+    check()
+    assert faas_platform.backend.app.crashes == []
