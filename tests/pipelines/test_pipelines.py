@@ -148,3 +148,24 @@ def test_a_paused_pipeline_refuses_to_execute_and_install_checks_the_services(fa
     nodes_service.delete()
     with pytest.raises(faas_dl.exceptions.BadRequest, match="no service named 'nodes'"):
         pipeline.install()
+    assert pipeline.delete() is True
+    with pytest.raises(faas_dl.exceptions.NotFound):
+        faas_project.pipelines.get(pipeline_id=pipeline.id)
+
+
+def test_a_connection_condition_passes_only_the_items_it_matches(faas_platform, faas_dl, faas_project, nodes_service,
+                                                                 make_faas_item):
+    pipeline = faas_project.pipelines.create(name="filtered")
+    first, cats = node(faas_dl, nodes_service, "first", "tag"), node(faas_dl, nodes_service, "cats", "tag")
+    pipeline.nodes.add(first)
+    first.connect(cats, filters=faas_dl.Filters(field="name", values="cat.png"))
+    pipeline = pipeline.update()
+    pipeline.install()
+
+    ran = {}
+    for name in ("cat.png", "dog.png"):
+        ended = wait_cycle(faas_platform, pipeline.execute(execution_input={"item": make_faas_item(name=name).id}))
+        ran[name] = {n["name"]: n["status"] for n in ended["nodes"]}
+
+    assert ran == {"cat.png": {"first": "success", "cats": "success"},
+                   "dog.png": {"first": "success", "cats": "pending"}}
