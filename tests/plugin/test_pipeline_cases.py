@@ -106,7 +106,7 @@ TEMPLATE_MOCK = {
 }
 
 
-@pytest.mark.parametrize("placement", ["thread", "subprocess"])
+@pytest.mark.parametrize("placement", ["thread", "subprocess", pytest.param("docker", marks=pytest.mark.docker)])
 def test_a_pipeline_template_case_passes_in_each_placement(faas_pytester, packages, placement):
     node_package(packages, CLASSIFY_MOCK, {"sorter.pipeline.json": pipeline_template(),
                                            "sorter.pipeline.mock.json": TEMPLATE_MOCK})
