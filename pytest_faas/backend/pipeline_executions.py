@@ -81,6 +81,10 @@ class PipelineRuns:
         if node_id is not None and not isinstance(node_id, str):
             raise BadRequest(f"'nodeId' must be a node id string, found {node_id!r}")
         node = self._start_node(pipeline, node_id)
+        return self.start_at(pipeline, node, inputs)
+
+    def start_at(self, pipeline: dict, node: dict, inputs: dict) -> dict:
+        """One cycle from ``node`` (an execute, or a start-node trigger firing)."""
         self.pipelines.service_of(pipeline, node)  # refuse now, not as a failed cycle, when it cannot run
         return self._start(pipeline, node, inputs)
 

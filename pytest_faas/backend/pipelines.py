@@ -103,7 +103,39 @@ def check_graph(doc: dict) -> list[str]:
         for i, start in enumerate(starts):
             if not isinstance(start.get("nodeId"), str) or start["nodeId"] not in ids:
                 problems.append(f"startNodes[{i}].nodeId {start.get('nodeId')!r} is not the id of a node of this pipeline")
+            problems += trigger_problems(start, f"startNodes[{i}]")
     return problems
+
+
+def trigger_problems(start: dict, at: str) -> list[str]:
+    """What is wrong with a start node's trigger (an empty list: nothing, or no trigger)."""
+    trigger = start.get("trigger")
+    if trigger is None:
+        return []
+    if not isinstance(trigger, dict) or trigger.get("type") not in ("Event", "Cron"):
+        return [f"{at}.trigger must be an object with 'type' Event or Cron"]
+    spec = trigger.get("spec")
+    if not isinstance(spec, dict):
+        return [f"{at}.trigger.spec must be an object"]
+    if trigger["type"] == "Cron":
+        return []
+    problems = []
+    if not isinstance(spec.get("resource"), str):
+        problems.append(f"{at}.trigger.spec.resource must be a resource name such as 'Item'")
+    actions = spec.get("actions")
+    if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
+        problems.append(f"{at}.trigger.spec.actions must be a list of action names such as ['Created']")
+    try:
+        dql.compile_filter(start_filter(spec))
+    except (TypeError, ValueError, BadRequest) as exc:
+        problems.append(f"{at}.trigger.spec.filter must be a DQL filter (an object or its JSON string): {exc}")
+    return problems
+
+
+def start_filter(spec: dict) -> dict:
+    """A start-node trigger's filter: dtlpy sends the DQL as a JSON string, or ``{}`` for none."""
+    value = spec.get("filter") or {}
+    return json.loads(value) if isinstance(value, str) else value
 
 
 class Pipelines:
@@ -201,6 +233,8 @@ class Pipelines:
                 problems.append(exc.message)
         if not doc["nodes"]:
             problems.append("the pipeline has no nodes")
+        if any((s.get("trigger") or {}).get("type") == "Cron" for s in doc["startNodes"]):
+            problems.append("a start node has a Cron trigger; the local platform runs Event start triggers only")
         if problems:
             raise BadRequest(f"pipeline {doc['name']!r} cannot be installed: " + "; ".join(problems))
         doc.update(status=INSTALLED, updatedAt=now_iso())

@@ -26,6 +26,9 @@ BROKEN = [
                        "condition": "{not json"}]}, "connections[0].condition must be a DQL filter"),
     ({"startNodes": [{"nodeId": {}}]}, "startNodes[0].nodeId {} is not the id of a node"),
     ({"name": ""}, "pipeline 'name' is required"),
+    ({"startNodes": [{"nodeId": "a", "type": "trigger", "trigger": {"type": "Event", "spec": {
+        "resource": "Item", "actions": ["Created"], "filter": "{bad"}}}]},
+     "startNodes[0].trigger.spec.filter must be a DQL filter"),
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from .pipeline_code import node
@@ -169,3 +171,28 @@ def test_a_connection_condition_passes_only_the_items_it_matches(faas_platform, 
 
     assert ran == {"cat.png": {"first": "success", "cats": "success"},
                    "dog.png": {"first": "success", "cats": "pending"}}
+
+
+def test_a_start_node_trigger_starts_the_installed_pipeline_on_each_new_item(faas_platform, faas_dl, faas_project,
+                                                                             nodes_service, faas_dataset):
+    pipeline = faas_project.pipelines.create(name="triggered")
+    first = node(faas_dl, nodes_service, "first", "tag")
+    pipeline.nodes.add(first)
+    first.add_trigger(filters=faas_dl.Filters(field="dir", values="/in"))
+    pipeline = pipeline.update()
+    assert pipeline.start_nodes[0]["trigger"]["spec"]["actions"] == ["Created"]
+
+    def upload(folder: str, name: str):
+        return faas_dataset.items.upload(local_path=io.BytesIO(b"x"), remote_path=folder, remote_name=name)
+
+    upload("/in", "before-install.png")
+    pipeline.install()
+    inside, outside = upload("/in", "a.png"), upload("/out", "b.png")
+    cycles = list(pipeline.pipeline_executions.list().all())
+    assert len(cycles) == 1 and cycles[0].to_json()["executions"]
+    assert wait_cycle(faas_platform, cycles[0])["status"] == "success"
+    assert faas_dl.items.get(item_id=inside.id).metadata["user"]["first"] == cycles[0].id
+    assert "first" not in faas_dl.items.get(item_id=outside.id).metadata.get("user", {})
+    pipeline.pause()
+    upload("/in", "after-pause.png")
+    assert len(list(pipeline.pipeline_executions.list().all())) == 1
