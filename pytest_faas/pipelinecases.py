@@ -18,7 +18,7 @@ from typing import Any
 
 from .errors import ExecutionFailed, FaasError, PlatformError
 from .manifests.mock import MockCase
-from .manifests.package import PackageManifest, load_package
+from .manifests.loaded import LoadedPackage, load_folder
 from .manifests.pipeline_mock import PipelineExpectation
 from .protocol import TERMINAL
 
@@ -76,19 +76,18 @@ def execute_in_node(runner, service: dict, case: MockCase, function) -> dict:
 # -- whole pipeline templates ---------------------------------------------------------------------------
 
 
-def packages_near(template: Path) -> dict[str, tuple[Path, PackageManifest]]:
+def packages_near(template: Path) -> dict[str, LoadedPackage]:
     """Packages a template's function nodes may name: in its folder, its subfolders and its sibling folders."""
     folder = template.parent
     candidates = [folder / "package.json", *sorted(folder.glob("*/package.json")),
                   *sorted(folder.parent.glob("*/package.json"))]
-    found: dict[str, tuple[Path, PackageManifest]] = {}
+    found: dict[str, LoadedPackage] = {}
     for path in candidates:
-        try:
-            manifest = load_package(path)
-        except FaasError:
-            continue  # its own ::manifest item reports it
-        if manifest is not None:
-            found.setdefault(manifest.name, (path.parent, manifest))
+        if not path.is_file():
+            continue
+        loaded = load_folder(path, mocks=[])
+        if loaded is not None and loaded.manifest is not None:  # a broken one is its own ::manifest item's
+            found.setdefault(loaded.manifest.name, loaded)
     return found
 
 
@@ -130,9 +129,9 @@ class TemplateRunner:
         if package_name not in packages:
             raise FaasError(f"{self.path}: node {node.get('name')!r} runs package {package_name!r}, but no "
                             f"package.json of that name is beside the template (found {sorted(packages)})")
-        package_dir, manifest = packages[package_name]
-        package = self.runner.package(package_dir, manifest)
-        module = namespace.get("moduleName") or manifest.modules[0].name
+        loaded = packages[package_name]
+        package = self.runner.package(loaded)
+        module = namespace.get("moduleName") or loaded.manifest.modules[0].name
         service = package.deploy(service_name=name, module_name=module,
                                  runtime={"concurrency": 10, "numReplicas": 1, "podType": "regular-s"})
         cache[("service", name)] = service.to_json()
