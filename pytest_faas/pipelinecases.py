@@ -60,13 +60,13 @@ def execute_in_node(runner, service: dict, case: MockCase, function) -> dict:
                 "inputs": _ports(function.inputs) if function else [],
                 "outputs": _ports(function.outputs) if function else [],
                 "metadata": {"customNodeConfig": case.node.custom_node_config}, "projectId": service["projectId"]}
-        pipeline = runner._call("POST", "/pipelines", json={
+        pipeline = runner.client.post("/pipelines", {
             "name": f"{case.node.name}-{len(cache)}", "projectId": service["projectId"], "nodes": [node],
             "connections": [], "startNodes": [{"nodeId": node["id"], "type": "root"}]})
-        runner._call("POST", f"/pipelines/{pipeline['id']}/install", json={})
+        runner.client.post(f"/pipelines/{pipeline['id']}/install", {})
         cache[key] = (pipeline["id"], node["id"])
     pipeline_id, node_id = cache[key]
-    cycle = runner._call("POST", f"/pipelines/{pipeline_id}/execute", json={"pipeline": {"input": case.inputs}})
+    cycle = runner.client.post(f"/pipelines/{pipeline_id}/execute", {"pipeline": {"input": case.inputs}})
     started = cycle["executions"].get(node_id) or []
     if not started:
         raise FaasError(f"the node's execution did not start: {cycle.get('message') or cycle['status']}")
@@ -154,8 +154,8 @@ class TemplateRunner:
                 node["projectId"] = project.id
                 node.setdefault("namespace", {})["projectName"] = project.name
         try:
-            pipeline = self.runner._call("POST", "/pipelines", json=body)
-            pipeline = self.runner._call("POST", f"/pipelines/{pipeline['id']}/install", json={})
+            pipeline = self.runner.client.post("/pipelines", body)
+            pipeline = self.runner.client.post(f"/pipelines/{pipeline['id']}/install", {})
         except PlatformError as exc:
             raise FaasError(f"{self.path}: {exc.message}") from None
         cache[key] = pipeline
@@ -168,13 +168,12 @@ class TemplateRunner:
                     pipeline["startNodes"][0]["nodeId"])
         start_node = next(n for n in pipeline["nodes"] if n["id"] == root)
         self.runner.seed(case, {p["name"]: p.get("type") for p in start_node.get("inputs") or []}, mock_path)
-        cycle = self.runner._call("POST", f"/pipelines/{pipeline['id']}/execute",
-                                  json={"pipeline": {"input": case.inputs}})
+        cycle = self.runner.client.post(f"/pipelines/{pipeline['id']}/execute", {"pipeline": {"input": case.inputs}})
         deadline = time.monotonic() + limit_s
         while cycle["status"] not in _CYCLE_ENDS and time.monotonic() < deadline:
             chunk = max(0.0, min(MAX_WAIT_CHUNK_S, deadline - time.monotonic()))
-            cycle = self.runner._call("GET", f"/_faas/pipelines/{pipeline['id']}/executions/{cycle['id']}/wait",
-                                      params={"timeout": chunk})
+            cycle = self.runner.client.get(f"/_faas/pipelines/{pipeline['id']}/executions/{cycle['id']}/wait"
+                                           f"?timeout={chunk:.3f}", timeout=chunk + 30.0)
         names = {n["id"]: n["name"] for n in pipeline["nodes"]}
         firsts = sorted((min(ids), node_id) for node_id, ids in cycle["executions"].items() if ids)
         outcome = PipelineOutcome(cycle, [names[node_id] for _, node_id in firsts])
@@ -186,7 +185,7 @@ class TemplateRunner:
     def _failed(self, cycle: dict) -> tuple[dict | None, list[str]]:
         """The node execution that did not succeed (the last one when all did), and its log lines."""
         ids = sorted(i for ids in cycle["executions"].values() for i in ids)
-        records = [self.runner._call("GET", f"/executions/{i}") for i in ids]
+        records = [self.runner.client.get(f"/executions/{i}") for i in ids]
         failed = [r for r in records if r["latestStatus"]["status"] in TERMINAL
                   and r["latestStatus"]["status"] != "success"]
         record = (failed or records or [None])[-1]

@@ -50,6 +50,7 @@ def check_graph(doc: dict) -> list[str]:
     if not isinstance(nodes, list) or not all(isinstance(n, dict) for n in nodes):
         return ["'nodes' must be a list of node objects"]
     ids: dict[str, dict] = {}
+    ports: dict[str, dict[str, list]] = {}  # a node's port ids by kind, by the node's id
     for i, node in enumerate(nodes):
         at = f"nodes[{i}]"
         node_id = node.get("id")
@@ -72,8 +73,9 @@ def check_graph(doc: dict) -> list[str]:
             for key in ("serviceName", "functionName"):
                 if not isinstance(namespace.get(key), str) or not namespace[key]:
                     problems.append(f"{at}.namespace needs {key!r}: a function node names its service and function")
-        _ports(node, "inputs", at, problems)
-        _ports(node, "outputs", at, problems)
+        found = {key: [p.get("portId") for p in _ports(node, key, at, problems)] for key in ("inputs", "outputs")}
+        if isinstance(node_id, str):
+            ports.setdefault(node_id, found)
     connections = doc.get("connections", [])
     if not isinstance(connections, list) or not all(isinstance(c, dict) for c in connections):
         return problems + ["'connections' must be a list of connection objects"]
@@ -87,7 +89,7 @@ def check_graph(doc: dict) -> list[str]:
             node = ids.get(port.get("nodeId")) if isinstance(port.get("nodeId"), str) else None
             if node is None:
                 problems.append(f"{at}.nodeId {port.get('nodeId')!r} is not the id of a node of this pipeline")
-            elif port.get("portId") not in [p.get("portId") for p in node.get(key) or [] if isinstance(p, dict)]:
+            elif port.get("portId") not in ports[port["nodeId"]][key]:
                 problems.append(f"{at}.portId {port.get('portId')!r} is not one of the {key} of node {node.get('name')!r}")
         if connection.get("action") is not None and not isinstance(connection["action"], str):
             problems.append(f"connections[{i}].action must be a string")
