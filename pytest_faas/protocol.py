@@ -9,6 +9,12 @@ import json
 
 TERMINAL = frozenset({"success", "failed", "terminated", "aborted", "canceled", "system-failure"})
 QUEUED = frozenset({"created", "rerun"})
+# Every status the platform writes itself; any other statusLog entry is a progress.update of the function.
+PLATFORM_STATUSES = TERMINAL | QUEUED | {"in-progress"}
+
+# dl.PackageInputType's entity types (docs/platform.md#input-types): the inputs an agent fetches by id.
+ENTITY_TYPES = ("Dataset", "Item", "Annotation", "Execution", "Task", "Assignment", "Service", "Package",
+                "Project", "Recipe", "Model")
 
 END_MARKER = "[Done] Executing function."
 MAX_OUTPUT_BYTES = 4 * 1024 * 1024

@@ -27,6 +27,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, PrivateAttr, ValidationError
 from pydantic import field_validator, model_validator
 
+from ..protocol import ENTITY_TYPES
 from .jsondoc import PlatformModel, did_you_mean, fail, nested_problems, one_of, problem, read_document, validate_document
 from .mock import DatasetSpec, Expectation, ItemSpec, MockCase, MockFile, load_mock
 from .service import TRIGGER_ACTIONS, Autoscaler, Runtime, ServiceManifest, Trigger, TriggerSpec, load_service
@@ -34,8 +35,6 @@ from .service import TRIGGER_ACTIONS, Autoscaler, Runtime, ServiceManifest, Trig
 logger = logging.getLogger(__name__)
 
 # dl.PackageInputType (docs/platform.md#input-types), in the platform's spelling; `X[]` is a list of X.
-ENTITY_TYPES = ("Dataset", "Item", "Annotation", "Execution", "Task", "Assignment", "Service", "Package",
-                "Project", "Recipe", "Model")
 PRIMITIVE_TYPES = ("Json", "String", "Number", "Integer", "Float", "Boolean")
 INPUT_TYPES = ENTITY_TYPES + PRIMITIVE_TYPES + tuple(f"{t}[]" for t in ENTITY_TYPES + PRIMITIVE_TYPES)
 # FunctionIO's default name by type (docs/platform.md#input-types); any other type, lists too, defaults to 'config'.

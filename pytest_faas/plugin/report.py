@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from ..errors import ExecutionFailed
-from ..protocol import END_MARKER, TIMEOUT_HINT, TIMEOUT_MESSAGE
+from ..protocol import END_MARKER, PLATFORM_STATUSES, TIMEOUT_HINT, TIMEOUT_MESSAGE
 
 LOG_TAIL = 15
 # Frames of pytest-faas itself (the agent and its loader) are noise in a user's traceback.
@@ -20,11 +20,8 @@ _HARNESS_FRAME = re.compile(r'^\s*File "[^"]*[/\\]pytest_faas[/\\][^"]*", line \
 # The agent runs the pushed codebase from its own unpacked copy, ``.../code/<package id>-<md5>/``;
 # shown in a report, those paths point back to the package folder the author edits.
 _UNPACKED_CODE = re.compile(r'File "[^"]*[/\\]code[/\\][0-9a-f]+-[0-9a-f]+[/\\]')
-# Statuses the platform writes itself; every other statusLog entry is a progress.update of the function.
 # The loader imports a package's modules under a private name (``_faas_<id>.main``); the author wrote ``main``.
 _LOADED_MODULE = re.compile(r"\b_faas_[0-9a-f]+\.")
-_PLATFORM_STATUSES = {"created", "in-progress", "success", "failed", "terminated", "aborted", "canceled",
-                      "system-failure", "rerun"}
 
 
 def strip_harness_frames(traceback_text: str) -> str:
@@ -45,7 +42,7 @@ def strip_harness_frames(traceback_text: str) -> str:
 
 def _last_progress(execution: dict) -> str | None:
     for entry in reversed(execution.get("statusLog") or []):
-        if entry.get("status") not in _PLATFORM_STATUSES:
+        if entry.get("status") not in PLATFORM_STATUSES:
             message = f", {entry['message']!r}" if entry.get("message") else ""
             return f"{entry.get('status')} {entry.get('percentComplete') or 0}%{message}"
     return None

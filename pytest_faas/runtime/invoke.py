@@ -19,11 +19,9 @@ from pathlib import Path
 
 import dtlpy as dl
 
-from ..protocol import output_problem
+from ..protocol import ENTITY_TYPES, output_problem
 from .client import RequestFailed
 
-ENTITY_TYPES = ("Dataset", "Item", "Annotation", "Execution", "Task", "Assignment", "Service", "Package",
-                "Project", "Recipe", "Model")
 _RUNTIME_DIR = str(Path(__file__).resolve().parent)
 # The frames between the agent and the user's module when it is imported: importlib's own.
 _HARNESS = (_RUNTIME_DIR, str(Path(importlib.__file__).resolve().parent), "<frozen importlib")
