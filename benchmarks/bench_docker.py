@@ -99,10 +99,15 @@ def _measure(report, workdir: Path) -> None:
         def bare_run():
             _docker("run", "--rm", "--network", "none", image, "python3", "-c", "pass")
 
-        def first_execution(pkg=package):
+        def settled():
+            """Wait until the ready container is ready (its start would otherwise load the next sample)."""
             assert placement.ready.wait_ready(slot), "no ready container"
+
+        def first_execution(pkg=package, pod_type=None):
+            settled()
             started = time.perf_counter()
-            fresh = pkg.deploy(service_name=f"noop-{time.time_ns()}", runtime={"concurrency": 1})
+            fresh = pkg.deploy(service_name=f"noop-{time.time_ns()}",
+                               runtime={"concurrency": 1, **({"podType": pod_type} if pod_type else {})})
             _Invoker(platform, fresh.id, project.id)()
             elapsed = time.perf_counter() - started
             fresh.delete()
@@ -111,6 +116,7 @@ def _measure(report, workdir: Path) -> None:
         firsts, runs = [], []
         for n in range(1 + 9):  # one warm-up round, then interleaved: first execution, bare run
             first = first_execution()
+            settled()
             bare = sample(bare_run, 1, 0)[0]
             if n:
                 firsts.append(first)
@@ -120,6 +126,11 @@ def _measure(report, workdir: Path) -> None:
                note="a ready container of the image takes the service: no start, no dtlpy import")
         report("docker: warm invoke vs docker run --rm", warm, baseline="docker run --rm python3 -c pass",
                baseline_samples=runs)
+        # Pod types not used yet: no ready container for them, as for the first service of an image.
+        colds = [first_execution(pod_type=pod) for pod in ("regular-m", "regular-l", "highmem-xs", "highcpu-xs")]
+        report("docker: deploy + first execution, image cached, no ready container", colds,
+               baseline="docker run --rm python3 -c pass", baseline_samples=runs,
+               note="the first service of an image and pod type: container start and dtlpy import")
 
         def push_then_first_execution(edit: bool) -> float:
             if edit:
