@@ -434,7 +434,8 @@ class ImageBuilder:
             cmd = ["wheel", "--wheel-dir", str(partial), *links, *args]
         else:
             # Another Python in the image: only ready-made wheels for it will do.
-            log.info("  pip download: %s for python %s/%s (into %s)", what, target["version"], target["machine"], partial)
+            log.info("  pip download: %s for python %s/%s (into %s)", what, target["version"], target["machine"],
+                     partial)
             nodot = target["version"].replace(".", "")
             platforms = [f"manylinux_2_{m}_{target['machine']}" for m in range(17, _glibc_minor(target) + 1)]
             platforms += [f"manylinux2014_{target['machine']}", f"linux_{target['machine']}"]
