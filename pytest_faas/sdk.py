@@ -17,6 +17,7 @@ import os
 import time
 
 from .backend.records import LOCAL_USER
+from .handle import api_url, gate_url
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def make_token(email: str = LOCAL_USER, secret: str | None = None, lifetime_s: i
     """A signed HS256 JWT with the claims dtlpy reads (``email``, ``exp``); the platform compares it whole.
 
     dtlpy decodes the token without checking the signature and refuses it when ``exp`` is near
-    (reference section 8), so the token is long-lived; its secret only makes it unguessable.
+    (docs/platform.md#tokens), so the token is long-lived; its secret only makes it unguessable.
     """
     secret = secret or os.urandom(16).hex()
     header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
@@ -50,14 +51,15 @@ class DtlpyBinding:
     """dtlpy pointed at one platform until :meth:`restore`.
 
     Args:
-        url: the platform's base URL, e.g. ``http://127.0.0.1:8123`` (``/api/v1`` is added).
+        url: the platform's gate URL, e.g. ``http://127.0.0.1:8123`` (``/api/v1`` is added; an API base is
+            taken as its gate URL).
         token: the bearer token the platform accepts.
         dataloop_path: a private folder for dtlpy's cookie, logs and default download paths.
     """
 
     def __init__(self, url: str, token: str, dataloop_path: str):
-        self.url = url.rstrip("/")
-        self.api_url = f"{self.url}/api/v1"
+        self.url = gate_url(url)
+        self.api_url = api_url(url)
         self.token = token
         self.dataloop_path = str(dataloop_path)
         self._saved: dict | None = None
