@@ -77,6 +77,7 @@ def run(report) -> None:
 
 def _measure(report, workdir: Path) -> None:
     from pytest_faas.local import LocalPlatform
+    from pytest_faas.runtime.warm import Slot
 
     with LocalPlatform(placement="docker", durable=False) as platform:
         project = platform.dl.projects.create("bench-docker")
@@ -127,7 +128,10 @@ def _measure(report, workdir: Path) -> None:
         report("docker: warm invoke vs docker run --rm", warm, baseline="docker run --rm python3 -c pass",
                baseline_samples=runs)
         # Pod types not used yet: no ready container for them, as for the first service of an image.
-        colds = [first_execution(pod_type=pod) for pod in ("regular-m", "regular-l", "highmem-xs", "highcpu-xs")]
+        colds = []
+        for pod in ("regular-m", "regular-l", "highmem-xs", "highcpu-xs"):
+            colds.append(first_execution(pod_type=pod))
+            placement.ready.wait_ready(Slot(image, pod))  # its follower's start must not load the next sample
         report("docker: deploy + first execution, image cached, no ready container", colds,
                baseline="docker run --rm python3 -c pass", baseline_samples=runs,
                note="the first service of an image and pod type: container start and dtlpy import")

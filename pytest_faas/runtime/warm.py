@@ -29,6 +29,21 @@ log = logging.getLogger(__name__)
 
 ASSIGN_DIR = "/faas/assign"  # where the host's assignment folder is mounted in every container
 READY_LINE = "[faas] agent ready"  # what a ready container's agent prints once its imports are done
+FILL_AFTER_S = 30.0  # the longest a new ready container waits for the one just taken to finish its imports
+
+
+def _imported(replica: Replica, wait_s: float) -> bool:
+    """Whether the container's agent has printed ``READY_LINE`` (waiting up to ``wait_s`` seconds)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if READY_LINE in replica.logs(tail=50):
+                return True
+        except Exception:  # gone: nothing to wait for
+            return False
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
 
 
 @dataclass(frozen=True)
@@ -76,11 +91,14 @@ class ReadyPool:
         """A container for ``slot``: the ready one when there is one (started afresh otherwise)."""
         with self._lock:
             ready = self._ready.pop(slot, None)
-        if ready is None or not ready.replica.state().running:
-            if ready is not None:
-                ready.replica.remove()
-            ready = self._new(slot)
-        self.fill(slot)
+        if ready is not None and ready.replica.state().running:
+            self.fill(slot)
+            return ready
+        if ready is not None:
+            ready.replica.remove()
+        ready = self._new(slot)
+        # The next one starts once this one's imports are done: two at once would slow this one down.
+        self.fill(slot, after=ready)
         return ready
 
     def assign(self, ready: Ready, service_id: str, replica: int) -> None:
@@ -91,15 +109,19 @@ class ReadyPool:
         partial.chmod(0o644)
         partial.replace(final)  # atomic: the agent never reads half an assignment
 
-    def fill(self, slot: Slot) -> None:
-        """Start a ready container for ``slot`` in the background, unless one is there or on its way."""
+    def fill(self, slot: Slot, after: Ready | None = None) -> None:
+        """Start a ready container for ``slot`` in the background, unless one is there or on its way; with
+        ``after``, once that container's agent has done its imports."""
         with self._lock:
             if self._closed or slot in self._ready or slot in self._filling:
                 return
             self._filling.add(slot)
-        threading.Thread(target=self._fill, args=(slot,), daemon=True, name=f"faas-docker-ready-{slot.image}").start()
+        threading.Thread(target=self._fill, args=(slot, after), daemon=True,
+                         name=f"faas-docker-ready-{slot.image}").start()
 
-    def _fill(self, slot: Slot) -> None:
+    def _fill(self, slot: Slot, after: Ready | None) -> None:
+        if after is not None:
+            _imported(after.replica, FILL_AFTER_S)
         try:
             ready = self._new(slot)
         except Exception as exc:  # the next deploy starts its own and says why if it cannot
@@ -125,7 +147,7 @@ class ReadyPool:
         while time.monotonic() < deadline:
             with self._lock:
                 ready = self._ready.get(slot)
-            if ready is not None and READY_LINE in ready.replica.logs(tail=5):
+            if ready is not None and _imported(ready.replica, 0):
                 return True
             time.sleep(0.05)
         return False
