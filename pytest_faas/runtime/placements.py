@@ -82,11 +82,13 @@ class _AgentThread:
         self.thread: threading.Thread | None = None
         self.ended = threading.Event()
         self.exit: Exit | None = None
+        self._lock = threading.Lock()
 
     def end(self, exit_: Exit) -> None:
-        if not self.ended.is_set():  # the first word stands: an os._exit is seen before the thread ends
-            self.exit = exit_
-            self.ended.set()
+        with self._lock:  # the first word stands: an os._exit is seen before the thread ends
+            if self.exit is None:
+                self.exit = exit_
+                self.ended.set()
 
 
 class ThreadPlacement(Supervisor):

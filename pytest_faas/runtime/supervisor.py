@@ -32,14 +32,15 @@ MAX_BACKOFF_S = 5.0
 TAIL_LINES = 12
 
 
-def restart_backoff(started: float, restarts: int, killed: bool) -> tuple[int, float]:
+def restart_backoff(started: float, restarts: int, killed: bool,
+                    quick_s: float = QUICK_DEATH_S) -> tuple[int, float]:
     """(restart count, seconds to wait) before starting again a replica that ended.
 
-    One that keeps dying within ``QUICK_DEATH_S`` of its start comes back ever more slowly (0.4 s, 0.8 s,
+    One that keeps dying within ``quick_s`` of its start comes back ever more slowly (0.4 s, 0.8 s,
     1.6 s, ..., at most ``MAX_BACKOFF_S``); one that ran for a while, or that the platform killed on purpose
     (a timeout, a terminate), comes back at once.
     """
-    if killed or time.monotonic() - started >= QUICK_DEATH_S:
+    if killed or time.monotonic() - started >= quick_s:
         return 0, 0.0
     return restarts + 1, min(0.2 * 2 ** (restarts + 1), MAX_BACKOFF_S)
 
@@ -103,6 +104,7 @@ class Supervisor:
 
     name = "?"
     starts_in_background = False  # ``start`` returns at once and prepares in a thread (docker's builds)
+    quick_death_s = QUICK_DEATH_S  # the restart policy's "soon after its start"
 
     def __init__(self, on_died: Died, on_failed: Failed | None = None):
         self.on_died, self.on_failed = on_died, on_failed
@@ -266,7 +268,7 @@ class Supervisor:
         with self._lock:
             if run.retired or self._closing.is_set() or run not in self._runs.get(run.service_id, []):
                 return
-            restarts, delay = restart_backoff(run.started, run.restarts, bool(run.killed_for))
+            restarts, delay = restart_backoff(run.started, run.restarts, bool(run.killed_for), self.quick_death_s)
             self.restarts.append(Restart(run.service_id, run.replica, restarts, delay, reason))
         if delay and self._closing.wait(delay):
             return
