@@ -10,6 +10,9 @@ test process, in a child process, or in a container:
     python -m pytest_faas.runtime.agent --url http://127.0.0.1:8799/api/v1 --token <token> \\
         --service <service_id> --replica <n>
 
+With ``--assignment <file>`` instead of ``--service``, the agent imports what it needs first and then waits
+for that file to name its service and replica: a ready container of the docker placement.
+
 A second thread long-polls for signals (terminate, abandon, stop), which are also its heartbeat; a third
 sends the lines of running executions every half second.
 """
@@ -17,6 +20,7 @@ sends the lines of running executions every half second.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import shutil
@@ -202,11 +206,8 @@ class Agent:
     def _code_dir(self, loader) -> Path:
         codebase = self.package.get("codebase") or {}
         kind = codebase.get("type")
-        if kind == "item":
-            item_id = codebase["itemId"]
-            item = self.client.get(f"/items/{item_id}")
-            key = f"{item_id}-{item['metadata']['system'].get('md5') or item['metadata']['system'].get('size')}"
-            return loader.download(self.client, item_id, self.code_root, key)
+        if kind == "item":  # unpacked once per revision (in docker, by the host: the folder is mounted here)
+            return loader.codebase(self.client, codebase["itemId"], self.code_root)
         if kind in ("local", "filesystem"):
             path = Path(codebase.get("localPath") or codebase.get("containerPath") or codebase.get("hostPath") or "")
             if not path.is_dir():
@@ -431,16 +432,45 @@ def _hostname() -> str:
     return socket.gethostname()
 
 
+ASSIGNMENT_POLL_S = 0.005
+ASSIGNMENT_WAIT_S = 24 * 3600.0  # a ready container nobody takes for a day gives up (its placement is gone)
+
+
+def _await_assignment(path: Path) -> tuple[str, int]:
+    """Import what an agent needs, then wait for ``path``: ``{"service": id, "replica": n}``."""
+    import dtlpy  # noqa: F401, PLC0415 (the slow part of an agent's start, done before it is needed)
+
+    from . import invoke, loader  # noqa: F401, PLC0415
+    from ..sdk import DtlpyBinding  # noqa: F401, PLC0415
+
+    from .warm import READY_LINE  # noqa: PLC0415
+
+    print(READY_LINE, file=sys.stderr, flush=True)
+    deadline = time.monotonic() + ASSIGNMENT_WAIT_S
+    while time.monotonic() < deadline:
+        try:
+            assignment = json.loads(path.read_text())
+            return str(assignment["service"]), int(assignment["replica"])
+        except FileNotFoundError:
+            time.sleep(ASSIGNMENT_POLL_S)
+    raise SystemExit(0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pytest_faas.runtime.agent",
                                      description="Run one replica of a FaaS service against a platform.")
     parser.add_argument("--url", required=True, help="the platform's API base, http://host:port/api/v1")
     parser.add_argument("--token", required=True, help="the platform's bearer token")
-    parser.add_argument("--service", required=True, help="the service id")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--service", help="the service id")
+    which.add_argument("--assignment", type=Path,
+                       help="get ready, then wait for this JSON file to name the service and the replica")
     parser.add_argument("--replica", type=int, default=0, help="the replica number (0-based)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.assignment is not None:
+        args.service, args.replica = _await_assignment(args.assignment)
     agent = Agent(args.url, args.token, args.service, args.replica, bind_sdk=True, owns_process=True)
     signal.signal(signal.SIGTERM, lambda *_: agent.stop())
     code = agent.run()

@@ -111,11 +111,13 @@ class ReplicaSpec:
 
     Attributes:
         image: the runner image (from `pytest_faas.runtime.images`).
-        platform_id, service_id, replica: identity, written into the labels and the name.
+        platform_id, service_id, replica: identity, written into the labels and the name (a ready
+            container of the docker placement has no service yet: None).
         command: the main process (exec'd by the entry script). None keeps the container idle
             (``sleep infinity``) so commands can be run in it with `Replica.exec`.
         socket_dir: host folder that holds the platform's Unix socket; mounted at /faas/run.
         socket_name: the socket's file name in that folder.
+        mounts: more host folders, mounted read-only: {host path: path inside}.
         network: "none" (default: no network; the platform is reached through the socket) or "host"
             (the host's network; the agent then uses the platform's TCP URL and no forwarder is started).
         pod_type: the service's runtime.podType, mapped through `pytest_faas.runtime.pods`.
@@ -127,11 +129,12 @@ class ReplicaSpec:
 
     image: str
     platform_id: str
-    service_id: str
-    replica: int = 0
+    service_id: str | None
+    replica: int | None = 0
     command: Sequence[str] | None = None
     socket_dir: str | os.PathLike | None = None
     socket_name: str = DEFAULT_SOCKET_NAME
+    mounts: Mapping[str | os.PathLike, str] = field(default_factory=dict)
     network: str = "none"
     pod_type: str | None = None
     memory: str | None = None
@@ -492,6 +495,8 @@ class DockerEngine:
             _open_socket_dir(socket_dir)
             volumes[str(socket_dir)] = {"bind": RUN_DIR, "mode": "rw"}
             env["FAAS_SOCKET"] = f"{RUN_DIR}/{spec.socket_name}"
+        for host, inside in spec.mounts.items():
+            volumes[str(Path(host).resolve())] = {"bind": inside, "mode": "ro"}
         # The entry script starts the forwarder only when it has a socket and an address to serve;
         # with the host's network the agent talks to the platform's TCP port directly.
         env["FAAS_FORWARD_LISTEN"] = f"127.0.0.1:{FORWARD_PORT}" if spec.network == "none" else ""

@@ -10,14 +10,19 @@ twice (the tag is looked up first; a hit costs one ``docker image inspect``):
 2. runner base ``pytest-faas/runner:<key>``: FROM (1), plus the pytest_faas wheel built from this source
    tree and the entry script (start the forwarder, then exec the command). key = (base image id, hash
    of the pytest_faas source). Editing pytest-faas re-does only this small step.
-3. package ``pytest-faas/package:<name>-<key>``: FROM (2), plus the package's requirements.txt and its code
-   at /faas/package. key = (runner image id, requirements.txt, hash of the package's files).
+3. requirements ``pytest-faas/requirements:<key>``: FROM (2), plus what a package's requirements.txt
+   installs. key = (runner image id, the text of requirements.txt). A package without one runs on (2).
+
+The package's code is never part of an image: the docker placement bind-mounts the host's unpacked copy
+into its containers, so editing the code never builds anything, and packages with the same
+requirements.txt share one image.
 
 No registry is needed, nor any network inside a build: every wheel is fetched or built on the host with
 pip (``pip wheel``, into a wheelhouse under the cache dir) and installed in the container with
 ``pip install --no-index --find-links`` from a read-only bind mount. A build step is a throw-away
 container whose result is committed (`DockerEngine.build_step`), so the wheels never land in a layer.
-Builds run under a file lock per image: parallel test workers wait for one build instead of doing two.
+Builds run under a file lock per image and per wheelhouse (`pytest_faas.runtime.buildlock`): parallel test
+workers wait for one build instead of doing two, and a wheelhouse is filled in a scratch folder of its own.
 
 The cache dir is ``$FAAS_CACHE_DIR``, else ``$XDG_CACHE_HOME/pytest-faas``, else ``~/.cache/pytest-faas``
 (shared with docker-engine.sh beside this file, which builds the base image).
@@ -45,6 +50,7 @@ from pathlib import Path
 from typing import Iterator
 
 from pytest_faas.errors import PlatformError
+from pytest_faas.runtime import buildlock
 from pytest_faas.runtime.docker import FORWARDER_READY, RUN_DIR, RUNNER_USER, BuildStepFailed, DockerEngine
 
 log = logging.getLogger(__name__)
@@ -54,13 +60,14 @@ BASE_IMAGE = os.environ.get("FAAS_BASE_IMAGE") or "pytest-faas/python:bookworm"
 SETUP_SCRIPT = Path(__file__).with_name("docker-engine.sh")  # what `faas docker setup` runs
 DEPS_REPO = "pytest-faas/runner-deps"
 RUNNER_REPO = "pytest-faas/runner"
-PACKAGE_REPO = "pytest-faas/package"
+REQUIREMENTS_REPO = "pytest-faas/requirements"
 VENV = "/opt/faas/venv"
-PACKAGE_DIR = "/faas/package"
+WORK_DIR = f"/home/{RUNNER_USER}"  # the agent's start-up folder; it moves into the code's folder once loaded
 ENTRY = "/faas/entry.sh"
-RECIPE = "4"  # bump when the build steps below change in a way the hashed inputs do not show
+RECIPE = "5"  # bump when the build steps below change in a way the hashed inputs do not show
+DEPS_RECIPE = "4"  # the same, for the slow dependency layer alone
 
-# Not part of a package's content: never hashed, never copied into its image.
+# Not part of pytest_faas's content: never hashed, never copied into the runner image.
 _IGNORED_DIRS = {".git", ".hg", ".svn", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
                  ".tox", ".nox", ".venv", "venv", "node_modules", ".idea", ".vscode", ".dataloop"}
 _IGNORED_SUFFIXES = (".pyc", ".pyo")
@@ -88,7 +95,7 @@ if ! id {RUNNER_USER} >/dev/null 2>&1; then
          echo "{RUNNER_USER}:x:1000:" >>/etc/group; mkdir -p /home/{RUNNER_USER}; chown 1000:1000 /home/{RUNNER_USER}
     fi
 fi
-mkdir -p {RUN_DIR} {PACKAGE_DIR} /opt/faas
+mkdir -p {RUN_DIR} /opt/faas
 PY=$(command -v python3 || command -v python) || {{ echo "the image has no python3 on PATH" >&2; exit 3; }}
 echo "[faas] venv {VENV} with $($PY --version 2>&1)"
 "$PY" -m venv --without-pip --system-site-packages {VENV}
@@ -107,16 +114,12 @@ install -m 0755 /mnt/faas-build/entry.sh {ENTRY}
 {VENV}/bin/python -c "import pytest_faas.runtime.forwarder, importlib.util as u; assert u.find_spec('dtlpy')"
 """
 
-_PACKAGE_SCRIPT = f"""set -eu
-if [ -s /mnt/faas-build/package/requirements.txt ]; then
-    echo "[faas] pip install -r requirements.txt"
-    cd /mnt/faas-build/package
-    {VENV}/bin/pip install --no-index --no-cache-dir --disable-pip-version-check --progress-bar off \\
-        --find-links /mnt/faas-wheels -r requirements.txt
-fi
-echo "[faas] package code -> {PACKAGE_DIR}"
-cp -a /mnt/faas-build/package/. {PACKAGE_DIR}/
-chown -R {RUNNER_USER} {PACKAGE_DIR}
+# The package folder is mounted read-only for requirements that name its own files (``./libs/x.whl``).
+_REQUIREMENTS_SCRIPT = f"""set -eu
+echo "[faas] pip install -r requirements.txt"
+cd /mnt/faas-package
+{VENV}/bin/pip install --no-index --no-cache-dir --disable-pip-version-check --progress-bar off \\
+    --find-links /mnt/faas-wheels -r /mnt/faas-build/requirements.txt
 """
 
 
@@ -135,7 +138,7 @@ class RunnerImage:
         base: the image it was built FROM (ours, or the service's runnerImage).
         warnings: things the user should know, e.g. a runnerImage that could not be pulled offline.
         seconds: how long resolving (and building) took.
-        runner: for a package image, the runner base image it is built on.
+        runner: for a package's image, the runner base image it is (or is built) on.
     """
 
     ref: str
@@ -215,31 +218,40 @@ class ImageBuilder:
         image_id = self.engine.image_id(ref)
         built = False
         if not image_id:
-            with self._lock(ref):
+            with buildlock.held(self.cache, ref):
                 image_id = self.engine.image_id(ref)
                 if not image_id:
                     image_id = self._build_runner(base, base_id, source, key, ref)
                     built = True
         return RunnerImage(ref, image_id, built, base, warnings, time.monotonic() - started)
 
-    def package_image(
-        self, package_dir: str | os.PathLike, runner_image: str | None = None, name: str | None = None
-    ) -> RunnerImage:
-        """The image for one package: runner base + its requirements.txt + its code at /faas/package."""
+    def package_image(self, package_dir: str | os.PathLike, runner_image: str | None = None,
+                      name: str | None = None) -> RunnerImage:
+        """The image a package runs on: the runner base plus what its requirements.txt installs.
+
+        ``name`` (the package's) is what error messages call the folder (``<name>/requirements.txt line 2``).
+
+        Only requirements.txt is read: the code itself reaches the container another way (a bind mount),
+        so two packages with the same requirements share an image and a code edit never builds one.
+        """
         started = time.monotonic()
         runner = self.runner_base(runner_image)
         package_dir = Path(package_dir).resolve()
         requirements = package_dir / "requirements.txt"
         req_text = requirements.read_text() if requirements.is_file() else ""
-        key = _digest("package", RECIPE, runner.image_id, req_text, _tree_digest(package_dir))
-        ref = f"{PACKAGE_REPO}:{_slug(name or _package_name(package_dir))}-{key[:16]}"
+        if not req_text.strip():
+            return RunnerImage(runner.ref, runner.image_id, runner.built, runner.base, runner.warnings,
+                               time.monotonic() - started, runner.ref)
+        key = _digest("requirements", RECIPE, runner.image_id, req_text)
+        ref = f"{REQUIREMENTS_REPO}:{key[:16]}"
         image_id = self.engine.image_id(ref)
         built = False
         if not image_id:
-            with self._lock(ref):
+            with buildlock.held(self.cache, ref):
                 image_id = self.engine.image_id(ref)
                 if not image_id:
-                    image_id = self._build_package(runner, package_dir, req_text, key, ref)
+                    image_id = self._build_requirements(runner, package_dir, req_text, key, ref,
+                                                        name or package_dir.name)
                     built = True
         return RunnerImage(ref, image_id, built, runner.base, runner.warnings, time.monotonic() - started, runner.ref)
 
@@ -247,7 +259,8 @@ class ImageBuilder:
               ) -> list[str]:
         """Remove our images of these kinds (never the base), except `keep` and those in use.
 
-        Content-hash tags pile up as pytest-faas or packages change; this is the clean-up. An image that a
+        Content-hash tags pile up as pytest-faas or requirements change; this is the clean-up (``package``
+        is the kind of the requirements images). An image that a
         container (running or not) or a kept image is built on stays. ``runner-deps`` layers change only
         with dtlpy's requirement set and are the slow ones to build: leave them out of `kinds` to keep them.
         """
@@ -272,11 +285,11 @@ class ImageBuilder:
         log.info("building runner base image %s FROM %s (python %s)", ref, base, target["version"])
         wheel = self._faas_wheel(source)
         requires = _requires_dist(wheel)
-        deps_key = _digest("deps", RECIPE, base_id, json.dumps(target, sort_keys=True), *requires)
+        deps_key = _digest("deps", DEPS_RECIPE, base_id, json.dumps(target, sort_keys=True), *requires)
         deps_ref = f"{DEPS_REPO}:{deps_key[:16]}"
         wheelhouse = self.cache / "wheelhouse" / f"deps-{deps_key[:16]}"
         if not self.engine.image_id(deps_ref):
-            with self._lock(deps_ref):
+            with buildlock.held(self.cache, deps_ref):
                 if not self.engine.image_id(deps_ref):
                     self._fetch_wheels(wheelhouse, ["pip", *requires], target, "dtlpy and pytest-faas's dependencies")
                     with tempfile.TemporaryDirectory(prefix="faas-build-") as tmp:
@@ -294,25 +307,22 @@ class ImageBuilder:
         log.info("runner base image %s built in %.1fs", ref, time.monotonic() - started)
         return image_id
 
-    def _build_package(self, runner: RunnerImage, package_dir: Path, req_text: str, key: str, ref: str) -> str:
+    def _build_requirements(self, runner: RunnerImage, package_dir: Path, req_text: str, key: str, ref: str,
+                            name: str) -> str:
         started = time.monotonic()
-        log.info("building package image %s for %s", ref, package_dir)
+        log.info("building requirements image %s for %s", ref, package_dir / "requirements.txt")
         runner_labels = ((self.engine.image_attrs(runner.ref) or {}).get("Config") or {}).get("Labels") or {}
         deps_wheels = self.cache / "wheelhouse" / runner_labels.get("pytest-faas.wheelhouse", "none")
         target = self._target(runner.ref, runner.image_id)
+        wheels = self.cache / "wheelhouse" / f"req-{_digest('req', req_text, json.dumps(target))[:16]}"
+        self._fetch_wheels(wheels, ["-r", str(package_dir / "requirements.txt")], target,
+                           f"{name}/requirements.txt", find_links=deps_wheels, cwd=package_dir)
         with tempfile.TemporaryDirectory(prefix="faas-build-") as tmp:
-            wheels: Path | None = None
-            if req_text.strip():
-                wheels = self.cache / "wheelhouse" / f"req-{_digest('req', req_text, json.dumps(target))[:16]}"
-                self._fetch_wheels(wheels, ["-r", str(package_dir / "requirements.txt")], target,
-                                   f"{package_dir.name}/requirements.txt", find_links=deps_wheels, cwd=package_dir)
-            _copy_tree(package_dir, Path(tmp, "package"))
-            mounts = {tmp: "/mnt/faas-build"}
-            if wheels:
-                mounts[wheels] = "/mnt/faas-wheels"
-            image_id = self._step(runner.ref, _PACKAGE_SCRIPT, ref, mounts, self._changes(runner.base, "package", key),
-                                  "requirements and code", wheels)
-        log.info("package image %s built in %.1fs", ref, time.monotonic() - started)
+            Path(tmp, "requirements.txt").write_text(req_text)  # the text the key was made of
+            mounts = {tmp: "/mnt/faas-build", package_dir: "/mnt/faas-package", wheels: "/mnt/faas-wheels"}
+            image_id = self._step(runner.ref, _REQUIREMENTS_SCRIPT, ref, mounts,
+                                  self._changes(runner.base, "package", key), "requirements", wheels)
+        log.info("requirements image %s built in %.1fs", ref, time.monotonic() - started)
         return image_id
 
     def _step(self, from_image: str, script: str, ref: str, mounts: dict, changes: list[str], what: str,
@@ -336,7 +346,8 @@ class ImageBuilder:
                 fetched.add(spec)
                 log.info("  the image's Python also needs %s (its environment markers differ from the host's): "
                          "pip wheel on the host", spec)
-                _pip(["wheel", "--wheel-dir", str(wheelhouse), "--find-links", str(wheelhouse), spec], spec)
+                with buildlock.held(self.cache, f"wheelhouse-{wheelhouse.name}"):  # shared: one writer at a time
+                    _pip(["wheel", "--wheel-dir", str(wheelhouse), "--find-links", str(wheelhouse), spec], spec)
 
     def _changes(self, base: str, kind: str, key: str, labels: dict | None = None) -> list[str]:
         """Dockerfile instructions for a committed image: PATH to the venv, user faas, entry script."""
@@ -348,7 +359,7 @@ class ImageBuilder:
             f"ENV PATH={VENV}/bin:{path}",
             f"ENV VIRTUAL_ENV={VENV}",
             "ENV PYTHONUNBUFFERED=1",
-            f"WORKDIR {PACKAGE_DIR}",
+            f"WORKDIR {WORK_DIR}",
             f"USER {RUNNER_USER}",
             # runner-deps has no entry script yet; /usr/bin/env undoes the build step's ["/bin/sh", "-c"].
             f'ENTRYPOINT ["{ENTRY}"]' if kind != "runner-deps" else 'ENTRYPOINT ["/usr/bin/env"]',
@@ -382,34 +393,49 @@ class ImageBuilder:
     def _faas_wheel(self, source: "_Source") -> Path:
         """A wheel of this pytest_faas source tree, built once per source hash."""
         out = self.cache / "wheelhouse" / f"pytest-faas-{source.digest()[:16]}"
-        found = sorted(out.glob("pytest_faas-*.whl"))
-        if found:
-            return found[0]
-        log.info("  pip wheel: pytest-faas from %s", source.root)
-        with tempfile.TemporaryDirectory(prefix="faas-src-") as tmp:
-            tree = source.stage(Path(tmp))
-            partial = out.with_name(out.name + ".partial")
-            shutil.rmtree(partial, ignore_errors=True)
-            _pip(["wheel", "--no-deps", "--wheel-dir", str(partial), str(tree)], "pytest-faas")
-        shutil.rmtree(out, ignore_errors=True)
-        partial.rename(out)
-        return sorted(out.glob("pytest_faas-*.whl"))[0]
+        with buildlock.held(self.cache, out.name):
+            found = sorted(out.glob("pytest_faas-*.whl"))
+            if found:
+                return found[0]
+            log.info("  pip wheel: pytest-faas from %s", source.root)
+            partial = buildlock.scratch_for(out)
+            try:
+                with tempfile.TemporaryDirectory(prefix="faas-src-") as tmp:
+                    tree = source.stage(Path(tmp))
+                    _pip(["wheel", "--no-deps", "--wheel-dir", str(partial), str(tree)], "pytest-faas")
+                shutil.rmtree(out, ignore_errors=True)
+                partial.rename(out)
+            finally:
+                shutil.rmtree(partial, ignore_errors=True)
+            return sorted(out.glob("pytest_faas-*.whl"))[0]
 
     def _fetch_wheels(self, dest: Path, args: list[str], target: dict, what: str,
                       find_links: Path | None = None, cwd: Path | None = None) -> None:
-        """Fill `dest` with wheels for `args` (requirements), for the image's Python. Cached by the caller's key."""
+        """Fill `dest` with wheels for `args` (requirements), for the image's Python. Cached by the caller's key;
+        one process fills it while the others wait (wheelhouses are shared by every package that needs them)."""
         if dest.is_dir():
             return
-        partial = dest.with_name(dest.name + ".partial")
-        shutil.rmtree(partial, ignore_errors=True)
+        with buildlock.held(self.cache, f"wheelhouse-{dest.name}"):
+            if dest.is_dir():
+                return  # another process filled it while we waited
+            partial = buildlock.scratch_for(dest)
+            try:
+                self._fill(partial, args, target, what, find_links, cwd)
+                partial.rename(dest)
+            finally:
+                shutil.rmtree(partial, ignore_errors=True)
+
+    def _fill(self, partial: Path, args: list[str], target: dict, what: str, find_links: Path | None,
+              cwd: Path | None) -> None:
         host = {"version": f"{sys.version_info[0]}.{sys.version_info[1]}", "machine": _machine()}
         links = ["--find-links", str(find_links)] if find_links and find_links.is_dir() else []
         if host["version"] == target["version"] and host["machine"] == target["machine"]:
-            log.info("  pip wheel: %s (into %s)", what, dest)
+            log.info("  pip wheel: %s (into %s)", what, partial)
             cmd = ["wheel", "--wheel-dir", str(partial), *links, *args]
         else:
             # Another Python in the image: only ready-made wheels for it will do.
-            log.info("  pip download: %s for python %s/%s (into %s)", what, target["version"], target["machine"], dest)
+            log.info("  pip download: %s for python %s/%s (into %s)", what, target["version"], target["machine"],
+                     partial)
             nodot = target["version"].replace(".", "")
             platforms = [f"manylinux_2_{m}_{target['machine']}" for m in range(17, _glibc_minor(target) + 1)]
             platforms += [f"manylinux2014_{target['machine']}", f"linux_{target['machine']}"]
@@ -419,37 +445,10 @@ class ImageBuilder:
         try:
             _pip(cmd, what, cwd=cwd)
         except ImageBuildError as exc:
-            shutil.rmtree(partial, ignore_errors=True)
             if args[:1] == ["-r"]:
-                raise ImageBuildError(_explain_requirement_failure(Path(args[1]), str(exc.__cause__ or exc))) from None
+                raise ImageBuildError(_explain_requirement_failure(Path(args[1]), what,
+                                                                   str(exc.__cause__ or exc))) from None
             raise
-        partial.rename(dest)
-
-    def _lock(self, ref: str):
-        from filelock import FileLock, Timeout
-
-        locks = self.cache / "locks"
-        locks.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(locks / (re.sub(r"[^a-zA-Z0-9_.-]", "_", ref) + ".lock")))
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            log.info("waiting for another process to finish building %s", ref)
-            lock.acquire(timeout=3600)
-        return _Held(lock)
-
-
-class _Held:
-    """Context manager releasing an already-acquired lock."""
-
-    def __init__(self, lock):
-        self.lock = lock
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.lock.release()
 
 
 class _PipFailed(Exception):
@@ -467,11 +466,10 @@ def _pip(args: list[str], what: str, cwd: Path | None = None) -> str:
     return output
 
 
-def _explain_requirement_failure(requirements: Path, pip_output: str) -> str:
+def _explain_requirement_failure(requirements: Path, label: str, pip_output: str) -> str:
     """Name the requirements.txt line pip could not satisfy, with pip's last lines."""
     tail = _tail(pip_output)
     match = re.search(r"(?:satisfies the requirement|No matching distribution found for) ([^\s(;]+)", pip_output)
-    label = f"{requirements.parent.name}/requirements.txt"
     if match:
         wanted = _canonical(match.group(1))
         for number, line in enumerate(requirements.read_text().splitlines(), 1):
@@ -493,7 +491,7 @@ def _tail(text: str, lines: int = 12) -> str:
     return "\n".join("    " + line for line in kept)
 
 
-# ---- inputs: pytest_faas's source and a package's tree --------------------------------------------------------
+# ---- inputs: pytest_faas's source --------------------------------------------------------
 
 class _Source:
     """The pytest_faas code to put in the runner image: a source checkout, or the installed package."""
@@ -589,17 +587,6 @@ def _tree_digest(root: Path) -> str:
 def _copy_tree(src: Path, dst: Path) -> None:
     shutil.copytree(src, dst, symlinks=True, ignore=lambda d, names: [
         n for n in names if _ignored(n, os.path.isdir(os.path.join(d, n)))])
-
-
-def _package_name(package_dir: Path) -> str:
-    try:
-        return json.loads((package_dir / "package.json").read_text())["name"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return package_dir.name
-
-
-def _slug(name: str) -> str:
-    return (re.sub(r"[^a-z0-9_.-]+", "-", name.lower()).strip("-.") or "package")[:60]
 
 
 def _digest(*parts: str) -> str:

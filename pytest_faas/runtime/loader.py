@@ -57,6 +57,13 @@ def check_sizes(archive: zipfile.ZipFile) -> None:
                             "refused as a zip bomb")
 
 
+def codebase(client, item_id: str, cache_root: Path) -> Path:
+    """The item codebase ``item_id`` unpacked under ``cache_root``, in a folder named after the item and its
+    content (``<item id>-<md5>``: reports map paths of that shape back to the package's own files)."""
+    system = client.get(f"/items/{item_id}")["metadata"]["system"]
+    return download(client, item_id, cache_root, f"{item_id}-{system.get('md5') or system.get('size')}")
+
+
 def download(client, item_id: str, cache_root: Path, key: str) -> Path:
     """The item codebase ``item_id`` unpacked under ``cache_root`` as ``key``, fetched only when not there yet.
 
@@ -87,6 +94,7 @@ def unpack(data: bytes, cache_root: Path, key: str) -> Path:
                 if name.startswith("/") or ".." in parts:
                     raise LoadError(f"the codebase zip has an unsafe path {name!r}")
             archive.extractall(scratch)
+        scratch.chmod(0o755)  # mkdtemp's 0700 would hide it from a container's user (docker mounts it)
         try:
             os.rename(scratch, target)
         except OSError:  # another agent unpacked the same codebase first; use its copy

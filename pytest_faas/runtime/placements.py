@@ -1,10 +1,10 @@
 """Where runner agents live: a thread of this process, or a process per replica.
 
 Every placement runs the same :class:`~pytest_faas.runtime.agent.Agent`, which talks to the platform
-over HTTP only; they differ in how an agent is started, stopped and killed. Each implements the engine's
-``Runners`` interface (``start(service)``, ``stop(service_id)``, ``reset(...)``) and reports a replica
-that died through the ``on_died`` callback it was given (the engine's ``replica_died``, connected by
-:mod:`pytest_faas.local`); a replica that died is started again.
+over HTTP only; they differ in how an agent is started, stopped and killed, the hooks of the one
+:class:`~pytest_faas.runtime.supervisor.Supervisor` that keeps their replicas, reports the dead to the
+engine (``on_died``, the engine's ``replica_died``, connected by :mod:`pytest_faas.local`) and restarts
+them with backoff.
 
 - ``thread``: fast and debuggable, but a hung function cannot be stopped (it is abandoned and its slot
   freed) and ``kill_event()`` is the only way to interrupt one. ``os._exit`` and signals to the process,
@@ -18,6 +18,7 @@ that died through the ``on_died`` callback it was given (the engine's ``replica_
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import signal
@@ -25,33 +26,15 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..protocol import EXIT_STARTUP_FAILED
 from .agent import Agent, RunnerExit
 from .capture import CAPTURE
+from .supervisor import Died, Exit, Run, Supervisor
 
 log = logging.getLogger(__name__)
-
-Died = Callable[..., int]  # (service_id, replica, reason, *, agent_id=None, pid=None, host=None, requested=False)
-STOP_GRACE_S = 10.0  # a replaced subprocess replica drains this long before it is killed
-
-
-def _replicas(service: dict) -> int:
-    return max(1, int((service.get("runtime") or {}).get("numReplicas") or 1))
-
-
-def restart_backoff(started: float, restarts: int, killed: bool) -> tuple[int, float]:
-    """(restart count, seconds to wait) before starting again a runner that exited.
-
-    A runner that keeps dying within 10 s of its start is restarted ever more slowly (0.4 s, 0.8 s, ...,
-    at most 5 s); one that ran for a while, or that the platform killed on purpose, comes back at once.
-    """
-    if killed or time.monotonic() - started >= 10:
-        return 0, 0.0
-    return restarts + 1, min(0.2 * 2 ** (restarts + 1), 5.0)
 
 
 # -- thread --------------------------------------------------------------------------------------------
@@ -91,17 +74,24 @@ class _ExitTrap:
 _TRAP = _ExitTrap()
 
 
-@dataclass
-class _ThreadReplica:
-    service_id: str
-    replica: int
-    agent: Agent
-    thread: threading.Thread | None = None
-    retired: bool = False
-    reported: bool = False
+class _AgentThread:
+    """A thread agent and how it ended: the end of its thread, or the user's code ending its runner."""
+
+    def __init__(self, agent: Agent):
+        self.agent = agent
+        self.thread: threading.Thread | None = None
+        self.ended = threading.Event()
+        self.exit: Exit | None = None
+        self._lock = threading.Lock()
+
+    def end(self, exit_: Exit) -> None:
+        with self._lock:  # the first word stands: an os._exit is seen before the thread ends
+            if self.exit is None:
+                self.exit = exit_
+                self.ended.set()
 
 
-class ThreadPlacement:
+class ThreadPlacement(Supervisor):
     """Agents in daemon threads of this process (dtlpy must already be bound to the platform here).
 
     ``transport``, when given, carries the agents' protocol calls (a ``requests`` adapter: the platform's
@@ -111,94 +101,65 @@ class ThreadPlacement:
     name = "thread"
 
     def __init__(self, url: str, token: str, on_died: Died, work_dir: Path, transport=None):
-        self.url, self.token, self.on_died = url, token, on_died
+        super().__init__(on_died)
+        self.url, self.token = url, token
         self.transport = transport
         self.code_root = Path(work_dir) / "code"
-        self._replicas: dict[str, list[_ThreadReplica]] = {}
-        self._lock = threading.Lock()
-        self._closed = False
 
-    def start(self, service: dict) -> None:
-        self.stop(service["id"])
-        with self._lock:
-            if self._closed:
-                return
-            self._replicas[service["id"]] = [self._spawn(service["id"], n) for n in range(_replicas(service))]
-
-    def _spawn(self, service_id: str, replica: int) -> _ThreadReplica:
-        agent = Agent(self.url, self.token, service_id, replica, bind_sdk=False, code_root=self.code_root,
+    def launch(self, run: Run) -> _AgentThread:
+        agent = Agent(self.url, self.token, run.service_id, run.replica, bind_sdk=False, code_root=self.code_root,
                       transport=self.transport)
-        entry = _ThreadReplica(service_id, replica, agent)
-        agent.on_death = lambda exc: self._died(entry, exc.reason)
-        entry.thread = threading.Thread(target=self._run, args=(entry,), daemon=True,
-                                        name=f"faas-agent-{service_id}-{replica}")
+        handle = _AgentThread(agent)
+        # The user's code ended the runner it shares this process with: seen at once, as a process's end would be.
+        agent.on_death = lambda exc: handle.end(Exit(exc.code, f"died: {exc.reason}"))
+        handle.thread = threading.Thread(target=self._run, args=(handle,), daemon=True,
+                                         name=f"faas-agent-{run.service_id}-{run.replica}")
         _TRAP.acquire()
-        entry.thread.start()
-        return entry
+        handle.thread.start()
+        return handle
 
-    def _run(self, entry: _ThreadReplica) -> None:
+    @staticmethod
+    def _run(handle: _AgentThread) -> None:
         try:
-            code = entry.agent.run()
-            reason = entry.agent.died.reason if entry.agent.died else f"its agent ended with code {code}"
+            code = handle.agent.run()
+            died = handle.agent.died
+            handle.end(Exit(code, f"died: {died.reason}" if died else f"ended with code {code}"))
         except Exception as exc:  # a bug of ours must still end the executions the agent held
-            log.exception("thread agent for service %s replica %s crashed", entry.service_id, entry.replica)
-            code, reason = -1, f"its agent crashed: {exc!r}"
+            log.exception("thread agent %s crashed", handle.thread.name)
+            handle.end(Exit(-1, f"crashed: {exc!r}"))
         finally:
             _TRAP.release()
-        if code not in (0, EXIT_STARTUP_FAILED):
-            self._died(entry, reason)
 
-    def _died(self, entry: _ThreadReplica, reason: str) -> None:
-        """Report a dead agent (once) and start its replacement."""
-        with self._lock:
-            if entry.reported:
-                return
-            entry.reported = True
-        self.on_died(entry.service_id, entry.replica, reason, agent_id=entry.agent.agent_id)
-        with self._lock:
-            replicas = self._replicas.get(entry.service_id, [])
-            if entry.retired or self._closed or entry not in replicas:
-                return
-            replicas[replicas.index(entry)] = self._spawn(entry.service_id, entry.replica)
+    def wait(self, run: Run) -> Exit:
+        run.handle.ended.wait()
+        return run.handle.exit
 
-    def stop(self, service_id: str, drain: bool = True) -> None:
-        with self._lock:
-            old = self._replicas.pop(service_id, [])
-        for entry in old:
-            entry.retired = True
-            entry.agent.stop(drain)
+    def terminate(self, run: Run, grace: float) -> None:
+        run.handle.agent.stop(drain=grace > 0)
+
+    def kill(self, run: Run) -> None:
+        """A thread cannot be killed: the agent interrupts and abandons the executions on the engine's signals."""
 
     def reset(self, service_id, replica, execution_ids, reason, pid=None, host=None) -> None:
-        """Nothing to kill: the agent interrupts and abandons the executions on the engine's signals."""
+        """Nothing to kill (see :meth:`kill`); the replica lives on."""
 
     def stops_on_reset(self, service_id: str) -> bool:
         return False
 
+    def describe(self, run: Run) -> str:
+        return f"runner thread {run.handle.thread.name}"
+
+    def identity(self, run: Run) -> dict:
+        return {"agent_id": run.handle.agent.agent_id}
+
     def close(self, timeout: float = 2.0) -> None:
-        with self._lock:
-            self._closed = True
-            service_ids = list(self._replicas)
-        threads = [e.thread for sid in service_ids for e in self._replicas.get(sid, []) if e.thread]
-        for service_id in service_ids:
-            self.stop(service_id, drain=False)
+        runs = super().close()
         deadline = time.monotonic() + timeout
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+        for run in runs:
+            run.handle.thread.join(max(0.0, deadline - time.monotonic()))
 
 
 # -- subprocess ----------------------------------------------------------------------------------------
-
-@dataclass
-class _Process:
-    service_id: str
-    replica: int
-    popen: subprocess.Popen
-    log_path: Path
-    started: float = field(default_factory=time.monotonic)
-    restarts: int = 0
-    retired: bool = False
-    killed_for: str | None = None
-
 
 def _describe(code: int) -> str:
     if code < 0:
@@ -209,28 +170,24 @@ def _describe(code: int) -> str:
     return f"exited with code {code}"
 
 
-def _tail(path: Path, lines: int = 12) -> str:
-    try:
-        text = path.read_text(errors="replace").rstrip().splitlines()[-lines:]
-    except OSError:
-        return ""
-    return ("; its last output:\n" + "\n".join(text)) if text else ""
+@dataclass
+class _Process:
+    popen: subprocess.Popen
+    log_path: Path
 
 
-class SubprocessPlacement:
+class SubprocessPlacement(Supervisor):
     """One ``python -m pytest_faas.runtime.agent`` process per replica, each in its own process group."""
 
     name = "subprocess"
 
     def __init__(self, url: str, token: str, on_died: Died, work_dir: Path):
-        self.url, self.token, self.on_died = url, token, on_died
+        super().__init__(on_died)
+        self.url, self.token = url, token
         self.work_dir = Path(work_dir)
         self.log_dir = self.work_dir / "logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        self._procs: dict[str, list[_Process]] = {}
-        self._lock = threading.Lock()
-        self._closed = False
-        self._counter = 0
+        self._counter = itertools.count(1)
 
     def _environment(self) -> dict:
         env = dict(os.environ)
@@ -239,96 +196,58 @@ class SubprocessPlacement:
                    DATALOOP_PATH=str(self.work_dir / "dtlpy-child"))
         return env
 
-    def _spawn(self, service_id: str, replica: int, restarts: int = 0) -> _Process:
-        self._counter += 1
-        log_path = self.log_dir / f"{service_id}-{replica}-{self._counter}.log"
+    def launch(self, run: Run) -> _Process:
+        log_path = self.log_dir / f"{run.service_id}-{run.replica}-{next(self._counter)}.log"
         command = [sys.executable, "-m", "pytest_faas.runtime.agent", "--url", self.url, "--token", self.token,
-                   "--service", service_id, "--replica", str(replica)]
+                   "--service", run.service_id, "--replica", str(run.replica)]
         with open(log_path, "ab") as out:
             popen = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      env=self._environment(), cwd=self.work_dir, start_new_session=True)
-        proc = _Process(service_id, replica, popen, log_path, restarts=restarts)
-        threading.Thread(target=self._watch, args=(proc,), daemon=True,
-                         name=f"faas-watch-{service_id}-{replica}").start()
-        return proc
+        return _Process(popen, log_path)
 
-    def start(self, service: dict) -> None:
-        self._retire(service["id"], STOP_GRACE_S)
-        with self._lock:
-            if self._closed:
-                return
-            self._procs[service["id"]] = [self._spawn(service["id"], n) for n in range(_replicas(service))]
+    def wait(self, run: Run) -> Exit:
+        code = run.handle.popen.wait()
+        try:
+            output = run.handle.log_path.read_text(errors="replace")
+        except OSError:
+            output = ""
+        return Exit(code, _describe(code), output)
 
-    def stop(self, service_id: str) -> None:
-        self._retire(service_id, STOP_GRACE_S)
-
-    def _retire(self, service_id: str, grace: float) -> None:
+    def terminate(self, run: Run, grace: float) -> None:
         """SIGTERM (the agent stops claiming and drains), then SIGKILL after ``grace`` seconds."""
-        with self._lock:
-            old = self._procs.pop(service_id, [])
-        for proc in old:
-            proc.retired = True
-            self._signal(proc, signal.SIGTERM if grace > 0 else signal.SIGKILL)
-            if grace > 0:
-                timer = threading.Timer(grace, self._signal, args=(proc, signal.SIGKILL))
-                timer.daemon = True
-                timer.start()
+        if grace <= 0:
+            self.kill(run)
+            return
+        self._signal(run.handle.popen, signal.SIGTERM)
+        timer = threading.Timer(grace, self._signal, args=(run.handle.popen, signal.SIGKILL))
+        timer.daemon = True
+        timer.start()
+
+    def kill(self, run: Run) -> None:
+        self._signal(run.handle.popen, signal.SIGKILL)
 
     @staticmethod
-    def _signal(proc: _Process, sig: int) -> None:
-        if proc.popen.poll() is None:
+    def _signal(popen: subprocess.Popen, sig: int) -> None:
+        if popen.poll() is None:
             try:
-                os.killpg(proc.popen.pid, sig)
+                os.killpg(popen.pid, sig)
             except ProcessLookupError:
                 pass
 
-    def stops_on_reset(self, service_id: str) -> bool:
-        return True
+    def describe(self, run: Run) -> str:
+        return f"runner process {run.handle.popen.pid}"
 
-    def reset(self, service_id, replica, execution_ids, reason, pid=None, host=None) -> None:
-        """Kill the replica's process: the only way to really stop the work."""
-        with self._lock:
-            procs = [p for p in self._procs.get(service_id, [])
-                     if p.replica == replica and (pid is None or p.popen.pid == pid)]
-        for proc in procs:
-            proc.killed_for = reason
-            self._signal(proc, signal.SIGKILL)
-
-    def _watch(self, proc: _Process) -> None:
-        code = proc.popen.wait()
-        if code == EXIT_STARTUP_FAILED or (proc.retired and code == 0):
-            return  # the engine heard about it from the agent itself
-        cause = f"the platform killed it ({proc.killed_for})" if proc.killed_for else _describe(code)
-        reason = f"runner process {proc.popen.pid} {cause}" + ("" if proc.killed_for else _tail(proc.log_path))
-        try:
-            self.on_died(proc.service_id, proc.replica, reason, pid=proc.popen.pid, requested=bool(proc.killed_for))
-        except Exception:  # the platform may be closing; the restart decision below still stands
-            log.exception("reporting the death of replica %s of %s failed", proc.replica, proc.service_id)
-        with self._lock:
-            procs = self._procs.get(proc.service_id, [])
-            if proc.retired or self._closed or proc not in procs:
-                return
-            restarts, delay = restart_backoff(proc.started, proc.restarts, bool(proc.killed_for))
-        if delay:
-            time.sleep(delay)
-        with self._lock:
-            procs = self._procs.get(proc.service_id, [])
-            if proc in procs and not self._closed:
-                procs[procs.index(proc)] = self._spawn(proc.service_id, proc.replica, restarts)
+    def identity(self, run: Run) -> dict:
+        return {"pid": run.handle.popen.pid}
 
     def close(self, timeout: float = 5.0) -> None:
-        with self._lock:
-            self._closed = True
-            service_ids = list(self._procs)
-        procs = [p for sid in service_ids for p in self._procs.get(sid, [])]
-        for service_id in service_ids:
-            self._retire(service_id, 0)
+        runs = super().close()
         deadline = time.monotonic() + timeout
-        for proc in procs:
+        for run in runs:
             try:
-                proc.popen.wait(max(0.0, deadline - time.monotonic()))
+                run.handle.popen.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                log.warning("runner process %s did not exit", proc.popen.pid)
+                log.warning("runner process %s did not exit", run.handle.popen.pid)
 
 
 # -- routing -------------------------------------------------------------------------------------------
@@ -337,10 +256,10 @@ FACTORIES: dict[str, Callable[..., object]] = {"thread": ThreadPlacement, "subpr
 
 
 class Placements:
-    """The engine's ``Runners``: sends each service to the placement that runs it.
+    """The engine's ``Runners``: the placement every service of this platform runs in.
 
     Args:
-        default: the placement for services nobody chose another one for.
+        default: the placement's name.
         url, token: the platform's API base and bearer token, for the agents.
         on_died: the engine's ``replica_died``.
         work_dir: code cache, agent logs.
@@ -354,12 +273,6 @@ class Placements:
             raise ValueError(f"unknown placement {default!r}; choose one of {', '.join(FACTORIES)}, docker")
         self.default = default
         self._args = {"url": url, "token": token, "on_died": on_died, "work_dir": Path(work_dir)}
-        self._where: dict[str, str] = {}
-        self.choose: Callable[[dict], str] = lambda service: self.default
-
-    def add(self, name: str, placement) -> None:
-        """Use a ready placement object under ``name`` (e.g. docker's)."""
-        self._placements[name] = placement
 
     def get(self, name: str):
         if name not in self._placements:
@@ -369,26 +282,16 @@ class Placements:
         return self._placements[name]
 
     def start(self, service: dict) -> None:
-        name = self.choose(service)
-        previous = self._where.get(service["id"])
-        if previous is not None and previous != name:
-            self.get(previous).stop(service["id"])
-        self._where[service["id"]] = name
-        self.get(name).start(service)
+        self.get(self.default).start(service)
 
     def stop(self, service_id: str) -> None:
-        name = self._where.pop(service_id, None)
-        if name is not None:
-            self.get(name).stop(service_id)
+        self.get(self.default).stop(service_id)
 
     def reset(self, service_id, replica, execution_ids, reason, pid=None, host=None) -> None:
-        name = self._where.get(service_id)
-        if name is not None:
-            self.get(name).reset(service_id, replica, execution_ids, reason, pid, host)
+        self.get(self.default).reset(service_id, replica, execution_ids, reason, pid, host)
 
     def stops_on_reset(self, service_id: str) -> bool:
-        name = self._where.get(service_id)
-        return name is not None and bool(self.get(name).stops_on_reset(service_id))
+        return bool(self.get(self.default).stops_on_reset(service_id))
 
     def close(self) -> None:
         for placement in self._placements.values():

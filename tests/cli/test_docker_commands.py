@@ -29,8 +29,10 @@ def test_prune_removes_package_images_and_keeps_the_base_the_runner_and_its_depe
         runner = builder.runner_base()
         folder = tmp_path / "prunable"
         folder.mkdir()
-        (folder / "main.py").write_text(f"# {tmp_path}\n")  # content of its own: an image of its own
+        # Requirements of its own (the image is keyed on them, not on the code): an image of its own.
+        (folder / "requirements.txt").write_text(f"six\n# {tmp_path}\n")
         package = builder.package_image(folder, name="prunable")
+        assert package.ref != runner.ref
         deps = (engine.image_attrs(runner.ref) or {}).get("Parent")
 
         result = faas("docker prune")

@@ -200,3 +200,33 @@ def test_code_that_cannot_load_fails_its_executions_clearly(run, push, project, 
     assert "could not start" in record["latestStatus"]["message"]
     assert "RuntimeError: cannot import me" in record["latestStatus"]["message"]
     service.delete()
+
+
+def _at(record, status) -> float:
+    from datetime import datetime  # noqa: PLC0415
+
+    stamp = next(e["timestamp"] for e in record["statusLog"] if e["status"] == status)
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def test_a_replica_that_keeps_dying_comes_back_ever_more_slowly(run, dl, platform, contract, placement):
+    """The one restart policy of every placement: a replica that dies soon after its start is restarted
+    after 0.4 s, then 0.8 s, then 1.6 s; the next execution starts no sooner."""
+    supervisor = platform.placements.get(placement)
+    # "Soon" widened: on a loaded machine a container's start alone can take seconds.
+    supervisor.quick_death_s = 120.0
+    crashing = contract.deploy(service_name=f"crash-loop-{placement}", runtime={"concurrency": 1},
+                               init_input=dl.FunctionIO(type="Json", name="value", value=0))
+    try:
+        records = [run(crashing, "die", {"config": {"how": "exit"}})[1] for _ in range(3)]
+        _, alive = run(crashing, "echo", {"config": "alive"})
+    finally:
+        crashing.delete()
+        del supervisor.quick_death_s
+    assert [r["latestStatus"]["status"] for r in records] == ["system-failure"] * 3
+    assert alive["output"] == "alive"
+    decided = [r for r in supervisor.restarts if r.service_id == crashing.id]
+    assert [(r.attempt, r.delay) for r in decided[:3]] == [(1, 0.4), (2, 0.8), (3, 1.6)]
+    for (died, then), delay in zip(zip(records, [*records[1:], alive]), (0.4, 0.8, 1.6)):
+        gap = _at(then, "in-progress") - _at(died, "system-failure")
+        assert gap >= delay - 0.01, f"the next execution started {gap:.2f} s after a death: within the {delay} s"

@@ -176,7 +176,7 @@ def test_forwarder_keep_alive_half_close_and_speed(tmp_path):
 # ---- with Docker -----------------------------------------------------------------------------------------
 
 @pytest.mark.docker
-def test_package_image_builds_then_is_a_cache_hit(builder, engine, tiny_package):
+def test_package_image_holds_the_requirements_not_the_code(builder, engine, tiny_package, tmp_path):
     first = builder.package_image(tiny_package)
     second = builder.package_image(tiny_package)
     runner = builder.runner_base()
@@ -186,21 +186,23 @@ def test_package_image_builds_then_is_a_cache_hit(builder, engine, tiny_package)
         print(f"  {ref}: {engine.image_attrs(ref)['Size'] / 1e6:.0f} MB")
     assert second.built is False and second.ref == first.ref and second.image_id == first.image_id
     assert second.seconds < 1.0
-    assert first.base == BASE_IMAGE and not first.warnings
+    assert first.base == BASE_IMAGE and not first.warnings and first.runner == runner.ref
 
-    result = engine.run_once(first.ref, ["sh", "-c", "id -un; python -c 'import main; print(main.VALUE)'; "
-                                          "stat -c %U /faas/package/main.py; ls -A /faas/package"])
-    lines = result.output.split()
+    result = engine.run_once(first.ref, ["sh", "-c", "id -un; python -c 'import six; print(six.__name__)'; "
+                                          "find / -xdev -name main.py -path '*tiny*' 2>/dev/null | wc -l"])
     assert result.exit_code == 0, result.output
-    assert lines[:3] == ["faas", "6", "faas"]  # non-root user, six installed, code owned by faas
-    assert "__pycache__" not in lines[3:]
+    assert result.output.split() == ["faas", "six", "0"]  # non-root user, six installed, no code
 
-    # A code change rebuilds the package layer only, on the same runner base.
+    # Neither a code change nor another package with the same requirements.txt builds anything.
     (tiny_package / "main.py").write_text("import six\n\nVALUE = 7\n")
-    changed = builder.package_image(tiny_package)
-    assert changed.built and changed.ref != first.ref
-    print(f"  after a code change: rebuilt in {changed.seconds:.2f}s")
-    engine.client.images.remove(changed.ref)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "requirements.txt").write_text((tiny_package / "requirements.txt").read_text())
+    for same in (builder.package_image(tiny_package), builder.package_image(other)):
+        assert not same.built and same.ref == first.ref
+    # Without a requirements.txt a package runs on the runner base itself.
+    (other / "requirements.txt").unlink()
+    assert builder.package_image(other).ref == runner.ref
 
 
 @pytest.mark.docker
@@ -369,3 +371,43 @@ def test_the_docker_placement_without_an_engine_is_a_clear_error_naming_the_fix(
     with pytest.raises(DockerUnavailable, match="Docker engine not running.*faas docker setup"):
         platform.start()
     assert platform.backend is None, "a platform that could not start leaves nothing running"
+
+
+_BUILD_ONE = """
+import json, sys
+from pytest_faas.runtime.docker import DockerEngine
+from pytest_faas.runtime.images import ImageBuilder
+image = ImageBuilder(DockerEngine.connect(), cache=sys.argv[1]).package_image(sys.argv[2])
+print(json.dumps([image.ref, image.built]))
+"""
+
+
+@pytest.mark.docker
+def test_two_processes_build_for_two_packages_that_share_requirements(builder, engine, tmp_path):
+    import subprocess
+    import sys
+
+    builder.runner_base()  # present before the race: the race is on what comes after it
+    requirements = f"six\n# shared by two packages of this test only: {uuid.uuid4().hex}\n"
+    folders = []
+    for name in ("left", "right"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "main.py").write_text(f"NAME = {name!r}\n")
+        (folder / "requirements.txt").write_text(requirements)
+        folders.append(folder)
+    cache = tmp_path / "cache"  # empty: the wheelhouse, the probe and the image are all to be made
+    procs = [subprocess.Popen([sys.executable, "-c", _BUILD_ONE, str(cache), str(folder)], text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for folder in folders]
+    outputs = [proc.communicate(timeout=600) for proc in procs]
+    for proc, (out, err) in zip(procs, outputs):
+        assert proc.returncode == 0, err[-3000:]
+    results = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
+    try:
+        assert results[0][0] == results[1][0], "two packages with one requirements.txt share an image"
+        assert sorted(built for _, built in results) == [False, True], "one built it, the other waited for it"
+        wheelhouse = cache / "wheelhouse"
+        assert [p.name for p in wheelhouse.iterdir() if ".partial" in p.name] == []
+        assert len(list(wheelhouse.glob("req-*"))) == 1
+    finally:
+        engine.remove_image(results[0][0])

@@ -15,7 +15,7 @@ from faas_code import simple_package, wait
 from pytest_faas.runtime.docker import LABEL_PLATFORM, DockerEngine
 
 FUNCTIONS = [("whereami", []), ("eat", [("config", "Json")]), ("sleep", [("config", "Json")]),
-             ("six_version", [])]
+             ("six_version", []), ("fail", []), ("marker", [])]
 BODY = '''
 def whereami(self):
     import os, socket
@@ -36,6 +36,12 @@ def sleep(self, config):
 def six_version(self):
     import six
     return six.__version__
+
+def fail(self):
+    raise ValueError("deliberately")
+
+def marker(self):
+    return "first edit"
 '''
 
 
@@ -60,9 +66,14 @@ def project(platform):
 
 
 @pytest.fixture(scope="module")
-def package(project, tmp_path_factory):
+def folder(tmp_path_factory):
     folder = simple_package(tmp_path_factory.mktemp("docker") / "inside", "inside", BODY, FUNCTIONS)
     (folder / "requirements.txt").write_text("six\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def package(project, folder):
     return project.packages.push(src_path=str(folder), ignore_sanity_check=True)
 
 
@@ -128,8 +139,8 @@ def test_a_container_that_dies_mid_execution_ends_it_and_is_replaced(platform, s
     while platform.backend.engine.executions.get(execution.id)["latestStatus"]["status"] != "in-progress":
         assert time.monotonic() < deadline, "the execution never started"
         time.sleep(0.02)
-    for replica in engine.replicas(docker_placement(platform).platform_id, service.id):
-        replica.kill()  # as `docker kill` from outside would
+    for replica in docker_placement(platform).replicas(service.id):
+        engine.client.containers.get(replica.handle.replica.id).kill()  # as `docker kill` from outside would
     record = wait(platform, execution.id, 30)
     assert record["latestStatus"]["status"] == "system-failure"
     assert "SIGKILL" in record["latestStatus"]["message"]
@@ -161,7 +172,53 @@ def test_closing_the_platform_removes_its_containers(engine, tmp_path):
             service_name="closing", runtime={"numReplicas": 2})
         _, record = run(platform, service, project, "whereami")
         assert record["latestStatus"]["status"] == "success"
-        platform_id = docker_placement(platform).platform_id
-        assert len(engine.replicas(platform_id)) == 2
+        placement = docker_placement(platform)
+        platform_id = placement.platform_id
+        serving = {replica.handle.replica.id for replica in placement.replicas(service.id)}
+        assert len(serving) == 2
+        assert serving <= {replica.id for replica in engine.replicas(platform_id)}
     assert engine.replicas(platform_id) == []
     assert not [c for c in engine.client.containers.list(all=True, filters={"label": f"{LABEL_PLATFORM}={platform_id}"})]
+
+
+def test_a_failing_functions_traceback_names_the_packages_own_file(platform, service, project, folder):
+    from pytest_faas.plugin.report import user_traceback
+
+    _, record = run(platform, service, project, "fail")
+    message = record["latestStatus"]["message"]
+    assert record["latestStatus"]["status"] == "failed" and "ValueError: deliberately" in message
+    # The container runs the host's unpacked copy at the host's own path, as the other placements do ...
+    assert f'File "{docker_placement(platform).code_root}/' in message, message
+    # ... so a report points at the file the author edits.
+    assert f'File "{folder}/main.py", line ' in user_traceback(message, folder)
+
+
+def test_an_edited_package_runs_without_building_an_image(platform, package, service, project, folder, engine):
+    run(platform, service, project, "whereami")
+    placement = docker_placement(platform)
+    image = placement.images[service.id]
+    created = engine.image_attrs(image)["Created"]
+    (folder / "main.py").write_text((folder / "main.py").read_text().replace('"first edit"', '"second edit"'))
+    edited = project.packages.push(src_path=str(folder), ignore_sanity_check=True)
+    again = edited.deploy(service_name="inside-edited", runtime={"concurrency": 1}, execution_timeout=60)
+    _, record = run(platform, again, project, "marker")
+    assert record["output"] == "second edit", record["latestStatus"]["message"]
+    assert placement.images[again.id] == image
+    assert engine.image_attrs(image)["Created"] == created, "the image was rebuilt"
+    again.delete()
+
+
+def test_a_deploy_takes_the_container_made_ready_for_its_image(platform, package, service, project):
+    from pytest_faas.runtime.warm import Slot
+
+    run(platform, service, project, "whereami")
+    placement = docker_placement(platform)
+    slot = Slot(placement.images[service.id], "regular-xs")
+    assert placement.ready.wait_ready(slot), "no container was made ready after the first deploy"
+    waiting = placement.ready._ready[slot].replica.id
+    again = package.deploy(service_name="inside-ready", runtime={"concurrency": 1, "podType": "regular-xs"},
+                           execution_timeout=60)
+    _, record = run(platform, again, project, "whereami")
+    assert record["latestStatus"]["status"] == "success"
+    assert record["output"]["hostname"] == waiting[:12]
+    again.delete()

@@ -109,5 +109,5 @@ def test_the_docker_sdk_is_imported_in_one_module_only():
 
 
 def test_the_checker_sees_relative_imports():
-    names = imported(PACKAGE / "runtime" / "containers.py")
-    assert "pytest_faas.runtime.docker.DockerEngine" in names and "pytest_faas.errors.FaasError" in names
+    names = imported(PACKAGE / "runtime" / "supervisor.py")
+    assert "pytest_faas.runtime.loader.LoadError" in names and "pytest_faas.errors.FaasError" in names
