@@ -24,6 +24,7 @@ from .errors import ExecutionFailed, PlatformError
 from .manifests.package import PackageManifest
 from .manifests.mock import Expectation, MockCase
 from .protocol import TERMINAL
+from .runtime import outbound
 from .manifests.service import ServiceManifest
 
 # Never zipped into a codebase, never part of its content hash (dtlpy also skips .git and .dataloop).
@@ -165,9 +166,13 @@ class CaseRunner:
                                               json={"projectId": project["id"], "name": "items"})["id"]
             self._call("POST", "/_faas/seed/items", json={**request, "datasetId": target})
 
-    def execute(self, service: dict, case: MockCase, project_id: str) -> dict:
+    def execute(self, service: dict, case: MockCase, project_id: str, source: str | None = None) -> dict:
+        inputs = case.inputs
+        if source is not None:  # a generated case: its function reaches only its stubs (runtime/outbound.py)
+            inputs = {**inputs, outbound.INPUT_KEY: {"http": [stub.declaration() for stub in case.http],
+                                                     "source": source, "case": case.index}}
         return self._call("POST", f"/executions/{service['id']}",
-                          json={"input": case.inputs, "projectId": project_id, "functionName": case.function_name})
+                          json={"input": inputs, "projectId": project_id, "functionName": case.function_name})
 
     def wait(self, execution_id: str, limit_s: float) -> dict:
         """The execution once it is final (a long poll), or as it is when ``limit_s`` has passed."""
@@ -187,19 +192,22 @@ class CaseRunner:
         return [entry.get("message", "") for entry in body.get("logs", [])]
 
     def run(self, package_dir: Path, manifest: PackageManifest, case: MockCase, mock_file: Path,
-            service_file: ServiceManifest | None = None) -> CaseOutcome:
-        """Run one case and return its outcome (see :func:`check` for the verdict)."""
+            service_file: ServiceManifest | None = None, *, all_logs: bool = False) -> CaseOutcome:
+        """Run one case and return its outcome (see :func:`check` for the verdict); the logs are read when
+        it did not succeed, when it expects calls (they are logged), or with `all_logs`."""
         start = time.perf_counter()
         service = self.service(package_dir, manifest, case, service_file)
         module = manifest.module(case.module_name)
         function = module.function(case.function_name) if module else None
         input_types = {io.name: io.type for io in function.inputs} if function else {}
         self.seed(case, input_types, mock_file)
-        execution = self.execute(service, case, service["projectId"])
+        source = mock_file.relative_to(package_dir).as_posix() if mock_file.is_relative_to(package_dir) \
+            else str(mock_file)
+        execution = self.execute(service, case, service["projectId"], source)
         timeout = float(service.get("executionTimeout") or 3600)
         execution = self.wait(execution["id"], limit_s=timeout + 30)
-        logs = self.logs(service["id"], execution["id"]) if execution.get("latestStatus", {}).get("status") != "success" \
-            else []
+        wanted = all_logs or case.expect.calls or execution.get("latestStatus", {}).get("status") != "success"
+        logs = self.logs(service["id"], execution["id"]) if wanted else []
         return CaseOutcome(execution, logs, time.perf_counter() - start)
 
 
@@ -214,5 +222,12 @@ def check(outcome: CaseOutcome, expect: Expectation, placement: str, label: str)
         reasons.append(f"expected output {json.dumps(expect.output)}, got {json.dumps(outcome.execution.get('output'))}")
     if expect.message is not None and expect.message not in message:
         reasons.append(f"expected the message to contain {expect.message!r}")
+    made = outbound.answered_calls(outcome.logs)
+    for call in expect.calls:
+        count = sum(1 for method, url in made if method == call.method and (
+            url == call.url or ("?" not in call.url and url.split("?")[0] == call.url)))
+        if count == 0 if call.times is None else count != call.times:
+            wanted = "at least once" if call.times is None else f"{call.times} time(s)"
+            reasons.append(f"expected the call {call.method} {call.url} {wanted}, it was made {count} time(s)")
     if reasons:
         raise ExecutionFailed(outcome.execution, outcome.logs, placement, f"{label}: " + "; ".join(reasons))
