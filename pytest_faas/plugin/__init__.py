@@ -18,6 +18,12 @@ pytest_plugins = MODULES
 STATS_KEY = pytest.StashKey[list]()
 
 
+def pytest_addhooks(pluginmanager):
+    from . import hookspecs  # noqa: PLC0415
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
 def pytest_addoption(parser):
     group = parser.getgroup("faas", "FaaS packages (pytest-faas)")
     for option in OPTIONS:

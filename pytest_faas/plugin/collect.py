@@ -8,6 +8,7 @@ stable across runs and workers, and ``-k run`` selects every case of ``run``.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,10 @@ class ManifestItem(pytest.Item):
                 findings += checks.check_service(loaded.manifest, loaded.service)
             for _, mock in loaded.mocks:
                 findings += checks.check_mock(loaded.manifest, mock)
+            for added in self.ihook.pytest_faas_manifest_findings(package_dir=self.path.parent,
+                                                                  manifest=loaded.manifest,
+                                                                  service=loaded.service, mocks=list(loaded.mocks)):
+                findings += list(added or [])
         errors = [f for f in findings if f.severity == "error"]
         for warning in (f for f in findings if f.severity != "error"):
             self.warn(pytest.PytestWarning(str(warning)))
@@ -144,21 +149,34 @@ class MockCaseItem(pytest.Item):
         loaded: Loaded = self.parent.parent.loaded
         runner = session.case_runner(self.config)
         started = time.perf_counter()
-        outcome = runner.run(self.path.parent, loaded.manifest, self.case, self.mock_path, loaded.service)
+        case = self._shaped_case()
+        finished = self.ihook.pytest_faas_execution_finished
+        outcome = runner.run(self.path.parent, loaded.manifest, case, self.mock_path, loaded.service,
+                             all_logs=bool(finished.get_hookimpls()))
         self.user_properties.append((STATS, {"status": outcome.status, "user_s": outcome.user_s,
                                              "wall_s": time.perf_counter() - started}))
         if outcome.logs:
             self.add_report_section("call", "faas execution log",
                                     report.user_traceback("\n".join(outcome.logs), self.path.parent))
+        finished(item=self, status=outcome.status, output=outcome.execution.get("output"),
+                 execution=outcome.execution, logs=list(outcome.logs))
         from ..cases import check  # noqa: PLC0415
 
-        check(outcome, self.case.expect, runner.placement, self.label)
+        check(outcome, case.expect, runner.placement, self.label)
+
+    def _shaped_case(self) -> MockCase:
+        """The case with the entities ``pytest_faas_case_entities`` implementations added or changed."""
+        items, datasets = list(self.case.items), list(self.case.datasets)
+        self.ihook.pytest_faas_case_entities(item=self, case=self.case, items=items, datasets=datasets)
+        return dataclasses.replace(self.case, items=tuple(items), datasets=tuple(datasets))
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ExecutionFailed):
             return report.render_execution(excinfo.value, self.label, self.path.parent)
         if isinstance(excinfo.value, FaasError):
             return f"{self.label}: {excinfo.value}"
+        if isinstance(excinfo.value, pytest.fail.Exception):  # pytest.fail() in a pytest_faas_* hook
+            return f"{self.label}: {excinfo.value.msg}"
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):

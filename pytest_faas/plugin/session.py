@@ -12,7 +12,7 @@ import tempfile
 
 import pytest
 
-from .settings import BY_NAME, OPTIONS, FaasSettings, resolve
+from .settings import BY_NAME, CONTAINER_NETWORKS, OPTIONS, PLACEMENTS, FaasSettings, resolve
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +65,15 @@ def platform(config: pytest.Config):
     else:
         from ..local import LocalPlatform  # noqa: PLC0415 (heavy: werkzeug, and dtlpy on start)
 
+        options = {"placement": chosen.placement, "container_network": chosen.container_network,
+                   "keep_containers": chosen.keep}
+        config.hook.pytest_faas_platform_options(config=config, options=options)  # plugin/hookspecs.py
+        for name, allowed in (("placement", PLACEMENTS), ("container_network", CONTAINER_NETWORKS)):
+            if options.get(name) not in allowed:
+                raise pytest.UsageError(f"pytest_faas_platform_options set {name} to {options.get(name)!r}; "
+                                        f"it must be one of {', '.join(allowed)}")
         data_dir = tempfile.mkdtemp(prefix="faas-run-") if chosen.keep else None
-        handle = LocalPlatform(data_dir, placement=chosen.placement, container_network=chosen.container_network,
-                               keep_containers=chosen.keep).start()
+        handle = LocalPlatform(data_dir, **options).start()
         if chosen.keep:
             log.warning("faas: keeping the platform's data in %s", data_dir)
     config.stash[PLATFORM_KEY] = handle
@@ -83,5 +89,6 @@ def case_runner(config: pytest.Config):
     if RUNNER_KEY not in config.stash:
         from ..cases import CaseRunner  # noqa: PLC0415
 
-        config.stash[RUNNER_KEY] = CaseRunner(platform(config), settings(config).placement)
+        handle = platform(config)
+        config.stash[RUNNER_KEY] = CaseRunner(handle, getattr(handle, "placement", None) or settings(config).placement)
     return config.stash[RUNNER_KEY]
