@@ -10,8 +10,8 @@ that one execution the agent calls `enter` and `leave`:
   own stubs). Calls to the platform's own address pass through. A call no stub matches raises
   `UndeclaredCall` (a ``requests.ConnectionError``) naming the method, the URL and the mock file.
 - Every other client (urllib, http.client, httpx, aiohttp, raw sockets): while any guarded execution runs
-  in the process, ``socket.connect``/``connect_ex`` refuse every address but the platform's (and Unix
-  sockets), and ``socket.getaddrinfo`` refuses names other than the platform's host, so that not even a
+  in the process, ``socket.connect``/``connect_ex``/``sendto`` refuse every address but the platform's
+  (and Unix sockets), and ``socket.getaddrinfo`` refuses names other than the platform's host, so that not even a
   DNS query leaves the machine. The refusal is a ``ConnectionRefusedError`` (``socket.gaierror`` for a
   lookup) saying why.
 
@@ -37,6 +37,7 @@ CALL_MARK = "[faas] outbound "
 _ORIGINAL_SEND = HTTPAdapter.send
 _ORIGINAL_CONNECT = socket.socket.connect
 _ORIGINAL_CONNECT_EX = socket.socket.connect_ex
+_ORIGINAL_SENDTO = socket.socket.sendto
 _ORIGINAL_GETADDRINFO = socket.getaddrinfo
 
 _LOCK = threading.Lock()
@@ -205,6 +206,7 @@ def _install() -> None:
     HTTPAdapter.send = _send
     socket.socket.connect = _connect
     socket.socket.connect_ex = _connect_ex
+    socket.socket.sendto = _sendto
     socket.getaddrinfo = _getaddrinfo
 
 
@@ -212,6 +214,7 @@ def _uninstall() -> None:
     HTTPAdapter.send = _ORIGINAL_SEND
     socket.socket.connect = _ORIGINAL_CONNECT
     socket.socket.connect_ex = _ORIGINAL_CONNECT_EX
+    socket.socket.sendto = _ORIGINAL_SENDTO
     socket.getaddrinfo = _ORIGINAL_GETADDRINFO
 
 
@@ -254,6 +257,11 @@ def _connect(sock, address):
 def _connect_ex(sock, address):
     _check_connect(sock, address)
     return _ORIGINAL_CONNECT_EX(sock, address)
+
+
+def _sendto(sock, data, *flags_and_address):
+    _check_connect(sock, flags_and_address[-1])  # sendto(data, address) or sendto(data, flags, address)
+    return _ORIGINAL_SENDTO(sock, data, *flags_and_address)
 
 
 def _numeric(host) -> bool:

@@ -84,3 +84,24 @@ def test_a_misspelt_hook_argument_is_refused_by_pytest(faas_pytester):
     result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider")
     assert result.ret != 0
     assert "state" in (result.stdout.str() + result.stderr.str())
+
+
+def test_the_sample_conftest_hook_fails_a_success_that_logged_a_traceback(faas_pytester, packages):
+    from conftest import SAMPLE
+
+    faas_pytester.makeconftest((SAMPLE / "conftest.py").read_text())
+    packages.write("careless", {
+        "package.json": {"name": "careless", "modules": [{"name": "default_module", "functions": [
+            {"name": "run", "input": [{"name": "config", "type": "Json"}]}]}]},
+        "main.py": ("import traceback\n\nimport dtlpy as dl\n\n\n"
+                    "class ServiceRunner(dl.BaseServiceRunner):\n"
+                    "    def run(self, config):\n"
+                    "        try:\n"
+                    "            config['missing']\n"
+                    "        except KeyError:\n"
+                    "            traceback.print_exc()\n"
+                    "        return config\n"),
+        "mock.json": {"inputs": [{"name": "config", "value": {}}]}})
+    result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*run[[]mock.json:0[]] succeeded but its log shows a traceback"])

@@ -99,12 +99,20 @@ def test_other_clients_are_refused_before_any_connection_and_name_lookups_never_
             socket.getaddrinfo("api.example.com", 443)
         except socket.gaierror as exc:
             errors["lookup"] = exc
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            udp.sendto(b"query", ("192.0.2.53", 53))
+        except ConnectionRefusedError as exc:
+            errors["udp"] = exc
+        finally:
+            udp.close()
 
     _, problem = guarded([], body)
     assert isinstance(errors["urllib"], ConnectionRefusedError)
     assert "pytest-faas refused a connection to 192.0.2.1:80" in str(errors["urllib"])
     assert "urllib, http.client, httpx and aiohttp calls are refused" in str(errors["urllib"])
     assert "refused looking up the name 'api.example.com'" in str(errors["lookup"])
+    assert "pytest-faas refused a connection to 192.0.2.53:53" in str(errors["udp"])
     assert problem.startswith("pytest-faas refused a connection to 192.0.2.1:80")
 
 
