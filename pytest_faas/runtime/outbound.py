@@ -22,6 +22,7 @@ is what ``expect.calls`` is checked against (`answered_calls`).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import socket
@@ -91,6 +92,7 @@ def _stub_response(stub: dict):
     return response
 
 
+@functools.cache
 def _registry_class():
     from responses.registries import FirstMatchRegistry  # noqa: PLC0415
 
@@ -118,6 +120,15 @@ def _registry_class():
     return InOrder
 
 
+@functools.lru_cache(maxsize=16)
+def _addresses(host: str, port: int) -> frozenset[str]:
+    """The platform's host name and the addresses it resolves to (an agent keeps one platform)."""
+    try:
+        return frozenset({host} | {info[4][0] for info in _ORIGINAL_GETADDRINFO(host, port)})
+    except OSError:
+        return frozenset({host})
+
+
 class Guard:
     """One execution's outbound rules."""
 
@@ -132,11 +143,7 @@ class Guard:
         self.platform_host = parts.hostname or "127.0.0.1"
         self.platform_port = parts.port or (443 if parts.scheme == "https" else 80)
         self.platform = f"{self.platform_host}:{self.platform_port}"
-        self.addresses = {self.platform_host}
-        try:
-            self.addresses |= {info[4][0] for info in _ORIGINAL_GETADDRINFO(self.platform_host, self.platform_port)}
-        except OSError:
-            pass
+        self.addresses = _addresses(self.platform_host, self.platform_port)
         self.mock = responses.RequestsMock(assert_all_requests_are_fired=False, registry=_registry_class(),
                                            real_adapter_send=_ORIGINAL_SEND)
         for stub in spec.get("http") or []:
