@@ -319,8 +319,9 @@ class Agent:
         status, output, message = "failed", None, None
         started = time.perf_counter()
         run.execution, declared = outbound.take(execution)  # a mock case's HTTP stubs (runtime/outbound.py)
-        guard = outbound.enter(declared, self.url, run.buffer.add)
+        guard = None
         try:
+            guard = outbound.enter(declared, self.url, run.buffer.add)
             kwargs = self._arguments(run, invoke)
             result = getattr(self.instance, name)(**kwargs)
             output = invoke.to_output(result)

@@ -1,5 +1,7 @@
 """pytest-faas's hooks (plugin/hookspecs.py), each implemented in a user's conftest.py and run for real."""
 
+from pathlib import Path
+
 HOOKED_PACKAGE = {
     "package.json": {"name": "hooked", "modules": [{"name": "default_module", "entryPoint": "main.py",
                                                    "className": "ServiceRunner", "functions": [
@@ -87,9 +89,8 @@ def test_a_misspelt_hook_argument_is_refused_by_pytest(faas_pytester):
 
 
 def test_the_sample_conftest_hook_fails_a_success_that_logged_a_traceback(faas_pytester, packages):
-    from conftest import SAMPLE
-
-    faas_pytester.makeconftest((SAMPLE / "conftest.py").read_text())
+    sample_conftest = Path(__file__).resolve().parents[2] / "sample_package" / "conftest.py"
+    faas_pytester.makeconftest(sample_conftest.read_text())
     packages.write("careless", {
         "package.json": {"name": "careless", "modules": [{"name": "default_module", "functions": [
             {"name": "run", "input": [{"name": "config", "type": "Json"}]}]}]},
