@@ -31,7 +31,7 @@ def pytest_faas_case_entities(item, case, items, datasets):
     """Add, change or remove the entities a generated case seeds, just before it runs.
 
     Args:
-        item: the case's test item (``item.case`` is the mock case, ``item.mock_path`` its file).
+        item: the case's test item (``item.case.mock_file`` is its mock file, ``item.package`` the package).
         case: the `pytest_faas.manifests.mock.MockCase` about to run (read-only).
         items: the case's `ItemSpec` list; append, replace or delete entries in place.
         datasets: the case's `DatasetSpec` list, likewise. Relative ``file`` paths are read from the mock
