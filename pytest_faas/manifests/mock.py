@@ -5,7 +5,7 @@ The platform's local runner reads these keys (docs/platform.md#mock-files): ``fu
 the key is present) else ``config``, and ``inputs``: a list of ``{name, value}`` (one call) or a list of such
 lists (one call per inner list). Mixing the two forms is refused with the platform's own wording.
 
-pytest-faas adds four optional keys. The SDK's runner ignores them, so the file still works with
+pytest-faas adds optional keys of its own. The SDK's runner ignores them, so the file still works with
 ``dlp packages test``::
 
     {
@@ -34,7 +34,6 @@ pytest-faas adds four optional keys. The SDK's runner ignores them, so the file 
   ``{"item_id": "cat-1"}``).
 - ``cases``: at most one entry per input set, in the same order: ``{"expect"?, "items"?, "datasets"?}``.
   A case's items and datasets come in addition to the top-level ones.
-
 - ``http``: what the outside world answers the function's ``requests`` calls, at the top level (every
   case) or in ``cases[n]`` (that case, after the top-level ones):
   ``[{"method": "GET", "url": "https://api.example.com/v1/labels", "status": 200, "json": {...}}]``, also
@@ -206,7 +205,7 @@ class ItemSpec(_Own):
 
 
 class CaseSpec(_Own):
-    """Per-input-set additions: an expectation override and the case's own entities."""
+    """Per-input-set additions: an expectation override and the case's own entities and HTTP stubs."""
 
     expect: Expectation | None = None
     items: list[ItemSpec] = Field(default_factory=list)
