@@ -25,6 +25,7 @@ from .manifests.loaded import LoadedPackage, PackageCase
 from .manifests.mock import Expectation, MockCase
 from .manifests.service import ServiceManifest
 from .protocol import TERMINAL
+from .runtime import outbound
 from .runtime.client import PlatformClient
 
 # Never zipped into a codebase, never part of its content hash (dtlpy also skips .git and .dataloop).
@@ -159,9 +160,13 @@ class CaseRunner:
                                                     {"projectId": project["id"], "name": "items"})["id"]
             self.client.post("/_faas/seed/items", {**request, "datasetId": target})
 
-    def execute(self, service: dict, case: MockCase, project_id: str) -> dict:
+    def execute(self, service: dict, case: MockCase, project_id: str, source: str | None = None) -> dict:
+        inputs = case.inputs
+        if source is not None:  # a generated case: its function reaches only its stubs (runtime/outbound.py)
+            inputs = {**inputs, outbound.INPUT_KEY: {"http": [stub.declaration() for stub in case.http],
+                                                     "source": source, "case": case.index}}
         return self.client.post(f"/executions/{service['id']}",
-                                {"input": case.inputs, "projectId": project_id, "functionName": case.function_name})
+                                {"input": inputs, "projectId": project_id, "functionName": case.function_name})
 
     def wait(self, execution_id: str, limit_s: float) -> dict:
         """The execution once it is final (a long poll), or as it is when ``limit_s`` has passed."""
@@ -181,8 +186,9 @@ class CaseRunner:
             return []
         return [entry.get("message", "") for entry in body.get("logs", [])]
 
-    def run(self, package: LoadedPackage, case: PackageCase) -> CaseOutcome:
-        """Run one case of a loaded package and return its outcome (see :func:`check` for the verdict)."""
+    def run(self, package: LoadedPackage, case: PackageCase, *, all_logs: bool = False) -> CaseOutcome:
+        """Run one case of a loaded package and return its outcome (see :func:`check` for the verdict); the
+        logs are read when it did not succeed, when it expects calls (they are logged), or with `all_logs`."""
         if package.manifest is None:
             raise ValueError(f"{package.path} could not be read; its cases cannot run")
         start = time.perf_counter()
@@ -197,11 +203,11 @@ class CaseRunner:
 
             execution = execute_in_node(self, service, mock_case, function)
         else:
-            execution = self.execute(service, mock_case, service["projectId"])
+            execution = self.execute(service, mock_case, service["projectId"], case.mock_label)
         timeout = float(service.get("executionTimeout") or 3600)
         execution = self.wait(execution["id"], limit_s=timeout + 30)
-        logs = self.logs(service["id"], execution["id"]) if execution.get("latestStatus", {}).get("status") != "success" \
-            else []
+        wanted = all_logs or mock_case.expect.calls or execution.get("latestStatus", {}).get("status") != "success"
+        logs = self.logs(service["id"], execution["id"]) if wanted else []
         return CaseOutcome(execution, logs, time.perf_counter() - start)
 
 
@@ -224,6 +230,13 @@ def check(outcome: CaseOutcome, expect: Expectation, placement: str, label: str)
     action = outcome.execution.get("action")
     if expect.checks_action and action != expect.action:
         reasons.append(f"expected {_action(expect.action)} (progress.update(action=...)), got {_action(action)}")
+    made = outbound.answered_calls(outcome.logs)
+    for call in expect.calls:
+        count = sum(1 for method, url in made if method == call.method and (
+            url == call.url or ("?" not in call.url and url.split("?")[0] == call.url)))
+        if count == 0 if call.times is None else count != call.times:
+            wanted = "at least once" if call.times is None else f"{call.times} time(s)"
+            reasons.append(f"expected the call {call.method} {call.url} {wanted}, it was made {count} time(s)")
     if reasons:
         raise ExecutionFailed(outcome.execution, outcome.logs, placement, f"{label}: " + "; ".join(reasons))
 

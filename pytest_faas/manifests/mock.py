@@ -5,7 +5,7 @@ The platform's local runner reads these keys (docs/platform.md#mock-files): ``fu
 the key is present) else ``config``, and ``inputs``: a list of ``{name, value}`` (one call) or a list of such
 lists (one call per inner list). Mixing the two forms is refused with the platform's own wording.
 
-pytest-faas adds four optional keys. The SDK's runner ignores them, so the file still works with
+pytest-faas adds optional keys of its own. The SDK's runner ignores them, so the file still works with
 ``dlp packages test``::
 
     {
@@ -32,13 +32,22 @@ pytest-faas adds four optional keys. The SDK's runner ignores them, so the file 
 - ``items``: ``[{"id"?, "file"?, "name"?, "remote_path"?, "dataset"?, "metadata"?, "annotations"?}]``, see
   `ItemSpec`. Give an item an ``id`` to refer to it from an input value (``"cat-1"`` or
   ``{"item_id": "cat-1"}``).
-- ``cases``: at most one entry per input set, in the same order: ``{"expect"?, "items"?, "datasets"?,
+- ``cases``: at most one entry per input set, in the same order: ``{"expect"?, "items"?, "datasets"?, "http"?,
   "node"?}``. A case's items and datasets come in addition to the top-level ones.
 - ``node``: ``{"name": "<node name>", "customNodeConfig": {...}}`` runs the function as a node of a one-node
   pipeline, so that ``context.node.metadata["customNodeConfig"]`` and the context's pipeline ids are set. A
   case's ``node`` replaces the top-level one.
 - ``expect.action``: the action the function passed to ``progress.update(action=...)``; ``null`` means it
   set none. Absent: not checked.
+- ``http``: what the outside world answers the function's ``requests`` calls, at the top level (every
+  case) or in ``cases[n]`` (that case, after the top-level ones):
+  ``[{"method": "GET", "url": "https://api.example.com/v1/labels", "status": 200, "json": {...}}]``, also
+  ``body`` (text, instead of ``json``), ``headers``, ``match`` (``{"query": {...}, "json": {...}}``: the
+  request's query parameters or JSON body must equal these) and ``repeat`` (how many calls the stub answers;
+  absent: every call). The first declared stub that matches answers. A call no stub matches, and every
+  connection other than to the platform, fails the execution (see ``runtime/outbound.py``).
+- ``expect.calls``: ``[{"method": "GET", "url": "...", "times"?: n}]``, calls the function must have made
+  (at least once; exactly ``times`` when given). Each must name a stub the case declares.
 
 Unknown top-level keys are ignored as the platform ignores them, except near-misses of known keys
 (``"expected"``, ``"input"``), which are reported with a did-you-mean hint.
@@ -67,6 +76,58 @@ class _Own(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise fail(problem((), "an absolute http:// or https:// URL", value))
+    return value
+
+
+class HttpMatch(_Own):
+    """What a request must carry, beyond its method and URL, for a stub to answer it."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    query: dict[str, str] | None = None
+    json_body: Any = Field(None, alias="json")
+
+
+class HttpStub(_Own):
+    """One answer of the outside world to the function's ``requests`` calls; see the module docstring."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    method: Annotated[str, AfterValidator(one_of(HTTP_METHODS))] = "GET"
+    url: Annotated[str, AfterValidator(_http_url)]
+    status: int = Field(200, ge=100, le=599)
+    json_body: Any = Field(None, alias="json")
+    body: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    match: HttpMatch | None = None
+    repeat: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def one_body(self) -> HttpStub:
+        if "json_body" in self.model_fields_set and self.body is not None:
+            raise fail(problem(("body",), "either json or body, not both", shown(self.body)))
+        return self
+
+    def declaration(self) -> dict[str, Any]:
+        """The stub as the agent reads it (the mock file's own keys)."""
+        return self.model_dump(by_alias=True, exclude_unset=True) | {"method": self.method}
+
+    def answers(self, call: ExpectedCall) -> bool:
+        return self.method == call.method and self.url.split("?")[0] == call.url.split("?")[0]
+
+
+class ExpectedCall(_Own):
+    """A call the function must have made: ``times`` absent means at least once."""
+
+    method: Annotated[str, AfterValidator(one_of(HTTP_METHODS))] = "GET"
+    url: Annotated[str, AfterValidator(_http_url)]
+    times: int | None = Field(None, ge=0)
+
+
 class Expectation(_Own):
     """What a case must end with; see the module docstring."""
 
@@ -74,6 +135,7 @@ class Expectation(_Own):
     output: Any = None
     message: str | None = None
     action: str | None = None
+    calls: list[ExpectedCall] = Field(default_factory=list)
 
     @property
     def checks_output(self) -> bool:
@@ -162,12 +224,13 @@ class NodeSpec(_Own):
 
 
 class CaseSpec(_Own):
-    """Per-input-set additions: an expectation override, the case's own entities and node."""
+    """Per-input-set additions: an expectation override, the case's own entities, node and HTTP stubs."""
 
     expect: Expectation | None = None
     items: list[ItemSpec] = Field(default_factory=list)
     datasets: list[DatasetSpec] = Field(default_factory=list)
     node: NodeSpec | None = None
+    http: list[HttpStub] = Field(default_factory=list)
 
 
 class InputValue(BaseModel):
@@ -198,6 +261,7 @@ class MockCase:
     threaded: bool
     base_dir: Path | None
     node: NodeSpec | None = None
+    http: tuple[HttpStub, ...] = ()
 
 
 class MockFile(BaseModel):
@@ -217,6 +281,7 @@ class MockFile(BaseModel):
     datasets: list[DatasetSpec] = Field(default_factory=list)
     case_specs: list[CaseSpec] = Field(default_factory=list, alias="cases")
     node: NodeSpec | None = None
+    http: list[HttpStub] = Field(default_factory=list)
     _source: Path | None = PrivateAttr(None)
 
     @field_validator("inputs")
@@ -264,6 +329,26 @@ class MockFile(BaseModel):
             raise fail(*problems)
         return self
 
+    @model_validator(mode="after")
+    def calls_declared(self) -> MockFile:
+        # An expected call no stub answers could only ever fail (the call itself would be refused).
+        problems = []
+        for n in range(len(self.input_sets)):
+            spec = self.case_specs[n] if n < len(self.case_specs) else CaseSpec()
+            stubs = self.http + spec.http
+            own = spec.expect is not None and "calls" in spec.expect.model_fields_set
+            calls = spec.expect.calls if own else (self.expect.calls if self.expect else [])
+            at = ("cases", n, "expect", "calls") if own else ("expect", "calls")
+            for j, call in enumerate(calls):
+                if not any(stub.answers(call) for stub in stubs):
+                    declared = sorted({f"{s.method} {s.url}" for s in stubs})
+                    problems.append(problem(at + (j,), f"a call declared in the \"http\" stubs of input set {n}",
+                                            f"{call.method} {call.url}",
+                                            did_you_mean(f"{call.method} {call.url}", declared)))
+        if problems:
+            raise fail(*{(p["at"], p["found"]): p for p in problems}.values())
+        return self
+
     @property
     def threaded(self) -> bool:
         """True for the list-of-lists form, which the platform's local runner runs in threads."""
@@ -295,7 +380,8 @@ class MockFile(BaseModel):
                 expect=default.merged(spec.expect), items=tuple(self.items + spec.items),
                 datasets=tuple(self.datasets + spec.datasets), module_name=self.module_name,
                 function_name=self.function_name, class_name=self.class_name, entry_point=self.entry_point,
-                threaded=self.threaded, base_dir=base, node=spec.node or self.node))
+                threaded=self.threaded, base_dir=base, node=spec.node or self.node,
+                http=tuple(self.http + spec.http)))
         return out
 
 

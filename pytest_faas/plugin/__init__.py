@@ -19,6 +19,12 @@ FIGURES_KEY = pytest.StashKey[list]()  # each case's figures, for the terminal s
 PACKAGES_KEY = pytest.StashKey[int]()  # package folders collected by this process (absent under xdist's controller)
 
 
+def pytest_addhooks(pluginmanager):
+    from . import hookspecs  # noqa: PLC0415
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
 def pytest_addoption(parser):
     group = parser.getgroup("faas", "FaaS packages (pytest-faas)")
     for option in OPTIONS:

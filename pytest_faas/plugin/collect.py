@@ -12,6 +12,7 @@ stable across runs and workers, and ``-k run`` selects every case of ``run``.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
@@ -43,8 +44,13 @@ class ManifestItem(pytest.Item):
         self.package = package
 
     def runtest(self) -> None:
-        errors = self.package.errors()
-        for warning in self.package.warnings():
+        package = self.package
+        added = self.ihook.pytest_faas_manifest_findings(package_dir=package.folder, manifest=package.manifest,
+                                                         service=package.service, mocks=list(package.mocks)) \
+            if package.manifest is not None else []
+        extra = [finding for found in added for finding in (found or [])]
+        errors = [*package.errors(), *(f for f in extra if f.severity == "error")]
+        for warning in [*package.warnings(), *(f for f in extra if f.severity != "error")]:
             self.warn(pytest.PytestWarning(str(warning)))
         if errors:
             raise CheckError(errors)
@@ -96,22 +102,36 @@ class MockCaseItem(pytest.Item):
     def runtest(self) -> None:
         runner = session.case_runner(self.config)
         started = time.perf_counter()
-        outcome = runner.run(self.package, self.case)
+        case = self._shaped_case()
+        finished = self.ihook.pytest_faas_execution_finished
+        outcome = runner.run(self.package, case, all_logs=bool(finished.get_hookimpls()))
         self.user_properties.append((STATS, {"status": outcome.status, "user_s": outcome.user_s,
                                              "wall_s": time.perf_counter() - started,
                                              "kept": session.kept_dir(self.config)}))
         if outcome.logs:
             self.add_report_section("call", "faas execution log",
                                     report.user_traceback("\n".join(outcome.logs), self.package.folder))
+        finished(item=self, status=outcome.status, output=outcome.execution.get("output"),
+                 execution=outcome.execution, logs=list(outcome.logs))
         from ..cases import check  # noqa: PLC0415
 
-        check(outcome, self.case.case.expect, runner.placement, self.label)
+        check(outcome, case.case.expect, runner.placement, self.label)
+
+    def _shaped_case(self) -> PackageCase:
+        """The case with the entities ``pytest_faas_case_entities`` implementations added or changed."""
+        mock_case = self.case.case
+        items, datasets = list(mock_case.items), list(mock_case.datasets)
+        self.ihook.pytest_faas_case_entities(item=self, case=mock_case, items=items, datasets=datasets)
+        shaped = dataclasses.replace(mock_case, items=tuple(items), datasets=tuple(datasets))
+        return dataclasses.replace(self.case, case=shaped)
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ExecutionFailed):
             return report.render_execution(excinfo.value, self.label, self.package.folder)
         if isinstance(excinfo.value, FaasError):
             return f"{self.label}: {excinfo.value}"
+        if isinstance(excinfo.value, pytest.fail.Exception):  # pytest.fail() in a pytest_faas_* hook
+            return f"{self.label}: {excinfo.value.msg}"
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):

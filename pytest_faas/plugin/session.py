@@ -13,7 +13,7 @@ import tempfile
 import pytest
 
 from ..handle import Platform
-from .settings import BY_NAME, OPTIONS, FaasSettings, resolve
+from .settings import BY_NAME, CONTAINER_NETWORKS, OPTIONS, PLACEMENTS, FaasSettings, resolve
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,15 @@ def platform(config: pytest.Config) -> Platform:
     else:
         from ..local import LocalPlatform  # noqa: PLC0415 (heavy: werkzeug, and dtlpy on start)
 
+        options = {"placement": chosen.placement, "container_network": chosen.container_network,
+                   "keep_containers": chosen.keep}
+        config.hook.pytest_faas_platform_options(config=config, options=options)  # plugin/hookspecs.py
+        for name, allowed in (("placement", PLACEMENTS), ("container_network", CONTAINER_NETWORKS)):
+            if options.get(name) not in allowed:
+                raise pytest.UsageError(f"pytest_faas_platform_options set {name} to {options.get(name)!r}; "
+                                        f"it must be one of {', '.join(allowed)}")
         data_dir = tempfile.mkdtemp(prefix="faas-run-") if chosen.keep else None
-        handle = LocalPlatform(data_dir, placement=chosen.placement, container_network=chosen.container_network,
-                               keep_containers=chosen.keep).start()
+        handle = LocalPlatform(data_dir, **options).start()
         if chosen.keep:
             config.stash[KEPT_KEY] = data_dir  # the terminal summary names it, under xdist too
     config.stash[PLATFORM_KEY] = handle
@@ -75,6 +81,8 @@ def case_runner(config: pytest.Config):
     if RUNNER_KEY not in config.stash:
         from ..cases import CaseRunner  # noqa: PLC0415
 
-        runner = config.stash[RUNNER_KEY] = CaseRunner(platform(config), settings(config).placement)
+        handle = platform(config)
+        placement = getattr(handle, "placement", None) or settings(config).placement  # as a hook may have chosen
+        runner = config.stash[RUNNER_KEY] = CaseRunner(handle, placement)
         config.add_cleanup(runner.close)  # before the platform's own cleanup: the last added runs first
     return config.stash[RUNNER_KEY]

@@ -36,6 +36,7 @@ from ..protocol import AGENT_ROUTES, EXIT_STARTUP_FAILED
 from .capture import CAPTURE, Buffer
 from .client import PlatformClient, PlatformGone, RequestFailed
 from .loader import LoadError
+from . import outbound
 
 log = logging.getLogger(__name__)
 
@@ -333,7 +334,10 @@ class Agent:
         run.buffer = CAPTURE.begin()
         status, output, message = "failed", None, None
         started = time.perf_counter()
+        run.execution, declared = outbound.take(execution)  # a mock case's HTTP stubs (runtime/outbound.py)
+        guard = None
         try:
+            guard = outbound.enter(declared, self.url, run.buffer.add)
             kwargs = self._arguments(run, invoke)
             result = getattr(self.instance, name)(**kwargs)
             output = invoke.to_output(result)
@@ -349,8 +353,13 @@ class Agent:
         finally:
             with self._cond:
                 run.active = False
+            refused = outbound.leave(guard)
             CAPTURE.end()
             self._forget_termination(run.tid)
+        if refused:  # failed even when the function caught the refusal
+            status, output = "failed", None
+            message = refused if not message or refused in message else f"{refused}\n\n{message}"
+            run.buffer.add(refused, "ERROR")
         duration = time.perf_counter() - started
         with run.send_lock:
             lines = run.buffer.take_rest()

@@ -1,0 +1,292 @@
+"""What a mock case's function may reach: the mock file's HTTP stubs answer, the platform passes, the rest fails.
+
+A generated case sends its stubs to the agent inside the execution's input, under the reserved name
+`INPUT_KEY` (every placement gets the execution record, so the stubs travel the same way to a thread, a
+child process and a container); the agent takes the key out before the function sees its inputs. Around
+that one execution the agent calls `enter` and `leave`:
+
+- ``requests``: one process-wide patch of ``HTTPAdapter.send`` hands the calls of the execution's thread
+  to its own ``responses.RequestsMock`` (so that executions running at once in one process each see their
+  own stubs). Calls to the platform's own address pass through. A call no stub matches raises
+  `UndeclaredCall` (a ``requests.ConnectionError``) naming the method, the URL and the mock file.
+- Every other client (urllib, http.client, httpx, aiohttp, raw sockets): while any guarded execution runs
+  in the process, ``socket.connect``/``connect_ex``/``sendto`` refuse every address but the platform's
+  (and Unix sockets), and ``socket.getaddrinfo`` refuses names other than the platform's host, so that not even a
+  DNS query leaves the machine. The refusal is a ``ConnectionRefusedError`` (``socket.gaierror`` for a
+  lookup) saying why.
+
+What was refused is also recorded: the execution fails with `leave`'s message even when the function
+caught the error. Each answered call is logged as ``[faas] outbound <METHOD> <URL> -> <status>``, which
+is what ``expect.calls`` is checked against (`answered_calls`).
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+import socket
+import threading
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+INPUT_KEY = "_faas_outbound"
+CALL_MARK = "[faas] outbound "
+
+_ORIGINAL_SEND = HTTPAdapter.send
+_ORIGINAL_CONNECT = socket.socket.connect
+_ORIGINAL_CONNECT_EX = socket.socket.connect_ex
+_ORIGINAL_SENDTO = socket.socket.sendto
+_ORIGINAL_GETADDRINFO = socket.getaddrinfo
+
+_LOCK = threading.Lock()
+_ACTIVE: list[Guard] = []  # guarded executions running in this process
+_THREAD = threading.local()
+
+
+class UndeclaredCall(requests.ConnectionError):
+    """A ``requests`` call that no stub of the mock file declares."""
+
+
+def take(execution: dict) -> tuple[dict, dict | None]:
+    """The execution without the reserved input, and the outbound declaration it carried (None: unguarded)."""
+    inputs = execution.get("input")
+    if not isinstance(inputs, dict) or INPUT_KEY not in inputs:
+        return execution, None
+    inputs = dict(inputs)
+    spec = inputs.pop(INPUT_KEY)
+    return dict(execution, input=inputs), spec if isinstance(spec, dict) else {}
+
+
+def answered_calls(lines: list[str]) -> list[tuple[str, str]]:
+    """``(METHOD, URL)`` of every stubbed call an execution's log records, in order."""
+    calls = []
+    for line in lines:
+        if line.startswith(CALL_MARK):
+            method, _, rest = line[len(CALL_MARK):].partition(" ")
+            calls.append((method, rest.rsplit(" -> ", 1)[0]))
+    return calls
+
+
+def _stub_response(stub: dict):
+    """A ``responses.Response`` for one entry of the mock file's ``http`` list (already validated)."""
+    import responses  # noqa: PLC0415 (only executions that carry stubs pay for it)
+    from responses import matchers  # noqa: PLC0415
+
+    match = []
+    wanted = stub.get("match") or {}
+    if "query" in wanted:
+        match.append(matchers.query_param_matcher(wanted["query"]))
+    if "json" in wanted:
+        match.append(matchers.json_params_matcher(wanted["json"]))
+    kwargs = {"status": int(stub.get("status", 200)), "headers": stub.get("headers") or None, "match": match}
+    if "json" in stub:
+        kwargs["body"] = json.dumps(stub["json"])
+        kwargs["content_type"] = "application/json"
+    else:
+        kwargs["body"] = stub.get("body") or ""
+    response = responses.Response(stub.get("method", "GET").upper(), stub["url"], **kwargs)
+    response.faas_repeat = stub.get("repeat")  # None: answers every time
+    return response
+
+
+@functools.cache
+def _registry_class():
+    from responses.registries import FirstMatchRegistry  # noqa: PLC0415
+
+    class InOrder(FirstMatchRegistry):
+        """The first declared stub that matches and is not used up answers; a miss is remembered."""
+
+        def __init__(self):
+            super().__init__()
+            self.missed = 0
+
+        def find(self, request):
+            reasons = []
+            for response in self.registered:
+                repeat = getattr(response, "faas_repeat", None)
+                if repeat is not None and response.call_count >= repeat:
+                    reasons.append(f"used up: it answers {repeat} time(s)")
+                    continue
+                matched, reason = response.matches(request)
+                if matched:
+                    return response, reasons
+                reasons.append(reason)
+            self.missed += 1
+            return None, reasons
+
+    return InOrder
+
+
+@functools.lru_cache(maxsize=16)
+def _addresses(host: str, port: int) -> frozenset[str]:
+    """The platform's host name and the addresses it resolves to (an agent keeps one platform)."""
+    try:
+        return frozenset({host} | {info[4][0] for info in _ORIGINAL_GETADDRINFO(host, port)})
+    except OSError:
+        return frozenset({host})
+
+
+class Guard:
+    """One execution's outbound rules."""
+
+    def __init__(self, spec: dict, platform_url: str, log):
+        import responses  # noqa: PLC0415 (imported before any patch: it keeps the real send)
+
+        self.source = spec.get("source") or "the mock file"
+        self.where = f"cases[{spec['case']}] or the top level" if spec.get("case") is not None else "the top level"
+        self.log = log
+        self.refused: list[str] = []
+        parts = urlsplit(platform_url)
+        self.platform_host = parts.hostname or "127.0.0.1"
+        self.platform_port = parts.port or (443 if parts.scheme == "https" else 80)
+        self.platform = f"{self.platform_host}:{self.platform_port}"
+        self.addresses = _addresses(self.platform_host, self.platform_port)
+        self.mock = responses.RequestsMock(assert_all_requests_are_fired=False, registry=_registry_class(),
+                                           real_adapter_send=_ORIGINAL_SEND)
+        for stub in spec.get("http") or []:
+            self.mock.add(_stub_response(stub))
+        self._send = self.mock.unbound_on_send()
+
+    def allows(self, host: str, port: int | None) -> bool:
+        return host in self.addresses and port == self.platform_port
+
+    def refuse(self, what: str, hint: str) -> str:
+        message = (f"pytest-faas refused {what}: a mock case's function may reach only the platform "
+                   f"({self.platform}); {hint}")
+        self.refused.append(message)
+        return message
+
+    def send(self, adapter, request, *args, **kwargs):
+        missed = self.mock.get_registry().missed
+        try:
+            response = self._send(adapter, request, *args, **kwargs)
+        except requests.ConnectionError as exc:
+            if self.mock.get_registry().missed == missed:
+                raise
+            method = request.method.upper()
+            stub = json.dumps({"method": method, "url": request.url.split("?")[0], "status": 200, "json": {}})
+            raise UndeclaredCall(self.refuse(
+                f"{method} {request.url}", f"no stub matches it: declare it in the \"http\" list of {self.source} "
+                f"({self.where}), e.g. {stub}"), request=request) from None
+        self.log(f"{CALL_MARK}{request.method.upper()} {request.url} -> {response.status_code}")
+        return response
+
+    def problem(self) -> str | None:
+        """Why the execution fails although the function may have caught the error (None: nothing refused)."""
+        if not self.refused:
+            return None
+        more = f" (and {len(self.refused) - 1} more)" if len(self.refused) > 1 else ""
+        return self.refused[0] + more
+
+
+def enter(spec: dict | None, platform_url: str, log) -> Guard | None:
+    """Start guarding the calling thread's execution (nothing when the execution carries no declaration)."""
+    if spec is None:
+        return None
+    guard = Guard(spec, platform_url, log)
+    with _LOCK:
+        if not _ACTIVE:
+            _install()
+        _ACTIVE.append(guard)
+    _THREAD.guard = guard
+    return guard
+
+
+def leave(guard: Guard | None) -> str | None:
+    """Stop guarding; returns what was refused, as the execution's failure message."""
+    if guard is None:
+        return None
+    _THREAD.guard = None
+    with _LOCK:
+        _ACTIVE.remove(guard)
+        if not _ACTIVE:
+            _uninstall()
+    return guard.problem()
+
+
+# -- the process-wide patches (installed while a guarded execution runs) ---------------------------------
+
+def _install() -> None:
+    HTTPAdapter.send = _send
+    socket.socket.connect = _connect
+    socket.socket.connect_ex = _connect_ex
+    socket.socket.sendto = _sendto
+    socket.getaddrinfo = _getaddrinfo
+
+
+def _uninstall() -> None:
+    HTTPAdapter.send = _ORIGINAL_SEND
+    socket.socket.connect = _ORIGINAL_CONNECT
+    socket.socket.connect_ex = _ORIGINAL_CONNECT_EX
+    socket.socket.sendto = _ORIGINAL_SENDTO
+    socket.getaddrinfo = _ORIGINAL_GETADDRINFO
+
+
+def _send(adapter, request, *args, **kwargs):
+    guard = getattr(_THREAD, "guard", None)
+    if guard is None:
+        return _ORIGINAL_SEND(adapter, request, *args, **kwargs)
+    parts = urlsplit(request.url)
+    if guard.allows(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)):
+        return _ORIGINAL_SEND(adapter, request, *args, **kwargs)
+    return guard.send(adapter, request, *args, **kwargs)
+
+
+def _guards() -> list[Guard]:
+    """The guards a refusal is charged to: the calling thread's, else every running one (a thread the
+    function started itself belongs to no execution)."""
+    own = getattr(_THREAD, "guard", None)
+    with _LOCK:
+        return [own] if own is not None else list(_ACTIVE)
+
+
+def _check_connect(sock, address) -> None:
+    if sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return  # Unix sockets: the platform's, the docker engine's; nothing that leaves the machine
+    host, port = address[0], address[1]
+    guards = _guards()
+    if not guards or any(g.allows(host, port) for g in guards):
+        return
+    hint = ("only requests calls can be stubbed (declare them under \"http\" in the mock file); urllib, "
+            "http.client, httpx and aiohttp calls are refused")
+    messages = [g.refuse(f"a connection to {host}:{port}", hint) for g in guards]
+    raise ConnectionRefusedError(messages[0])
+
+
+def _connect(sock, address):
+    _check_connect(sock, address)
+    return _ORIGINAL_CONNECT(sock, address)
+
+
+def _connect_ex(sock, address):
+    _check_connect(sock, address)
+    return _ORIGINAL_CONNECT_EX(sock, address)
+
+
+def _sendto(sock, data, *flags_and_address):
+    _check_connect(sock, flags_and_address[-1])  # sendto(data, address) or sendto(data, flags, address)
+    return _ORIGINAL_SENDTO(sock, data, *flags_and_address)
+
+
+def _numeric(host) -> bool:
+    if isinstance(host, bytes):
+        host = host.decode(errors="replace")
+    try:
+        ipaddress.ip_address(str(host).strip("[]").split("%")[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _getaddrinfo(host, port, *args, **kwargs):
+    if host is not None and not _numeric(host):
+        guards = _guards()
+        name = host.decode(errors="replace") if isinstance(host, bytes) else str(host)
+        if guards and not any(name in g.addresses for g in guards):
+            hint = "declare the call under \"http\" in the mock file and make it with requests"
+            messages = [g.refuse(f"looking up the name {name!r}", hint) for g in guards]
+            raise socket.gaierror(socket.EAI_NONAME, messages[0])
+    return _ORIGINAL_GETADDRINFO(host, port, *args, **kwargs)
