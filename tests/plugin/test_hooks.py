@@ -66,7 +66,7 @@ def test_each_hook_shapes_the_run_from_a_conftest(faas_pytester, packages):
     result.assert_outcomes(passed=1, failed=2)
     result.stdout.fnmatch_lines([
         "*hooked/package.json: name: team rule: package 'hooked' needs a README.md (1 mock file)*"])
-    result.stdout.fnmatch_lines(["default_module.run[[]mock.json:1[]]: run[[]mock.json:1[]]: an execution log shows a secret"])
+    result.stdout.fnmatch_lines(["hooked/default_module.run[[]mock.json:1[]]: run[[]mock.json:1[]]: an execution log shows a secret"])
     assert "finished hook saw: ['run[mock.json:0]', 'run[mock.json:1]']" in result.stdout.str()
     failed = sorted(line.split("::")[-1].split(" ")[0] for line in result.stdout.lines if line.startswith("FAILED"))
     assert failed == ["manifest", "run[mock.json:1]"]
