@@ -10,6 +10,7 @@ import click
 from .. import __version__
 from ._common import to_click_error
 from ._session import Options
+from .apps import app
 from .datasets import datasets
 from .docker import docker
 from .executions import executions
@@ -68,11 +69,15 @@ def cli(ctx: click.Context, data_dir, url, token, project, as_json, verbose):
       faas datasets create pictures
       faas items upload cat.jpg --remote-path /train     # fires the /train trigger
       faas services invoke --item-id ITEM_ID
+
+    \b
+    Apps (dataloop.json), as `dlp app`:
+      faas app init && pytest --faas && faas app publish && faas app install
     """
     ctx.obj = Options(data_dir=data_dir, url=url, token=token, project=project, as_json=as_json, verbose=verbose)
 
 
-for group in (projects, datasets, items, packages, services, triggers, executions, serve, docker):
+for group in (projects, datasets, items, packages, services, triggers, executions, app, serve, docker):
     cli.add_command(group)
 
 

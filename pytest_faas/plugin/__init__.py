@@ -45,8 +45,14 @@ def pytest_report_header(config):
 
 
 def pytest_collect_file(file_path, parent):
-    if file_path.name != "package.json" or not session.settings(parent.config).enabled:
+    if file_path.name not in ("package.json", "dataloop.json") or not session.settings(parent.config).enabled:
         return None
+    if file_path.name == "dataloop.json":
+        from .collect_app import AppFile  # noqa: PLC0415
+
+        return AppFile.from_parent(parent, path=file_path)
+    if (file_path.parent / "dataloop.json").is_file():
+        return None  # an app: dataloop.json describes it; a package.json beside it is npm's (a panel's)
     from ..manifests.package import declares_modules  # noqa: PLC0415 (pydantic: only once --faas is on)
 
     if not declares_modules(file_path):
