@@ -80,6 +80,10 @@ class AppManifestItem(ManifestItem):
         if loaded.problems or errors:
             raise CheckError([*loaded.problems, *errors])
 
+    def reportinfo(self):
+        # Line 0, not None: pytest's Node.warn needs a line number to attach a warning to.
+        return self.path, 0, f"{self.path.parent.name}: manifest"
+
 
 class AppModuleNode(ModuleNode):
     """One module of an app: its cases, in mock file order."""

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app_code import two_module_app, write_app
+from faas_apps import two_module_app, write_app
 
 from pytest_faas.errors import ManifestError, ManifestErrors
 from pytest_faas.manifests.app import load_app

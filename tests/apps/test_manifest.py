@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from app_code import two_module_app, write_app
+from faas_apps import two_module_app, write_app
 
 from pytest_faas.errors import ManifestError, ManifestErrors
 from pytest_faas.manifests.app import load_app

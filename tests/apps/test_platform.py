@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from app_code import two_module_app, write_app
+from faas_apps import two_module_app, write_app
 
 
 @pytest.fixture
