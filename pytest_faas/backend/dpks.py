@@ -93,24 +93,65 @@ def _check(body: dict) -> dict:
             continue
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise BadRequest(f"components.{key} must be a list of objects")
+    _check_shapes(components)
     try:
         _check_modules(components.get("modules"))
     except BadRequest as exc:
         raise BadRequest(f"components.{exc.message}") from None
-    modules = {module_view(m)["name"]: module_view(m) for m in components.get("modules") or []}
-    configs = {c.get("name") for c in components.get("computeConfigs") or []}
+    modules = {module_view(m)["name"] for m in components.get("modules") or []}
+    configs = {c["name"] for c in components.get("computeConfigs") or []}
     for i, module in enumerate(components.get("modules") or []):
         config = module.get("computeConfig")
         if config is not None and config not in configs:
             raise BadRequest(f"components.modules[{i}].computeConfig {config!r} names no compute config; "
-                             f"declared: {sorted(c for c in configs if isinstance(c, str))}")
+                             f"declared: {sorted(configs)}")
     for i, service in enumerate(components.get("services") or []):
-        if not isinstance(service.get("name"), str) or not service["name"]:
-            raise BadRequest(f"components.services[{i}].name is required")
         if service.get("moduleName") is not None and service["moduleName"] not in modules:
             raise BadRequest(f"components.services[{i}].moduleName {service['moduleName']!r} names no module; "
                              f"modules: {sorted(modules)}")
     return components
+
+
+def _check_shapes(components: dict) -> None:
+    """The types of the keys an install reads, so that a wrong one is a 400 here rather than a crash later."""
+    def kind(value, allowed: tuple, where: str, expected: str) -> None:
+        if not isinstance(value, allowed) or isinstance(value, bool):
+            raise BadRequest(f"{where} must be {expected}, found {value!r}"[:300])
+
+    optional_text = (str, type(None))
+    for group in ("computeConfigs", "services"):
+        seen = set()
+        for i, entry in enumerate(components.get(group) or []):
+            kind(entry.get("name"), (str,), f"components.{group}[{i}].name", "a non-empty string")
+            if not entry["name"] or entry["name"] in seen:
+                raise BadRequest(f"components.{group}[{i}].name must be a unique non-empty string, found {entry['name']!r}")
+            seen.add(entry["name"])
+            kind(entry.get("moduleName"), optional_text, f"components.{group}[{i}].moduleName", "a module name")
+            for key in ("runtime", "initParams"):
+                kind(entry.get(key), (dict, type(None)), f"components.{group}[{i}].{key}", "an object")
+    for i, module in enumerate(components.get("modules") or []):
+        for key in ("name", "entryPoint", "className"):
+            kind(module.get(key), optional_text, f"components.modules[{i}].{key}", "a string")
+        kind(module.get("computeConfig"), optional_text, f"components.modules[{i}].computeConfig",
+             "the name of a compute config")
+        kind(module.get("functions"), (list, type(None)), f"components.modules[{i}].functions", "a list")
+        for j, function in enumerate(module.get("functions") or []):
+            kind(function, (dict,), f"components.modules[{i}].functions[{j}]", "an object")
+            kind(function.get("name", "run"), (str,), f"components.modules[{i}].functions[{j}].name", "a string")
+            kind(function.get("computeConfig"), (str, dict, type(None)),
+                 f"components.modules[{i}].functions[{j}].computeConfig", "the name of a compute config")
+    for i, trigger in enumerate(components.get("triggers") or []):
+        kind(trigger.get("namespace"), optional_text, f"components.triggers[{i}].namespace", "a namespace string")
+        kind(trigger.get("name"), optional_text, f"components.triggers[{i}].name", "a string")
+        kind(trigger.get("spec"), (dict, type(None)), f"components.triggers[{i}].spec", "an object")
+        operation = (trigger.get("spec") or {}).get("operation")
+        kind(operation, (dict, type(None)), f"components.triggers[{i}].spec.operation", "an object")
+        kind((operation or {}).get("functionName"), optional_text,
+             f"components.triggers[{i}].spec.operation.functionName", "a function name")
+    for i, node in enumerate(components.get("pipelineNodes") or []):
+        kind(node.get("invoke"), (dict, type(None)), f"components.pipelineNodes[{i}].invoke", "an object")
+        kind((node.get("invoke") or {}).get("namespace"), optional_text,
+             f"components.pipelineNodes[{i}].invoke.namespace", "a namespace string")
 
 
 class Dpks:
