@@ -22,7 +22,6 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, field_validator
 
-from ..backend.dpks import namespace_target, service_plan
 from .jsondoc import PlatformModel, one_of, read_document, validate_document
 from .package import Function, Module, PackageManifest, _unique_names
 from .service import Runtime, Trigger
@@ -159,10 +158,16 @@ class AppManifest(Kept):
 
     def services(self) -> list[dict[str, Any]]:
         """The services an install creates: ``{name, moduleName, config, origin}`` each (see backend.dpks)."""
+        # Imported here: importing anything under backend/ loads the whole platform (werkzeug...), which
+        # collection-time imports of the formats must not.
+        from ..backend.dpks import service_plan  # noqa: PLC0415
+
         return service_plan(self.components.model_dump(by_alias=True, exclude_none=True))
 
     def target(self, namespace: str) -> tuple[str | None, str | None, str | None]:
         """``(service, module, function)`` a trigger or pipeline-node namespace names (None where it names none)."""
+        from ..backend.dpks import namespace_target  # noqa: PLC0415 (see services())
+
         return namespace_target(namespace)
 
     def as_package(self) -> PackageManifest:
