@@ -54,3 +54,13 @@ def test_pack_writes_a_dpk(faas, project):
     faas("app init --name hello-app")
     assert "hello-app_0.0.1.dpk" in faas("app pack").stdout
     assert (faas.folder / ".dataloop" / "hello-app_0.0.1.dpk").is_file()
+
+
+def test_app_test_runs_the_mock_files_on_the_installed_app(faas):
+    faas("app init --name hello-app")
+    result = faas("--json app test")
+    [case] = json.loads(result.stdout)
+    assert (case["case"], case["status"]) == ("mock.json[0] hello_app.run", "success")
+    mock = json.loads((faas.folder / "mock.json").read_text())
+    (faas.folder / "mock.json").write_text(json.dumps(dict(mock, expect={"status": "failed"})))
+    assert "1 of 1 mock cases failed" in faas("app test", code=1).stderr
