@@ -45,6 +45,7 @@ def test_publish_install_and_execute_as_the_docs_show(faas_dl, faas_project, app
     assert (labeller.module_name, labeller.init_input, labeller.runtime.concurrency) == ("labeller", {"label": "from-config"}, 4)
     assert (counter.module_name, counter.runtime.concurrency) == ("counter", 2)
     assert labeller.app["id"] == app.id
+    assert (type(labeller.package).__name__, labeller.package.name, labeller.package.version) == ("Dpk", name, "1.0.0")
     # The app's code is not a package of the project's own.
     assert [p.name for p in faas_project.packages.list().all()] == []
 
@@ -109,3 +110,22 @@ def test_republishing_a_version_is_refused(faas_dl, faas_project, app_dir):
     publish(faas_project, app_dir)
     with pytest.raises(faas_dl.exceptions.Conflict, match="bump 'version'"):
         publish(faas_project, app_dir)
+
+
+def test_a_cron_trigger_of_an_app_runs_on_its_schedule(faas_project, tmp_path, monkeypatch, name, faas_platform):
+    monkeypatch.chdir(tmp_path)
+    manifest = two_module_app(name)
+    manifest["components"]["triggers"] = [{
+        "name": f"{name}-nightly", "type": "Cron", "namespace": f"{name}-counter.counter.count",
+        "spec": {"cron": "0 3 * * *", "input": {"config": {"a": 1}}}}]
+    app_dir = write_app(tmp_path / "app", manifest)
+    faas_project.apps.install(dpk=publish(faas_project, app_dir))
+    [trigger] = list(faas_project.triggers.list().all())
+    assert (trigger.name, trigger.type, trigger.cron) == (f"{name}-nightly", "Cron", "0 3 * * *")
+    counter = faas_project.services.get(service_name=f"{name}-counter")
+    assert trigger.service_id == counter.id and trigger.function_name == "count"
+    # A day later (this platform's clock only), the trigger has run the function once.
+    ran = [i for i in faas_platform.backend.engine.cron.advance(86400)
+           if faas_platform.backend.engine.executions.get(i)["serviceId"] == counter.id]
+    assert len(ran) == 1
+    assert faas_platform.backend.engine.wait(ran[0], timeout=30)["output"] == {"count": 2}
