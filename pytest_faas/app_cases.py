@@ -28,6 +28,7 @@ class AppCases:
         self.runner = runner
         self._installed: dict[str, dict[str, dict]] = {}  # content hash -> module name -> service JSON
         self._init_params: dict[str, dict] = {}  # service id -> the init params it runs with now
+        self._hashes: dict[Path, str] = {}  # a run's files do not change under it: hash each app once
 
     @classmethod
     def of(cls, runner: CaseRunner) -> AppCases:
@@ -39,7 +40,9 @@ class AppCases:
 
     def install(self, app_dir: Path, app: AppManifest) -> dict[str, dict]:
         """Publish and install the app (once per content); returns the service that runs each module."""
-        key = content_hash(app_dir)
+        if app_dir not in self._hashes:
+            self._hashes[app_dir] = content_hash(app_dir)
+        key = self._hashes[app_dir]
         if key not in self._installed:
             dl = self.runner.dl
             project = dl.projects.create(project_name=f"faas-app-{app.name}-{key[:8]}-{int(time.time() * 1000) % 10**8}")
