@@ -129,3 +129,19 @@ def test_a_cron_trigger_of_an_app_runs_on_its_schedule(faas_project, tmp_path, m
            if faas_platform.backend.engine.executions.get(i)["serviceId"] == counter.id]
     assert len(ran) == 1
     assert faas_platform.backend.engine.wait(ran[0], timeout=30)["output"] == {"count": 2}
+
+
+def test_the_docs_way_publish_from_the_app_folder_install_and_execute_on_an_item(faas_dl, faas_project, app_dir, name,
+                                                                                monkeypatch):
+    monkeypatch.chdir(app_dir)  # the docs publish from the app's folder: dataloop.json in the working directory
+    dpk = faas_project.dpks.publish()
+    app = faas_project.apps.install(dpk)
+    assert faas_dl.dpks.get(dpk_name=name).version == "1.0.0"
+    assert faas_project.apps.get(app_name=app.name).id == app.id
+    dataset = faas_project.datasets.create(dataset_name="docs")
+    item = dataset.items.upload(local_path=io.BytesIO(b"x"), remote_path="/", remote_name="a.jpg")
+    service = faas_project.services.get(service_name=f"{name}-labeller")
+    execution = service.execute(function_name="label_item", item_id=item.id, project_id=faas_project.id)
+    execution = execution.wait()
+    assert execution.latest_status["status"] == "success", execution.latest_status
+    assert [a.label for a in item.annotations.list()] == ["from-config"]
