@@ -34,7 +34,7 @@ def make_token(email: str = LOCAL_USER, secret: str | None = None, lifetime_s: i
     """A signed HS256 JWT with the claims dtlpy reads (``email``, ``exp``); the platform compares it whole.
 
     dtlpy decodes the token without checking the signature and refuses it when ``exp`` is near
-    (reference section 8), so the token is long-lived; its secret only makes it unguessable.
+    (docs/platform.md#tokens), so the token is long-lived; its secret only makes it unguessable.
     """
     secret = secret or os.urandom(16).hex()
     header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())

@@ -1,7 +1,7 @@
 """Annotations: upload a list onto an item, get, update, delete, and query within a dataset.
 
 dtlpy drops (and then fails on) any returned annotation that lacks ``type, label, creator, createdAt,
-updatedBy, updatedAt`` (reference section 8), so every record is built complete by
+updatedBy, updatedAt`` (docs/platform.md#annotations), so every record is built complete by
 :func:`pytest_faas.backend.records.annotation_json`. The item's ``annotated`` and ``annotationsCount``
 follow its annotations.
 """

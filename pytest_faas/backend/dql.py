@@ -1,7 +1,7 @@
 """Dataloop's query language (DQL): compile filters, sort, page, and derive item paths.
 
 Pure functions, no I/O. The local platform runs every ``POST /datasets/{id}/query``, ``/query/faas`` and
-trigger filter through here (reference section 4, "Filter evaluation"). Semantics follow MongoDB, which
+trigger filter through here (docs/platform.md#dql-filters). Semantics follow MongoDB, which
 DQL is modelled on: a dotted path that crosses an array looks into each element, equality against an array
 matches any element, and ``$ne``/``$nin`` are exact negations (so they also match a missing field).
 Dataloop adds implicit globbing: a string value containing ``*`` is a wildcard (``**`` crosses ``/``).

@@ -1,4 +1,4 @@
-"""Execution records and their status machine (reference section 3).
+"""Execution records and their status machine (docs/platform.md#execution-statuses).
 
 ``created`` -> ``in-progress`` -> ``success`` | ``failed``, plus the ends the platform itself decides:
 a timeout or reset (``failed``, or ``rerun`` and back in the queue while attempts remain, per the

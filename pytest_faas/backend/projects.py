@@ -1,6 +1,6 @@
 """Projects and datasets: create, get, find by name, query; each project's ``Binaries`` system dataset.
 
-``Binaries`` is where `packages.push` stores codebase zips (reference section 6). The real platform makes
+``Binaries`` is where `packages.push` stores codebase zips (docs/platform.md#codebases). The real platform makes
 it with the project and hides it from ordinary dataset listings; it is found only by a query that sets
 ``systemSpace: true``.
 """

@@ -2,7 +2,7 @@
 
 An event trigger fires when a resource (Item, Dataset, Annotation) of its project is Created, Updated or
 Deleted and its DQL filter matches the resource record, including the implicit ``hidden: false`` and
-``type: file`` clauses `dl.Filters` adds (reference section 4). ``Once`` fires the first time per resource
+``type: file`` clauses `dl.Filters` adds (docs/platform.md#event-triggers). ``Once`` fires the first time per resource
 and trigger, ``Always`` every time; only ``active`` triggers fire. The execution gets the resource as the
 input whose declared type is the resource's, plus ``spec.input``, and records the ``triggerId``.
 

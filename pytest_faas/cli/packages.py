@@ -2,7 +2,7 @@
 
 Each verb reads the package folder with the library's models and checks (`manifest`, `servicefile`,
 `mockfile`, `checks`), so a mistake is reported with its file and JSON path before anything is sent, then
-makes the dtlpy calls the reference names: ``project.packages.push``, ``package.deploy`` plus one
+makes the dtlpy calls of docs/platform.md#push-and-deploy: ``project.packages.push``, ``package.deploy`` plus one
 ``service.triggers.create`` per trigger; `packages test` runs mock.json's cases with `cases.CaseRunner`,
 as `pytest --faas` does, on a throwaway platform (its seeding replaces entities by id: never the user's).
 """

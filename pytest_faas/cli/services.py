@@ -1,6 +1,6 @@
 """`faas services invoke|execute|logs|ls|pause|resume`.
 
-`invoke` is the tutorial's word; the SDK has no ``Service.invoke`` (reference section 6), so it does what
+`invoke` is the tutorial's word; dtlpy has no ``Service.invoke`` (docs/platform.md#executing-a-service), so it does what
 ``dlp services execute`` does, ``service.execute(...)``, without dlp's bugs (``-s`` works, ``--async`` is
 not inverted), then waits and shows the execution's status and output. Exit status 1 when it failed.
 """

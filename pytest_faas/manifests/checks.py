@@ -2,7 +2,7 @@
 
 The code is read with `ast`, never imported or run: a broken import, a missing dependency or a side effect
 at import time cannot hide or cause a finding. The checks are those of the platform's push-time sanity
-check (reference section 5: entry point, class, method, undeclared parameters, warnings for those with a
+check (docs/platform.md#the-push-check: entry point, class, method, undeclared parameters, warnings for those with a
 default), plus what it misses: declared inputs that the signature lacks, a syntax error's line, and the
 cross references between package.json, service.json and mock.json.
 
@@ -25,9 +25,9 @@ from .package import INPUT_TYPES, MockFile, Module, PackageManifest, ServiceMani
 
 logger = logging.getLogger(__name__)
 
-# Parameters the platform fills itself; the push check skips them too (reference section 2).
+# Parameters the platform fills itself; the push check skips them too (docs/platform.md#the-function-call).
 INJECTED = frozenset({"self", "progress", "context"})
-# What a class inherits from dl.BaseServiceRunner (reference section 3 and dtlpy's entities/service.py).
+# What a class inherits from dl.BaseServiceRunner (dtlpy's utilities/base_package_runner.py).
 RUNNER_MEMBERS = frozenset({"do_reset", "kill_event", "ping", "service_entity", "_terminate", "_do_reset",
                             "_service_entity", "_threads_terminated", "_threads_terminated_lock"})
 _FUNCTION = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -336,7 +336,7 @@ def check_mock(manifest: PackageManifest, mock: MockFile) -> list[Finding]:
     findings = []
     for case in mock.cases():
         at = f"inputs[{case.index}]" if mock.threaded else "inputs"
-        # The platform's local runner: "No entry for field X found in mock" (reference section 2).
+        # The platform's local runner: "No entry for field X found in mock" (docs/platform.md#mock-files).
         findings += [Finding(file, None, f"no entry for input {n!r} of {mock.function_name}()", json_path=at)
                      for n in declared if n not in case.inputs]
         findings += [Finding(file, None, f"input {n!r} is not declared by {mock.function_name}(); it is ignored",

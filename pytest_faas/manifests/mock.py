@@ -1,6 +1,6 @@
 """mock.json: the platform's keys, plus the expectations and test entities pytest-faas adds.
 
-The platform's local runner reads these keys (reference 1.10): ``function_name`` (default ``run``),
+The platform's local runner reads these keys (docs/platform.md#mock-files): ``function_name`` (default ``run``),
 ``module_name`` (default ``default_module``), ``class_name``, ``entry_point``, ``init_params`` (used whenever
 the key is present) else ``config``, and ``inputs``: a list of ``{name, value}`` (one call) or a list of such
 lists (one call per inner list). Mixing the two forms is refused with the platform's own wording.

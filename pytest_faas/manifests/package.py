@@ -1,6 +1,6 @@
 """Typed models and loaders for a FaaS package's files; package.json lives here.
 
-The models follow the platform's own reading of these files (reference sections 1.1-1.9): the same keys, the
+The models follow the platform's own reading of these files (docs/platform.md#package-manifest): the same keys, the
 same defaults, unknown keys ignored as the SDK ignores them. Anything the platform would refuse is refused
 here, at load time, as a `ManifestError` naming the file, the JSON path, the expected and the found value;
 several problems in one file come together as one `ManifestErrors`. No loader lets any other exception out.
@@ -31,12 +31,12 @@ from .service import TRIGGER_ACTIONS, Autoscaler, Runtime, ServiceManifest, Trig
 
 logger = logging.getLogger(__name__)
 
-# dl.PackageInputType (reference section 2), in the platform's spelling; `X[]` is a list of X.
+# dl.PackageInputType (docs/platform.md#input-types), in the platform's spelling; `X[]` is a list of X.
 ENTITY_TYPES = ("Dataset", "Item", "Annotation", "Execution", "Task", "Assignment", "Service", "Package",
                 "Project", "Recipe", "Model")
 PRIMITIVE_TYPES = ("Json", "String", "Number", "Integer", "Float", "Boolean")
 INPUT_TYPES = ENTITY_TYPES + PRIMITIVE_TYPES + tuple(f"{t}[]" for t in ENTITY_TYPES + PRIMITIVE_TYPES)
-# FunctionIO's default name by type (reference 1.4); every other type, lists included, defaults to 'config'.
+# FunctionIO's default name by type (docs/platform.md#input-types); any other type, lists too, defaults to 'config'.
 DEFAULT_IO_NAMES = {t: t.lower() for t in ("Item", "Dataset", "Annotation", "Project", "Package", "Service",
                                            "Execution", "Model")}
 
@@ -64,7 +64,7 @@ class FunctionIO(PlatformModel):
 
 
 def _io_name(entry: dict[str, Any]) -> Any:
-    """A FunctionIO's name as the SDK defaults it (reference 1.4); None while its type is not a string."""
+    """A FunctionIO's name as dtlpy defaults it (docs/platform.md#input-types); None while its type is not a string."""
     kind = entry.get("type")
     return entry.get("name", DEFAULT_IO_NAMES.get(kind, "config") if isinstance(kind, str) else None)
 
@@ -76,7 +76,7 @@ def _unique_names(value: Any, handler: Any, what: str, name_of: Any) -> Any:
     `name_of` gives an entry's name, defaults included, from its raw JSON object.
     """
     # A lone entry given bare reads as a one-element list: the SDK writes a single FunctionIO output that
-    # way (reference 1.3), and PackageModule(functions=f) accepts one function.
+    # way (docs/platform.md#package-manifest), and PackageModule(functions=f) accepts one function.
     value = [value] if isinstance(value, dict) else value
     problems, result = [], None
     try:
@@ -135,7 +135,7 @@ class Module(PlatformModel):
     @field_validator("functions", mode="wrap")
     @classmethod
     def unique_functions(cls, value: Any, handler: Any) -> Any:
-        # "Duplicate function names in one module raise an error" (reference 1.2).
+        # dtlpy refuses two functions of one name in a module (docs/platform.md#package-manifest).
         return _unique_names(value, handler, "function", lambda e: e.get("name", "run"))
 
     def function(self, name: str) -> Function | None:
@@ -143,7 +143,7 @@ class Module(PlatformModel):
 
 
 class Slot(PlatformModel):
-    """A UI slot; its module and function must exist in the package (reference 1.5)."""
+    """A UI slot; its module and function must exist in the package (docs/platform.md#package-manifest)."""
 
     module_name: str = Field("default_module", alias="moduleName")
     function_name: str = Field("run", alias="functionName")
@@ -163,7 +163,7 @@ class Codebase(PlatformModel):
 
 
 class PackageManifest(PlatformModel):
-    """package.json (reference 1.1): the package name, its modules, slots and service templates."""
+    """package.json (docs/platform.md#package-manifest): the package name, its modules, slots and service templates."""
 
     name: str = "default-package"
     version: str | None = None

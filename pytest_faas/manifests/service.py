@@ -1,6 +1,6 @@
 """Typed model and loader for service.json, and for the service templates inside package.json.
 
-One model reads both layouts (reference 1.6-1.9, 1.11): the snake_case keys that
+One model reads both layouts (docs/platform.md#service-settings): the snake_case keys that
 ``services.deploy_from_local_folder`` reads from service.json, and the camelCase keys of the service API JSON
 and of the ``services[]`` templates that ``packages.generate`` writes. Triggers may be flat (service.json) or
 carry a ``spec`` (templates); after validation both expose the same effective fields.
@@ -21,7 +21,7 @@ from pydantic import AfterValidator, AliasChoices, Field, PrivateAttr, field_val
 
 from .jsondoc import PlatformModel, did_you_mean, fail, one_of, problem, read_document, validate_document
 
-# Trigger resources and the actions each allows (reference section 4).
+# Trigger resources and the actions each allows (docs/platform.md#event-triggers).
 TRIGGER_ACTIONS = {
     "Item": ("Created", "Updated", "Deleted", "Clone"),
     "Dataset": ("Created", "Updated", "Deleted"),
@@ -34,7 +34,7 @@ ALL_TRIGGER_ACTIONS = ("Created", "Updated", "Deleted", "Clone", "statusChanged"
 
 
 class Autoscaler(PlatformModel):
-    """``runtime.autoscaler`` (reference 1.7)."""
+    """``runtime.autoscaler`` (docs/platform.md#service-settings)."""
 
     type: Annotated[str, AfterValidator(one_of(("rabbitmq", "rps", "cpu")))] = "rabbitmq"
     min_replicas: int = Field(0, alias="minReplicas", ge=0)
@@ -53,7 +53,7 @@ class Autoscaler(PlatformModel):
 
 
 class Runtime(PlatformModel):
-    """``runtime`` (reference 1.7), plus the tutorial's legacy ``gpu`` and ``replicas`` keys."""
+    """``runtime`` (docs/platform.md#service-settings), plus the tutorial's legacy ``gpu`` and ``replicas`` keys."""
 
     pod_type: str = Field("regular-s", alias="podType")
     num_replicas: int | None = Field(None, alias="numReplicas", ge=0)
@@ -79,7 +79,7 @@ class Operation(PlatformModel):
 
 
 def _bare_action(value: Any) -> Any:
-    # triggers.create accepts one bare action string (reference section 4).
+    # triggers.create accepts one bare action string (docs/platform.md#event-triggers).
     return [value] if isinstance(value, str) else value
 
 
@@ -89,7 +89,7 @@ Mode = Annotated[str, AfterValidator(one_of(("Once", "Always")))]
 
 
 class TriggerSpec(PlatformModel):
-    """The ``spec`` of a template trigger (package.json ``services[].triggers[]``, reference 1.9)."""
+    """The ``spec`` of a template trigger (package.json ``services[].triggers[]``, docs/platform.md#event-triggers)."""
 
     filter: dict[str, Any] | None = None
     resource: Resource | None = None
@@ -108,7 +108,7 @@ class TriggerSpec(PlatformModel):
 
 
 class Trigger(PlatformModel):
-    """A trigger, flat (service.json, reference 1.8) or with a ``spec`` (templates, reference 1.9).
+    """A trigger, flat (service.json) or with a ``spec`` (templates; docs/platform.md#event-triggers).
 
     After validation the flat fields hold the effective values whichever layout was used: `resource`,
     `actions` (``[]`` or absent means ``["Created"]``, as `triggers.create` does), `execution_mode`
@@ -184,7 +184,7 @@ def _either(*names: str, default: Any = None, **kw: Any) -> Any:
 
 
 class ServiceManifest(PlatformModel):
-    """service.json (reference 1.8), or one ``services[]`` entry of package.json (reference 1.11).
+    """service.json, or one ``services[]`` entry of package.json (docs/platform.md#service-settings).
 
     Both the snake_case keys that ``deploy_from_local_folder`` reads and the camelCase keys of the service
     API JSON and the generated templates are accepted (the tutorial's service.json uses ``moduleName`` and
@@ -213,7 +213,7 @@ class ServiceManifest(PlatformModel):
     @field_validator("init_params", mode="before")
     @classmethod
     def _flatten_init_params(cls, value: Any) -> Any:
-        # "A list of FunctionIO is flattened to {name: value}" (reference 1.6).
+        # initParams as a FunctionIO list mean {name: value}, as for dtlpy (docs/platform.md#service-settings).
         if isinstance(value, list) and all(isinstance(v, dict) and isinstance(v.get("name"), str) for v in value):
             return {v["name"]: v.get("value") for v in value}
         return value

@@ -1,4 +1,4 @@
-"""Calling a user's function the way the platform does (reference sections 2 and 3).
+"""Calling a user's function the way the platform does (docs/platform.md#the-function-call).
 
 - Inputs are resolved by their declared type: an entity (``Item``, ``Dataset``, ...) from an id string
   or a ``{"<type>_id": ...}`` dict, each element of an ``X[]`` list the same way (a single value becomes a
