@@ -7,7 +7,7 @@ and placements are exactly those of a package's service. The app's triggers beco
 services; its pipeline nodes are stored as registrations (kind ``app_pipeline_nodes``) for pipelines to use.
 
 Everything an install needs is checked before anything is created, and a failure half way removes what
-was made: a refused install leaves the store as it was.
+was made: a refused install leaves the store as it was. What dtlpy sends and reads: docs/platform.md#installed-apps.
 """
 
 from __future__ import annotations

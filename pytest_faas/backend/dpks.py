@@ -3,7 +3,8 @@
 `dl.dpks.publish` posts the dataloop.json (with the codebase dtlpy packed) to ``POST /app-registry``. Each
 published version is a revision (kind ``dpk_revisions``, parent: the DPK's base id); the registry answers
 with the latest revision of each name (kind ``dpks``). As in the platform's registry, a name is one DPK
-whichever project publishes it, and a version once published cannot be published again (bump it).
+whichever project publishes it, and a version once published cannot be published again (bump it); see
+docs/platform.md#the-app-registry.
 
 `service_plan` is the one place that says which services an install creates; the manifest model reads it
 too, so that the checks of `pytest --faas` and the local install agree.
