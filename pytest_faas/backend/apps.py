@@ -26,7 +26,8 @@ from .services import Services
 from .store import Store
 from .triggers import Triggers
 
-INSTALLED, ACTIVATED, DEACTIVATED = "Installed", "Activated", "Deactivated"
+# dtlpy reads "Installed" as running ("Application is already active") and pauses to "Deactivated".
+INSTALLED, DEACTIVATED = "Installed", "Deactivated"
 # The service keys a compute config or services[] entry may carry.
 _SERVICE_KEYS = ("runtime", "initParams", "executionTimeout", "onReset", "maxAttempts", "drainTime",
                  "runExecutionAsProcess", "versions", "integrations", "secrets", "useUserJwt")
@@ -219,7 +220,7 @@ class Apps:
 
     def set_active(self, app_id: str, active: bool) -> dict:
         """``app.resume()`` / ``app.pause()``: every service of the app resumes or pauses."""
-        record = dict(self.get(app_id), status=ACTIVATED if active else DEACTIVATED, updatedAt=now_iso())
+        record = dict(self.get(app_id), status=INSTALLED if active else DEACTIVATED, updatedAt=now_iso())
         for kind, service_id in self._owned(app_id):
             if kind == "services":
                 self.services.set_active(service_id, active)

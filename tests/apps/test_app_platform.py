@@ -145,3 +145,13 @@ def test_the_docs_way_publish_from_the_app_folder_install_and_execute_on_an_item
     execution = execution.wait()
     assert execution.latest_status["status"] == "success", execution.latest_status
     assert [a.label for a in item.annotations.list()] == ["from-config"]
+
+
+def test_pause_and_resume_stop_and_start_every_service_of_the_app(faas_dl, faas_project, app_dir, name):
+    app = faas_project.apps.install(dpk=publish(faas_project, app_dir))
+    assert app.pause() is True
+    assert faas_project.apps.get(app_id=app.id).status == "Deactivated"
+    assert [s.active for s in faas_project.services.list().all()] == [False, False]
+    assert faas_project.apps.resume(app_id=app.id) is True
+    assert faas_project.apps.get(app_id=app.id).status == "Installed"
+    assert [s.active for s in faas_project.services.list().all()] == [True, True]
