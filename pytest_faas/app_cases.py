@@ -54,7 +54,7 @@ class AppCases:
             dpk = dl.Dpk.from_json(_json=document, client_api=dl.client_api, project=project)
             dpk = project.dpks.publish(dpk=dpk, local_path=str(app_dir))
             installed = project.apps.install(dpk=dpk, app_name=dpk.name)
-            services = self.runner._call("POST", "/query/faas", json={
+            services = self.runner.client.post("/query/faas", {
                 "resource": "services", "filter": {"app.id": installed.id}, "pageSize": 1000})["items"]
             by_module: dict[str, dict] = {}
             for service in services:
@@ -71,7 +71,7 @@ class AppCases:
                                 "computeConfig in dataloop.json (the ::manifest item says more)", status=400)
         wanted = case.init_params or service.get("initParams") or {}
         if self._init_params.setdefault(service["id"], service.get("initParams") or {}) != wanted:
-            service = self.runner._call("PATCH", f"/services/{service['id']}", json={"initParams": wanted})
+            service = self.runner.client.call("PATCH", f"/services/{service['id']}", {"initParams": wanted})
             self._init_params[service["id"]] = wanted
         return service
 

@@ -17,6 +17,7 @@ import os
 import time
 
 from .backend.records import LOCAL_USER
+from .handle import api_url, gate_url
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +51,15 @@ class DtlpyBinding:
     """dtlpy pointed at one platform until :meth:`restore`.
 
     Args:
-        url: the platform's base URL, e.g. ``http://127.0.0.1:8123`` (``/api/v1`` is added).
+        url: the platform's gate URL, e.g. ``http://127.0.0.1:8123`` (``/api/v1`` is added; an API base is
+            taken as its gate URL).
         token: the bearer token the platform accepts.
         dataloop_path: a private folder for dtlpy's cookie, logs and default download paths.
     """
 
     def __init__(self, url: str, token: str, dataloop_path: str):
-        self.url = url.rstrip("/")
-        self.api_url = f"{self.url}/api/v1"
+        self.url = gate_url(url)
+        self.api_url = api_url(url)
         self.token = token
         self.dataloop_path = str(dataloop_path)
         self._saved: dict | None = None

@@ -20,10 +20,10 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from ..errors import BadRequest, PlatformError
+from ..handle import API_PREFIX
 
 log = logging.getLogger(__name__)
 
-API_PREFIX = "/api/v1"
 _JSON_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
 
 

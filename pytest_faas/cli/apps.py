@@ -14,14 +14,13 @@ from pathlib import Path
 
 import click
 
-from ..errors import CheckError, ExecutionFailed, ManifestError
+from ..errors import CheckError, ManifestError
 from ..manifests.app import load_app
-from ..manifests.checks import check_app, check_app_mock
-from ..manifests.mock import load_mock
+from ..manifests.checks import check_app
 from . import _output
 from ._common import command_options, options, pass_session
-from ._session import quiet_dtlpy
-from .packages import _data_dir_inside, _report_cases
+from .packages import _data_dir_inside
+from .packages import test as packages_test
 
 # Template file -> where `faas app init` writes it (`.gitignore` is stored without its dot, see _files.py).
 TEMPLATES = {"dataloop.json": "dataloop.json", "main.py": "functions/main.py", "mock.json": "mock.json",
@@ -114,48 +113,17 @@ def pack(session, src_path):
 @app.command("test")
 @_src_option
 @click.option("--mock-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Default: mock.json and mocks/*.json beside dataloop.json.")
+              help="Run only this mock file's cases. Default: mock.json and mocks/*.json beside dataloop.json.")
 @click.option("--placement", type=click.Choice(["thread", "subprocess", "docker"]), default="thread",
               show_default=True, help="Where the runner agent runs the code.")
 @command_options
-def test(src_path, mock_file, placement):
-    """Run the app's mock files on the installed app, as `pytest --faas` does; exit 1 if any case fails."""
-    test_app_folder(src_path, mock_file, placement)
+@click.pass_context
+def test(ctx, src_path, mock_file, placement):
+    """Run the app's mock files on the installed app, as `pytest --faas` does; exit 1 if any case fails.
 
-
-def test_app_folder(src_path: Path, mock_file: Path | None, placement: str) -> None:
-    """Check the app, then publish, install and run each mock input set on a throwaway platform."""
-    from ..app_cases import AppCases  # noqa: PLC0415 (heavy: the platform and dtlpy)
-    from ..cases import CaseRunner, check  # noqa: PLC0415
-    from ..local import LocalPlatform  # noqa: PLC0415
-
-    src = src_path.resolve()
-    manifest = load_app(src / "dataloop.json")
-    paths = [mock_file.resolve()] if mock_file else [p for p in [src / "mock.json", *sorted((src / "mocks").glob("*.json"))]
-                                                     if p.is_file()]
-    if not paths:
-        raise click.ClickException(f"no mock.json or mocks/*.json in {src}: nothing to run")
-    mocks = [(path, load_mock(path)) for path in paths]
-    findings = check_app(src, manifest) + [f for _, mock in mocks for f in check_app_mock(manifest, mock)]
-    if any(f.severity == "error" for f in findings):
-        raise CheckError(findings)
-    results, failures = [], []
-    with _output.err().status("starting a throwaway platform ...") as spinner, quiet_dtlpy(options().verbose), \
-            LocalPlatform(placement=placement, durable=False) as platform:
-        cases = AppCases.of(CaseRunner(platform, placement))
-        for path, mock in mocks:
-            for case in mock.cases():
-                label = f"{path.name}[{case.index}] {case.module_name}.{case.function_name}"
-                spinner.update(f"running {label} ...")
-                outcome = cases.run(src, manifest, case, path)
-                try:
-                    check(outcome, case.expect, placement, label)
-                except ExecutionFailed as exc:
-                    failures.append((label, exc))
-                results.append((label, outcome))
-    _report_cases(results, failures)
-    if failures:
-        raise click.ClickException(f"{len(failures)} of {len(results)} mock cases failed")
+    The same as `faas packages test` in the app's folder.
+    """
+    ctx.invoke(packages_test, src_path=src_path, mock_file=mock_file, placement=placement)
 
 
 @app.command("publish")

@@ -3,8 +3,9 @@
 Each verb reads the package folder with the library's models and checks (`manifest`, `servicefile`,
 `mockfile`, `checks`), so a mistake is reported with its file and JSON path before anything is sent, then
 makes the dtlpy calls of docs/platform.md#push-and-deploy: ``project.packages.push``, ``package.deploy`` plus one
-``service.triggers.create`` per trigger; `packages test` runs mock.json's cases with `cases.CaseRunner`,
-as `pytest --faas` does, on a throwaway platform (its seeding replaces entities by id: never the user's).
+``service.triggers.create`` per trigger; `packages test` loads the folder as `pytest --faas` does
+(`manifests.loaded`: every mock file, the service.json checks) and runs its cases with `cases.CaseRunner` on a
+throwaway platform (its seeding replaces entities by id: never the user's).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from pathlib import Path
 import click
 
 from ..cases import CaseRunner, check
-from ..manifests.checks import check_mock, check_service, require_consistent
 from ..errors import CheckError, ExecutionFailed, ManifestError
+from ..manifests.checks import check_mock, check_service, require_consistent
+from ..manifests.loaded import APP_FILE, load_folder
 from ..manifests.package import load_package
 from ..manifests.service import load_service
 from . import _files, _output
@@ -44,6 +46,8 @@ def _checkout_option(func):
 
 def _manifest(src: Path):
     path = src / "package.json"
+    if (src / APP_FILE).is_file():
+        raise click.UsageError(f"{src} is an app ({APP_FILE}): use `faas app publish` and `faas app install`")
     manifest = load_package(path)
     if manifest is None:
         raise ManifestError(str(path), "modules", "the package's modules (a FaaS package.json)", None,
@@ -177,7 +181,9 @@ def _run_in_process(session, src: Path, mock_path: Path, concurrency: int, funct
 
 @packages.command("test")
 @_src_option
-@click.option("--mock-file", type=click.Path(dir_okay=False, path_type=Path), help="Default: mock.json.")
+@click.option("--mock-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Run only this mock file's cases. Default: every mock file, mock.json and mocks/*.json "
+                   "(with --in-process: mock.json).")
 @click.option("--placement", type=click.Choice(["thread", "subprocess", "docker"]), default="thread",
               show_default=True, help="Where the runner agent runs the code (docker: in a container built from "
                                       "the service's runnerImage and requirements.txt).")
@@ -190,43 +196,74 @@ def _run_in_process(session, src: Path, mock_path: Path, concurrency: int, funct
               help="With --in-process: function to run (mock.json's function_name wins, as in dlp).")
 @command_options
 def test(src_path, mock_file, placement, in_process, concurrency, function_name):
-    """Run mock.json's input sets as executions and check them; exit 1 if any fails.
+    """Run the mock files' input sets as executions and check them; exit 1 if any fails.
 
     \b
-    Each input set runs as `pytest --faas` runs it: on a throwaway platform (your data dir is not touched),
-    through the runner agent, with the ids the mock names seeded as placeholder items and datasets (or as
-    the mock's own `items`/`datasets`), checked against its `expect` (default: status success).
+    The package is read and checked as `pytest --faas` reads it: package.json against the code, service.json
+    and every mock file (mock.json, then mocks/*.json) against package.json, all problems reported at once.
+    Each input set then runs as `pytest --faas` runs it: on a throwaway platform (your data dir is not
+    touched), through the runner agent, with the ids the mock names seeded as placeholder items and datasets
+    (or as the mock's own `items`/`datasets`), checked against its `expect` (default: status success).
     """
-    mock_path = mock_file or src_path / "mock.json"
-    manifest = _manifest(src_path)
-    src = src_path.resolve()
-    mock = _files.check_mock_file(mock_path, hint=(
-        "upload one with `faas items upload FILE` and paste the id it prints" if in_process else
-        "any id will do, e.g. \"cat-1\": a placeholder item is made with it; or declare it under \"items\""))
-    _require(check_mock(manifest, mock))
+    if in_process and (src_path / APP_FILE).is_file():
+        raise click.UsageError("--in-process runs a package.json package; an app's cases run on the installed app")
     if in_process:
-        return _run_in_process(session(), src, mock_path, concurrency, function_name)
-    _require(require_consistent(src, manifest))
-    service_path = src / "service.json"
-    service_file = load_service(service_path) if service_path.is_file() else None
+        return _test_in_process(src_path, mock_file or src_path / "mock.json", concurrency, function_name)
+    package = _loaded(src_path, [mock_file] if mock_file else None)  # paths as given: messages name them so
     from ..local import LocalPlatform  # noqa: PLC0415 (heavy)
 
     results, failures = [], []
     with _output.err().status("starting a throwaway platform ...") as spinner, quiet_dtlpy(options().verbose), \
             LocalPlatform(placement=placement, durable=False) as platform:
         runner = CaseRunner(platform, placement)
-        for case in mock.cases():
-            label = f"{mock_path.name}[{case.index}] {case.module_name}.{case.function_name}"
-            spinner.update(f"running {label} ...")
-            outcome = runner.run(src, manifest, case, mock_path.resolve(), service_file)
-            try:
-                check(outcome, case.expect, placement, label)
-            except ExecutionFailed as exc:
-                failures.append((label, exc))
-            results.append((label, outcome))
+        try:
+            for case in package.cases():
+                label = f"{case.mock_label}[{case.case.index}] {case.function_label}"
+                spinner.update(f"running {label} ...")
+                outcome = runner.run(package, case)
+                try:
+                    check(outcome, case.case.expect, placement, label)
+                except ExecutionFailed as exc:
+                    failures.append((label, exc))
+                results.append((label, outcome))
+        finally:
+            runner.close()
     _report_cases(results, failures)
     if failures:
         raise click.ClickException(f"{len(failures)} of {len(results)} mock cases failed")
+
+
+_TEMPLATE_ID_HINT = ("any id will do, e.g. \"cat-1\": a placeholder item is made with it; or declare it under "
+                     "\"items\"")
+
+
+def _loaded(src: Path, mocks: list[Path] | None):
+    """The package as `pytest --faas` loads and checks it, refused with every error at once; warnings shown."""
+    app = (src / APP_FILE).is_file()  # an app's folder: dataloop.json, never the npm package.json beside it
+    package = load_folder(src / (APP_FILE if app else "package.json"), mocks)
+    if package is None:
+        _manifest(src)  # raises: an npm package.json, not a FaaS package
+    problems = list(package.errors())
+    for mock_path, _ in package.mocks:
+        try:  # the template's empty item id, refused before it becomes a bare 404 on GET /items/
+            _files.check_mock_file(mock_path, hint=_TEMPLATE_ID_HINT)
+        except ManifestError as exc:
+            problems.append(exc)
+    if problems:
+        raise CheckError(problems)
+    if not package.mocks:
+        raise click.ClickException(f"no mock file in {src}: write mock.json (or mocks/*.json), e.g. with "
+                                   "`faas packages generate`")
+    _require(package.warnings())
+    return package
+
+
+def _test_in_process(src_path: Path, mock_path: Path, concurrency: int, function_name: str) -> None:
+    manifest = _manifest(src_path)
+    mock = _files.check_mock_file(mock_path, hint="upload one with `faas items upload FILE` and paste the id it "
+                                                  "prints")
+    _require(check_mock(manifest, mock))
+    return _run_in_process(session(), src_path.resolve(), mock_path, concurrency, function_name)
 
 
 def _report_cases(results, failures) -> None:

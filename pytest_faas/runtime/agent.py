@@ -159,7 +159,7 @@ class Agent:
             from ..sdk import DtlpyBinding  # noqa: PLC0415 (sets DATALOOP_PATH before dtlpy is imported)
 
             self._dataloop_path = tempfile.mkdtemp(prefix="faas-agent-dtlpy-")
-            self._binding = DtlpyBinding(self.url.removesuffix("/api/v1"), self.token, self._dataloop_path)
+            self._binding = DtlpyBinding(self.url, self.token, self._dataloop_path)  # it takes the API base too
             self._binding.activate()
         import dtlpy as dl  # noqa: PLC0415
 

@@ -64,3 +64,11 @@ def test_app_test_runs_the_mock_files_on_the_installed_app(faas):
     mock = json.loads((faas.folder / "mock.json").read_text())
     (faas.folder / "mock.json").write_text(json.dumps(dict(mock, expect={"status": "failed"})))
     assert "1 of 1 mock cases failed" in faas("app test", code=1).stderr
+
+
+def test_packages_test_accepts_an_app_folder_with_an_npm_package_json(faas):
+    faas("app init --name hello-app")
+    (faas.folder / "package.json").write_text(json.dumps({"name": "panel", "version": "1.0.0"}))
+    [case] = faas.json("packages test")
+    assert (case["case"], case["status"]) == ("mock.json[0] hello_app.run", "success")
+    assert "faas app publish" in faas("packages push", code=2).stderr
