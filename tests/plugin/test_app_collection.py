@@ -84,3 +84,13 @@ def test_every_problem_of_a_broken_dataloop_json_is_in_one_report_with_its_json_
                  "references/dataloop.json: components.pipelineNodes[0].invoke.namespace"):
         assert path in text, path
     assert "did you mean 'Item'?" in text and "did you mean 'two-modules-labeller'?" in text
+
+
+def test_warnings_of_the_checks_are_pytest_warnings_and_the_manifest_passes(faas_pytester):
+    manifest = two_module_app()
+    del manifest["components"]["services"]
+    del manifest["components"]["pipelineNodes"]
+    write_app(faas_pytester.path / "repo", manifest)
+    result = faas_pytester.runpytest_subprocess(*RUN, "-k", "manifest")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*module 'counter' runs in no service*"])
