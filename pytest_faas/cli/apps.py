@@ -16,7 +16,7 @@ import click
 
 from ..errors import CheckError, ManifestError
 from ..manifests.app import load_app
-from ..manifests.checks import check_app
+from ..manifests.app_checks import check_app
 from . import _output
 from ._common import command_options, options, pass_session
 from .packages import _data_dir_inside

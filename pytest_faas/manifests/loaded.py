@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import CheckError, FaasError, ManifestError, ManifestErrors
-from . import checks
+from . import app_checks, checks
 from .app import AppManifest, load_app
 from .mock import MockCase, MockFile, load_mock
 from .package import PackageManifest, declares_modules, load_package
@@ -59,7 +59,7 @@ def _declares_package(path: Path) -> bool:
 
 KINDS: dict[str, ManifestKind] = {
     "package.json": ManifestKind("package.json", _declares_package, load_package, checks.check_package),
-    APP_FILE: ManifestKind(APP_FILE, lambda path: True, load_app, checks.check_app, checks.check_app_mock,
+    APP_FILE: ManifestKind(APP_FILE, lambda path: True, load_app, app_checks.check_app, app_checks.check_app_mock,
                            reads_service=False),
 }
 

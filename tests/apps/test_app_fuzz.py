@@ -15,7 +15,7 @@ from faas_apps import two_module_app, write_app
 
 from pytest_faas.errors import ManifestError, ManifestErrors
 from pytest_faas.manifests.app import load_app
-from pytest_faas.manifests.checks import check_app
+from pytest_faas.manifests.app_checks import check_app
 from pytest_faas.manifests.jsondoc import INTERNAL
 
 VOCAB = ["name", "version", "displayName", "scope", "codebase", "attributes", "components", "modules",

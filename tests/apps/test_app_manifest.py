@@ -11,7 +11,7 @@ from faas_apps import two_module_app, write_app
 
 from pytest_faas.errors import ManifestError, ManifestErrors
 from pytest_faas.manifests.app import load_app
-from pytest_faas.manifests.checks import check_app, check_app_mock
+from pytest_faas.manifests.app_checks import check_app, check_app_mock
 from pytest_faas.manifests.mock import load_mock
 
 
