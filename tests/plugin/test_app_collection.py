@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from faas_apps import two_module_app, write_app
@@ -94,3 +95,9 @@ def test_warnings_of_the_checks_are_pytest_warnings_and_the_manifest_passes(faas
     result = faas_pytester.runpytest_subprocess(*RUN, "-k", "manifest")
     result.assert_outcomes(passed=1, warnings=1)
     result.stdout.fnmatch_lines(["*module 'counter' runs in no service*"])
+
+
+@pytest.mark.docker
+def test_an_apps_cases_run_in_containers(faas_pytester):
+    write_mocks(write_app(faas_pytester.path / "repo", npm=True))
+    faas_pytester.runpytest_subprocess(*RUN, "--faas-placement=docker").assert_outcomes(passed=5)
