@@ -49,11 +49,13 @@ def service_plan(components: dict) -> list[dict]:
 
     Each ``services[]`` entry is one service (its module defaults to the first). Each compute config that a
     module or one of its functions names runs that module in a service named after the config; a config
-    named from two modules gives the second service ``<config>-<module>``. A module that no service and no
-    compute config names is not run by the install (a model adapter, say, runs when its model is deployed).
+    named from two modules gives the second service ``<config>-<module>``. A model's module (one that
+    ``components.models[]`` names) runs when that model is deployed, not at install; nor does a module that
+    no service and no compute config names.
     """
     modules = [m for m in components.get("modules") or [] if isinstance(m, dict)]
     module_names = [m.get("name") or "default_module" for m in modules]
+    models = {m.get("moduleName") for m in components.get("models") or [] if isinstance(m, dict)}
     configs = {c.get("name"): (i, c) for i, c in enumerate(components.get("computeConfigs") or [])
                if isinstance(c, dict)}
     plan: list[dict] = []
@@ -63,6 +65,8 @@ def service_plan(components: dict) -> list[dict]:
             plan.append({"name": service["name"], "moduleName": module, "config": service,
                          "origin": f"services[{i}]"})
     for module, name in zip(modules, module_names):
+        if name in models:
+            continue
         named = [module.get("computeConfig")] + [f.get("computeConfig") for f in module.get("functions") or []
                                                  if isinstance(f, dict)]
         for config_name in dict.fromkeys(n for n in named if isinstance(n, str)):

@@ -77,8 +77,9 @@ def _app_references(app: AppManifest, file: str) -> Iterator[Finding]:
         yield from _target(app, by_name, file, at, f"pipeline node {node.name or node.display_name or i!r}",
                            service, module, function or "run")
     run = {p["moduleName"] for p in plan}
+    models = {m.get("moduleName") for m in components.models}
     for i, module in enumerate(app.modules):
-        if module.name not in run and module.functions:
+        if module.name not in run and module.name not in models and module.functions:
             yield Finding(file, None, f"module {module.name!r} runs in no service: give it a computeConfig (or a "
                           "components.services entry) to install it, unless a model runs it",
                           "warning", f"components.modules[{i}]")
@@ -117,9 +118,11 @@ def check_app_mock(app: AppManifest, mock: MockFile) -> list[Finding]:
     """`check_mock` for an app, plus: the module the mock names must run in a service of the app."""
     findings = check_mock(app, mock)  # type: ignore[arg-type] (an app answers module() as a package does)
     if app.module(mock.module_name) is not None and mock.module_name not in {p["moduleName"] for p in app.services()}:
+        model = any(m.get("moduleName") == mock.module_name for m in app.components.models)
         findings.append(Finding(str(mock.source or "mock.json"), None, f"module {mock.module_name!r} runs in no "
-                                "service of the app, so its cases cannot run; give the module a computeConfig",
-                                json_path="module_name"))
+                                "service of the app, so its cases cannot run; " + (
+                                    "it is a model's module, which runs when the model is deployed" if model else
+                                    "give the module a computeConfig"), json_path="module_name"))
     return findings
 
 

@@ -125,3 +125,40 @@ def test_the_document_is_not_changed_by_loading(tmp_path):
     manifest = two_module_app()
     app = load_app(write_app(tmp_path, copy.deepcopy(manifest)) / "dataloop.json")
     assert app.document == manifest
+
+
+def test_shapes_seen_in_published_apps(tmp_path):
+    """Services without a module name, two-part namespaces, function-level compute configs, models, extra keys."""
+    manifest = {
+        "name": "shapes", "version": "v0.1.3", "scope": "public", "metadata": {"system": {"systemCompute": True}},
+        "codebase": {"type": "git", "gitUrl": "https://example.invalid/x.git", "gitTag": "v0.1.3"},
+        "components": {
+            "computeConfigs": [{"name": "deploy", "versions": {"dtlpy": "1.89.11"},
+                                "runtime": {"podType": "gpu-t4", "concurrency": 1, "autoscaler": {
+                                    "type": "rabbitmq", "minReplicas": 0, "maxReplicas": 2, "queueLength": 100}}},
+                               {"name": "train"}],
+            "modules": [
+                {"name": "nodes", "entryPoint": "modules/nodes.py", "className": "Runner",
+                 "functions": [{"name": "split", "input": [{"type": "Item", "name": "item"}],
+                                "displayIcon": "qa-sampling"}]},
+                {"name": "adapter", "entryPoint": "adapter.py", "className": "Adapter", "computeConfig": "deploy",
+                 "initInputs": [{"type": "Model", "name": "model_entity"}],
+                 "functions": [{"name": "train_model", "computeConfig": "train",
+                                "input": [{"type": "Model", "name": "model"}]}]},
+            ],
+            "services": [{"name": "split-nodes", "panelNames": ["splitPanel"], "operation": "none",
+                          "runtime": {"podType": "regular-xs", "executionTimeout": 7200}}],
+            "pipelineNodes": [{"name": "split", "invoke": {"type": "function", "namespace": "split-nodes.split"},
+                               "configuration": {"fields": []}}],
+            "models": [{"name": "m", "moduleName": "adapter", "status": "pre-trained", "configuration": {}}],
+        },
+    }
+    (tmp_path / "modules").mkdir()
+    (tmp_path / "modules" / "nodes.py").write_text("class Runner:\n    def split(self, item):\n        return item\n")
+    (tmp_path / "adapter.py").write_text("class Adapter:\n    def __init__(self, model_entity):\n        pass\n\n"
+                                         "    def train_model(self, model):\n        pass\n")
+    (tmp_path / "dataloop.json").write_text(json.dumps(manifest))
+    app = load_app(tmp_path / "dataloop.json")
+    # The model's module runs when the model is deployed: no service at install, and no warning about it.
+    assert [(s["name"], s["moduleName"]) for s in app.services()] == [("split-nodes", "nodes")]
+    assert check_app(tmp_path, app) == []
