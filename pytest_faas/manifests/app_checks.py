@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .app import AppManifest
-from .checks import Finding, _check_module, check_mock
+from .checks import Finding, _check_module, check_mock  # a package's module checks, reused as they are
 from .jsondoc import did_you_mean
 from .mock import MockFile
+
 
 def check_app(app_dir: Path | str, app: AppManifest) -> list[Finding]:
     """Every disagreement inside dataloop.json and between it and the code, errors and warnings alike.
