@@ -204,7 +204,9 @@ class Executions:
             if status == "success" and (problem := output_problem(output)):
                 status, output, message = "failed", None, problem
             lines = list(body.get("lines") or [])
-            if status == "failed" and message and not any(message in line["message"] for line in lines):
+            # The runner logs a traceback line by line: look for it in the joined text, or it is stored twice.
+            logged = "\n".join(str(line.get("message", "")) for line in lines if isinstance(line, dict))
+            if status == "failed" and message and message not in logged:
                 lines.append(log_line(message, "ERROR"))
             duration = body.get("duration")
             return self._finish(doc, status, message, output if status == "success" else None, lines,

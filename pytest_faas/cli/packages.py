@@ -24,12 +24,13 @@ from ..manifests.loaded import APP_FILE, load_folder
 from ..manifests.package import load_package
 from ..manifests.service import load_service
 from . import _files, _output
-from ._common import command_options, options, pass_session, session
+from ._common import command_options, options, pass_session, project_name_option, session
+from ._dlp import NounGroup, refused_option
 from ._session import quiet_dtlpy
 from .triggers import TRIGGER_COLUMNS, sync_triggers
 
 
-@click.group("packages")
+@click.group("packages", cls=NounGroup)
 def packages():
     """Generate, push, deploy and test a package."""
 
@@ -72,9 +73,10 @@ def generate(name, service_name, src_path):
     """Write package.json, main.py, mock.json, service.json and .gitignore (never overwriting)."""
     written, skipped = _files.generate(src_path, name, service_name)
     for path in written:
-        _output.out().print(f"wrote   {path}")
+        _output.out().print(_output.plain(f"wrote   {path}"))
     for path in skipped:
-        _output.out().print(f"[yellow]skipped {path} (it exists; remove it to regenerate)[/yellow]")
+        _output.out().print(f"[yellow]skipped {_output.escape(str(path))} (it exists; remove it to regenerate)"
+                            "[/yellow]")
     if written:
         _output.note("next: `faas projects create NAME`, `faas packages push`, `faas packages deploy`")
 
@@ -96,6 +98,9 @@ def _data_dir_inside(session, src: Path) -> None:
 @packages.command("push")
 @_src_option
 @click.option("--package-name", "-p", help="Name to push as (default: package.json's name).")
+@refused_option("--codebase-id", "-cid", refusal="push uploads the package folder as a new codebase; give the "
+                "folder with --src-path")
+@project_name_option("-pr")
 @_checkout_option
 @command_options
 @pass_session
@@ -108,11 +113,13 @@ def push(session, src_path, package_name):
         # The checks above read the code without running it; dtlpy's own would import main.py in this process.
         package = project.packages.push(src_path=str(src_path), package_name=package_name, ignore_sanity_check=True)
     session.data_dir.remember("package", package)
+    codebase = package.to_json().get("codebase") or {}
+    session.data_dir.remember_source(codebase.get("itemId") or package.id, src_path)  # names the unpacked copy
     if options().as_json:
         _output.emit_json(package.to_json())
         return
-    _output.out().print(f"Pushed package [bold]{package.name}[/bold] version {package.version} ({package.id}) "
-                        f"to project {project.name}")
+    _output.out().print(f"Pushed package [bold]{_output.escape(package.name)}[/bold] version {package.version} "
+                        f"({package.id}) to project {_output.escape(project.name)}")
 
 
 def _runtime(spec) -> dict:
@@ -129,6 +136,7 @@ def _runtime(spec) -> dict:
               help="Default: service.json in the package folder.")
 @click.option("--package-name", "-p", help="Package to deploy (default: service.json's packageName).")
 @click.option("--module-name", help="Module to run (default: service.json's moduleName).")
+@project_name_option("-pr")
 @_checkout_option
 @command_options
 @pass_session
@@ -152,8 +160,9 @@ def deploy(session, src_path, service_file, package_name, module_name):
     if options().as_json:
         _output.emit_json({"service": service.to_json(), "triggers": [t.to_json() for t, _ in triggers]})
         return
-    _output.out().print(f"Deployed service [bold]{service.name}[/bold] ({service.id}) running package "
-                        f"{package.name} {service.package_revision}, module {service.module_name}")
+    _output.out().print(f"Deployed service [bold]{_output.escape(service.name)}[/bold] ({service.id}) running "
+                        f"package {_output.escape(package.name)} {service.package_revision}, module "
+                        f"{_output.escape(service.module_name)}")
     columns = [(name, lambda pair, get=get: get(pair[0])) for name, get in TRIGGER_COLUMNS]
     _output.table(triggers, columns + [("", lambda pair: pair[1])], title="triggers", empty="no triggers")
 
@@ -284,10 +293,11 @@ def _report_cases(results, failures) -> None:
 
 
 @packages.command("ls")
+@project_name_option("-p")
 @command_options
 @pass_session
 def ls(session):
-    """List the project's packages."""
+    """List the project's packages; * marks the checked-out one."""
     project = session.project()
     current = (session.data_dir.current("package") or {}).get("id")
     _output.table(project.packages.list().all(),
@@ -297,3 +307,38 @@ def ls(session):
                    ("created", lambda p: _output.when(p.created_at))],
                   as_json=options().as_json, to_json=lambda p: p.to_json(),
                   empty="no packages: run `faas packages push` in a package folder")
+
+
+@packages.command("checkout")
+@click.argument("name", required=False)
+@click.option("--package-name", "-p", "name_option", metavar="NAME", help="The package, as dlp spells it.")
+@command_options
+@pass_session
+def checkout(session, name, name_option):
+    """Make NAME the package that `deploy` and `triggers create --package-name` default to."""
+    name = name or name_option
+    if not name:
+        raise click.UsageError("give the package: `faas packages checkout NAME` or --package-name NAME")
+    package = session.package(session.project(), name)
+    session.data_dir.remember("package", package)
+    _output.out().print(f"Checked out package [bold]{_output.escape(package.name)}[/bold] ({package.id})")
+
+
+@packages.command("delete")
+@click.argument("name", required=False)
+@click.option("--package-name", "-pkg", "name_option", metavar="NAME",
+              help="The package (default: the last pushed one), as dlp spells it.")
+@project_name_option("-p")
+@command_options
+@pass_session
+def delete(session, name, name_option):
+    """Delete a package (default: the last pushed one) and, as the platform does, the services that run it."""
+    project = session.project()
+    package = session.package(project, name or name_option)
+    running = [s for s in project.services.list().all() if s.package_id == package.id]
+    package.delete()
+    for kind, gone in (("package", {package.id}), ("service", {s.id for s in running})):
+        if (session.data_dir.current(kind) or {}).get("id") in gone:
+            session.data_dir.forget(kind)
+    also = f" and its service(s) {', '.join(s.name for s in running)}" if running else ""
+    _output.out().print(_output.plain(f"Deleted package {package.name} ({package.id}){also}"))

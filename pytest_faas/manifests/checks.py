@@ -315,7 +315,23 @@ def check_service(manifest: PackageManifest, service: ServiceManifest) -> list[F
                          "initInputs", "warning", "initParams") for k in service.init_params if k not in declared]
     findings += [Finding(file, None, f"init input {n!r} of module {module.name!r} has no value in initParams",
                          "warning", "initParams") for n in declared if n not in service.init_params]
-    return findings
+    return findings + _runtime_notes(file, service)
+
+
+def _runtime_notes(file: str, service: ServiceManifest) -> list[Finding]:
+    """What the local platform does with runtime requests it cannot honour as the cloud does."""
+    runtime = service.runtime
+    notes = []
+    if runtime is not None and runtime.gpu:
+        notes.append(Finding(file, None, "runtime.gpu is true, but locally functions run on this machine's CPU "
+                             "(no GPU is attached, whatever the placement); code that needs CUDA fails here",
+                             "warning", "runtime.gpu"))
+    if runtime is not None and runtime.runner_image:
+        notes.append(Finding(file, None, f"runtime.runnerImage {runtime.runner_image!r} is used only by the docker "
+                             "placement (--faas-placement=docker, `faas packages test --placement docker`); the "
+                             "thread and subprocess placements run with this Python and its packages",
+                             "warning", "runtime.runnerImage"))
+    return notes
 
 
 def check_mock(manifest: PackageManifest, mock: MockFile) -> list[Finding]:

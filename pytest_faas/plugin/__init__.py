@@ -16,6 +16,7 @@ from .settings import OPTIONS
 pytest_plugins = MODULES
 
 FIGURES_KEY = pytest.StashKey[list]()  # each case's figures, for the terminal summary
+PACKAGES_KEY = pytest.StashKey[int]()  # package folders collected by this process (absent under xdist's controller)
 
 
 def pytest_addoption(parser):
@@ -39,6 +40,13 @@ def pytest_configure(config):
     if chosen.enabled:
         figures = config.stash[FIGURES_KEY] = []
         config.pluginmanager.register(_Figures(figures), "faas-figures")
+        if not hasattr(config, "workerinput"):
+            config.stash[PACKAGES_KEY] = 0
+    if chosen.enabled and chosen.pdb:
+        from ..runtime import agent  # noqa: PLC0415
+
+        agent.POST_MORTEM = True
+        config.add_cleanup(lambda: setattr(agent, "POST_MORTEM", False))
 
 
 def pytest_report_header(config):
@@ -55,6 +63,7 @@ def pytest_collect_file(file_path, parent):
         return None
     from .collect import PackageFile  # noqa: PLC0415
 
+    parent.config.stash[PACKAGES_KEY] = parent.config.stash.get(PACKAGES_KEY, 0) + 1
     return PackageFile.from_parent(parent, path=file_path)
 
 
@@ -73,7 +82,16 @@ class _Figures:
 
 
 def pytest_terminal_summary(terminalreporter, config):
+    if not session.settings(config).enabled:
+        return
     figures = config.stash.get(FIGURES_KEY, None)
+    if config.stash.get(PACKAGES_KEY, 1) == 0 and not config.option.collectonly and not figures:
+        terminalreporter.write_sep("-", "faas")
+        terminalreporter.write_line(
+            f"pytest --faas found no FaaS package under {config.rootpath} (a package.json with \"modules\"): run "
+            "it in your package's folder or name that folder (`pytest --faas path/to/package`), or write one with "
+            "`faas packages generate`")
+        return
     if not figures:
         return
     from .report import summary_lines  # noqa: PLC0415

@@ -1,7 +1,6 @@
-"""The nodes `pytest --faas` collects: a package.json (or an app's dataloop.json) becomes a `PackageFile` with
-one `ManifestItem` (every check of the package's files and code) and, per module, `MockCaseItem`s, one per
-input set of `mock.json` and of each `mocks/*.json` beside it. An app's cases run on the installed app
-(`pytest_faas.app_cases`).
+"""The nodes `pytest --faas` collects: a package.json becomes a `PackageFile` with one `ManifestItem` (every
+check of the package's files and code) and, per module, `MockCaseItem`s, one per input set of `mock.json`
+and of each `mocks/*.json` beside it.
 
 The folder is read once, by `manifests.loaded.load_folder` (as `faas packages test` reads it), and the
 `LoadedPackage` is handed to each node at ``from_parent``, with the case it runs: no node reaches back into
@@ -25,7 +24,7 @@ STATS = "faas"  # the user_properties key that carries a case's figures to the t
 
 
 class PackageFile(pytest.File):
-    """A package.json that declares modules, or a dataloop.json."""
+    """A package.json that declares modules."""
 
     def collect(self):
         package = load_folder(self.path)
@@ -56,7 +55,7 @@ class ManifestItem(pytest.Item):
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
-        # Line 0, not None: pytest's Node.warn needs a line number to attach a finding's warning to.
+        # A line number, not None: pytest's Node.warn asserts one, and a warning finding is issued from here.
         return self.path, 0, f"{self.path.parent.name}: manifest"
 
 
@@ -89,14 +88,18 @@ class MockCaseItem(pytest.Item):
 
     @property
     def label(self) -> str:
-        return f"{self.case.case.module_name}.{self.name}"
+        """``hello_world/default_module.run[mock.json:0]``: the package too, as two packages share names."""
+        manifest = self.package.manifest
+        package = manifest.name if manifest is not None else self.package.folder.name
+        return f"{package}/{self.case.case.module_name}.{self.name}"
 
     def runtest(self) -> None:
         runner = session.case_runner(self.config)
         started = time.perf_counter()
         outcome = runner.run(self.package, self.case)
         self.user_properties.append((STATS, {"status": outcome.status, "user_s": outcome.user_s,
-                                             "wall_s": time.perf_counter() - started}))
+                                             "wall_s": time.perf_counter() - started,
+                                             "kept": session.kept_dir(self.config)}))
         if outcome.logs:
             self.add_report_section("call", "faas execution log",
                                     report.user_traceback("\n".join(outcome.logs), self.package.folder))

@@ -55,13 +55,19 @@ def platform(config: pytest.Config) -> Platform:
         handle = LocalPlatform(data_dir, placement=chosen.placement, container_network=chosen.container_network,
                                keep_containers=chosen.keep).start()
         if chosen.keep:
-            log.warning("faas: keeping the platform's data in %s", data_dir)
+            config.stash[KEPT_KEY] = data_dir  # the terminal summary names it, under xdist too
     config.stash[PLATFORM_KEY] = handle
     config.add_cleanup(handle.close)
     return handle
 
 
 RUNNER_KEY = pytest.StashKey["CaseRunner"]()
+KEPT_KEY = pytest.StashKey[str]()
+
+
+def kept_dir(config: pytest.Config) -> str | None:
+    """The data dir `--faas-keep` keeps for this process's platform, if any."""
+    return config.stash.get(KEPT_KEY, None)
 
 
 def case_runner(config: pytest.Config):
