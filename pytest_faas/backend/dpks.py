@@ -193,10 +193,11 @@ class Dpks:
                            "displayName": body.get("displayName") or body["name"],
                            "scope": body.get("scope") or "project"})
             record.setdefault("components", {})
-            self.store.put("dpk_revisions", record, parent=base_id)
-            self.store.put("dpks", record)
-            if latest:
-                self.store.delete("dpks", latest["id"])
+            with self.store.transaction():  # the revision and the registry's latest entry move together
+                self.store.put("dpk_revisions", record, parent=base_id)
+                self.store.put("dpks", record)
+                if latest:
+                    self.store.delete("dpks", latest["id"])
         return record
 
     def get(self, dpk_id: str) -> dict:
@@ -234,9 +235,10 @@ class Dpks:
         with self._lock:
             record = copy.deepcopy(self.get(dpk_id))
             record.update({k: copy.deepcopy(body[k]) for k in _MUTABLE if k in body}, updatedAt=now_iso())
-            self.store.put("dpk_revisions", record, parent=record["baseId"])
-            if self.store.find("dpks", record["id"]) is not None:
-                self.store.put("dpks", record)
+            with self.store.transaction():
+                self.store.put("dpk_revisions", record, parent=record["baseId"])
+                if self.store.find("dpks", record["id"]) is not None:
+                    self.store.put("dpks", record)
         return record
 
     def delete(self, dpk_id: str, installed: list[dict]) -> dict:
@@ -244,9 +246,10 @@ class Dpks:
         if installed:
             raise Conflict(f"dpk {record['name']!r} is installed as {', '.join(a['name'] for a in installed)}; "
                            "uninstall those apps first")
-        for revision in self.store.children("dpk_revisions", record["baseId"]):
-            self.store.delete("dpk_revisions", revision["id"])
-        latest = next((d for d in self.store.all("dpks") if d["baseId"] == record["baseId"]), None)
-        if latest:
-            self.store.delete("dpks", latest["id"])
+        with self.store.transaction():
+            for revision in self.store.children("dpk_revisions", record["baseId"]):
+                self.store.delete("dpk_revisions", revision["id"])
+            latest = next((d for d in self.store.all("dpks") if d["baseId"] == record["baseId"]), None)
+            if latest:
+                self.store.delete("dpks", latest["id"])
         return record
