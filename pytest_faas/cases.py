@@ -191,6 +191,10 @@ class CaseRunner:
         logs are read when it did not succeed, when it expects calls (they are logged), or with `all_logs`."""
         if package.manifest is None:
             raise ValueError(f"{package.path} could not be read; its cases cannot run")
+        if package.is_app:  # published and installed as its author ships it, then run on the app's service
+            from .app_cases import AppCases  # noqa: PLC0415 (app_cases builds on this module)
+
+            return AppCases.of(self).run(package.folder, package.manifest, case.case, case.mock_file)
         start = time.perf_counter()
         mock_case = case.case
         service = self.service(package, mock_case)

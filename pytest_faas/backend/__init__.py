@@ -11,7 +11,10 @@ import os
 from pathlib import Path
 
 from .annotations import Annotations
+from .app_routes import app_routes
+from .apps import Apps
 from .control import control_routes
+from .dpks import Dpks
 from .engine import Engine
 from .events import EventBus
 from .exports import Exports
@@ -56,8 +59,11 @@ class Backend:
         self.pipelines = Pipelines(self.store, self.projects, self.engine.packages, self.engine.services)
         self.pipeline_runs = PipelineRuns(self.store, self.pipelines, self.engine.executions, self.items)
         self.bus.subscribe(PipelineTriggers(self.store, self.pipeline_runs).on_event)
+        self.dpks = Dpks(self.store, self.projects)
+        self.apps = Apps(self.store, self.projects, self.dpks, self.engine.packages, self.engine.services,
+                         self.engine.triggers)
         self.app = PlatformApp(token, data_routes(self) + seed_routes(self.seeder) + faas_routes(self)
-                               + control_routes(self) + pipeline_routes(self))
+                               + app_routes(self) + control_routes(self) + pipeline_routes(self))
         self._servers: list[ServerThread] = []
 
     @property

@@ -106,7 +106,7 @@ class Packages:
                 raise Conflict(f"a package named {name!r} already exists in project {project_id}; "
                                "push updates it (PATCH /packages/{id})")
             self.store.put("packages", record, parent=project_id)
-            self._put_revision(record)
+            self.put_revision(record)
         return record
 
     def update(self, package_id: str, body: dict) -> dict:
@@ -122,12 +122,12 @@ class Packages:
                 raise BadRequest(f"a package cannot be renamed (from {record['name']!r} to {body['name']!r})")
             record["updatedAt"] = now_iso()
             self.store.put("packages", record)
-            self._put_revision(record)
+            self.put_revision(record)
         for listener in list(self.listeners):
             listener(record)
         return record
 
-    def _put_revision(self, record: dict) -> None:
+    def put_revision(self, record: dict) -> None:
         revision = dict(record, id=f"{record['id']}@{record['version']}", packageId=record["id"])
         self.store.put("package_revisions", revision, parent=record["id"])
 
@@ -155,7 +155,10 @@ class Packages:
         return record
 
     def query(self, query: dict) -> dict:
-        return dql.run_query(self.store.all("packages"), query, default_sort={"createdAt": "ascending"})
+        # An installed app's code is a package of the app's own (backend/apps.py); like the platform, the
+        # package listings do not show it.
+        packages = [p for p in self.store.all("packages") if "app" not in p]
+        return dql.run_query(packages, query, default_sort={"createdAt": "ascending"})
 
     # -- modules and functions ------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from .. import __version__
 from ._common import to_click_error
 from ._dlp import NounGroup, refused
 from ._session import Options
+from .apps import app
 from .datasets import datasets
 from .docker import docker
 from .executions import executions
@@ -70,11 +71,16 @@ def cli(ctx: click.Context, data_dir, url, token, project, as_json, verbose):
       faas datasets create pictures
       faas items upload cat.jpg --remote-path /train     # fires the /train trigger
       faas services invoke --item-id ITEM_ID
+
+    \b
+    Apps (dataloop.json), as `dlp app`:
+      faas app init && pytest --faas && faas app publish && faas app install
     """
     ctx.obj = Options(data_dir=data_dir, url=url, token=token, project=project, as_json=as_json, verbose=verbose)
 
 
-for group in (projects, datasets, items, packages, services, triggers, executions, pipelines, serve, docker):
+for group in (projects, datasets, items, packages, services, triggers, executions, pipelines, app, serve,
+              docker):
     cli.add_command(group)
 refused(cli, "generate", "`faas packages generate --package-name NAME` writes the package's files")
 refused(cli, "deploy", "`faas packages push` then `faas packages deploy --service-file FILE` deploys a package "

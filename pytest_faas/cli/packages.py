@@ -20,7 +20,7 @@ import click
 from ..cases import CaseRunner, check
 from ..errors import CheckError, ExecutionFailed, ManifestError
 from ..manifests.checks import check_mock, check_service, require_consistent
-from ..manifests.loaded import load_folder
+from ..manifests.loaded import APP_FILE, load_folder
 from ..manifests.package import load_package
 from ..manifests.service import load_service
 from . import _files, _output
@@ -47,6 +47,8 @@ def _checkout_option(func):
 
 def _manifest(src: Path):
     path = src / "package.json"
+    if (src / APP_FILE).is_file():
+        raise click.UsageError(f"{src} is an app ({APP_FILE}): use `faas app publish` and `faas app install`")
     manifest = load_package(path)
     if manifest is None:
         raise ManifestError(str(path), "modules", "the package's modules (a FaaS package.json)", None,
@@ -212,6 +214,8 @@ def test(src_path, mock_file, placement, in_process, concurrency, function_name)
     touched), through the runner agent, with the ids the mock names seeded as placeholder items and datasets
     (or as the mock's own `items`/`datasets`), checked against its `expect` (default: status success).
     """
+    if in_process and (src_path / APP_FILE).is_file():
+        raise click.UsageError("--in-process runs a package.json package; an app's cases run on the installed app")
     if in_process:
         return _test_in_process(src_path, mock_file or src_path / "mock.json", concurrency, function_name)
     package = _loaded(src_path, [mock_file] if mock_file else None)  # paths as given: messages name them so
@@ -244,7 +248,8 @@ _TEMPLATE_ID_HINT = ("any id will do, e.g. \"cat-1\": a placeholder item is made
 
 def _loaded(src: Path, mocks: list[Path] | None):
     """The package as `pytest --faas` loads and checks it, refused with every error at once; warnings shown."""
-    package = load_folder(src / "package.json", mocks)
+    app = (src / APP_FILE).is_file()  # an app's folder: dataloop.json, never the npm package.json beside it
+    package = load_folder(src / (APP_FILE if app else "package.json"), mocks)
     if package is None:
         _manifest(src)  # raises: an npm package.json, not a FaaS package
     problems = list(package.errors())

@@ -6,8 +6,9 @@ The result, a `LoadedPackage`, is what both faces hand on: the plugin gives it t
 over its cases, and `cases.CaseRunner` runs one of its `PackageCase`s. Its `findings()` are the static checks
 of all those files against the code (read with `ast`, never run).
 
-The manifest's kind is looked up by file name in `KINDS`, so that another manifest format (the dataloop.json
-of an app) joins by adding a row: how to recognise the file cheaply, load it, and check it against the code.
+The manifest's kind is looked up by file name in `KINDS`: package.json (a package) and dataloop.json (an
+app), each with how to recognise the file cheaply, load it, and check it and its mock files against the code.
+A package.json beside a dataloop.json belongs to the app's panel (npm): the folder is the app's.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import CheckError, FaasError, ManifestError, ManifestErrors
-from . import checks
+from . import app_checks, checks
+from .app import AppManifest, load_app
 from .jsondoc import INTERNAL, Shown
 from .mock import MockCase, MockFile, load_mock
 from .package import PackageManifest, declares_modules, load_package
@@ -35,16 +37,31 @@ class ManifestKind:
         declares: a cheap sniff that never raises: is this file one of ours (and not, say, npm's)?
         load: the manifest model, or None when the file is not ours; raises ManifestError(s).
         check: the manifest against the code it names: findings, never raises.
+        check_mock: a mock file against the manifest: findings, never raises.
+        reads_service: whether service.json beside the manifest describes its service (an app's compute
+            configs do that inside dataloop.json).
     """
 
     filename: str
     declares: Callable[[Path], bool]
     load: Callable[[Path], Any]
     check: Callable[[Path, Any], list[checks.Finding]]
+    check_mock: Callable[[Any, MockFile], list[checks.Finding]] = checks.check_mock
+    reads_service: bool = True
+
+
+APP_FILE = "dataloop.json"
+
+
+def _declares_package(path: Path) -> bool:
+    # In an app's folder, package.json is npm's (a panel's), whatever it holds: dataloop.json describes the code.
+    return not (path.parent / APP_FILE).is_file() and declares_modules(path)
 
 
 KINDS: dict[str, ManifestKind] = {
-    "package.json": ManifestKind("package.json", declares_modules, load_package, checks.check_package),
+    "package.json": ManifestKind("package.json", _declares_package, load_package, checks.check_package),
+    APP_FILE: ManifestKind(APP_FILE, lambda path: True, load_app, app_checks.check_app, app_checks.check_app_mock,
+                           reads_service=False),
 }
 
 
@@ -86,7 +103,8 @@ class LoadedPackage:
     Attributes:
         path: the manifest file.
         kind: its format.
-        manifest: the manifest model; None when it could not be read (see ``problems``).
+        manifest: the manifest model (`PackageManifest`, or `AppManifest` for an app); None when it could not be
+            read (see ``problems``).
         service: service.json's model, when the file is there and could be read.
         mocks: each mock file that could be read, with its model, in case order.
         problems: the files that could not be read (`ManifestError`/`ManifestErrors`, located).
@@ -94,7 +112,7 @@ class LoadedPackage:
 
     path: Path
     kind: ManifestKind
-    manifest: PackageManifest | None
+    manifest: PackageManifest | AppManifest | None
     service: ServiceManifest | None = None
     mocks: list[tuple[Path, MockFile]] = field(default_factory=list)
     problems: list[FaasError] = field(default_factory=list)
@@ -103,6 +121,11 @@ class LoadedPackage:
     @property
     def folder(self) -> Path:
         return self.path.parent
+
+    @property
+    def is_app(self) -> bool:
+        """An app (dataloop.json): its cases run on the installed app, not on a pushed package."""
+        return self.kind.filename == APP_FILE
 
     def cases(self) -> list[PackageCase]:
         """Every input set of every mock file, in file order (none when the manifest could not be read)."""
@@ -126,7 +149,7 @@ class LoadedPackage:
                 if self.service is not None:
                     found += checks.check_service(self.manifest, self.service)
                 for _, mock in self.mocks:
-                    found += checks.check_mock(self.manifest, mock)
+                    found += self.kind.check_mock(self.manifest, mock)
             self._findings = found
         return self._findings
 
@@ -162,7 +185,7 @@ def load_folder(path: Path | str, mocks: list[Path] | None = None) -> LoadedPack
     """Read a package from its manifest file; None when that file is not a FaaS manifest (npm's package.json).
 
     Args:
-        path: the manifest file (package.json).
+        path: the manifest file (package.json or dataloop.json).
         mocks: the mock files to read; by default every one of the folder's (see `mock_files`).
     """
     path = Path(path)
@@ -174,7 +197,7 @@ def load_folder(path: Path | str, mocks: list[Path] | None = None) -> LoadedPack
     if manifest is None and not problems:  # npm's package.json: not ours
         return None
     service_path = path.parent / SERVICE_FILE
-    service = _read(load_service, service_path, problems) if service_path.is_file() else None
+    service = _read(load_service, service_path, problems) if kind.reads_service and service_path.is_file() else None
     loaded = [(mock_path, _read(load_mock, mock_path, problems))
               for mock_path in (mock_files(path.parent) if mocks is None else mocks)]
     return LoadedPackage(path, kind, manifest, service, [(p, m) for p, m in loaded if m is not None], problems)

@@ -1,0 +1,132 @@
+"""Static checks of an app: dataloop.json against the code it names, and inside itself.
+
+The module checks are those of a package (`checks`), with entry points relative to the folder of
+dataloop.json. On top, every name that points elsewhere in the manifest must resolve: a module's or a
+function's ``computeConfig``, a service's ``moduleName``, a trigger's and a pipeline node's ``namespace``,
+each finding at its JSON path. Like `checks`, nothing here raises: callers report all findings at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Iterator
+
+from .app import AppManifest
+from .checks import Finding, _check_module, check_mock  # a package's module checks, reused as they are
+from .jsondoc import did_you_mean
+from .mock import MockFile
+
+
+def check_app(app_dir: Path | str, app: AppManifest) -> list[Finding]:
+    """Every disagreement inside dataloop.json and between it and the code, errors and warnings alike.
+
+    Entry points are relative to the app's root (the folder of dataloop.json). Besides the module checks of
+    a package, each name that points elsewhere in the manifest must resolve: a module's or function's
+    ``computeConfig``, a service's ``moduleName``, a trigger's and a pipeline node's ``namespace``.
+    """
+    root = Path(app_dir)
+    file = str(app.source or root / "dataloop.json")
+    cache: dict[Path, Any] = {}
+    findings = []
+    for i, module in enumerate(app.modules):
+        findings += [replace(f, json_path="components." + f.json_path) if f.json_path.startswith("modules[") else f
+                     for f in _check_module(root, file, i, module, cache)]
+    findings += _app_references(app, file)
+    return findings
+
+
+def _app_references(app: AppManifest, file: str) -> Iterator[Finding]:
+    components = app.components
+    configs = [c.name for c in components.compute_configs]
+    modules = [m.name for m in app.modules]
+    for i, module in enumerate(app.modules):
+        named = [(f"components.modules[{i}].computeConfig", module.compute_config)]
+        named += [(f"components.modules[{i}].functions[{j}].computeConfig", f.compute_config)
+                  for j, f in enumerate(module.functions)]
+        for at, name in named:
+            if isinstance(name, str) and name not in configs:
+                yield Finding(file, None, f"computeConfig {name!r} names no entry of components.computeConfigs"
+                              + _hint(name, configs), json_path=at)
+    for i, service in enumerate(components.services):
+        if service.module_name is not None and service.module_name not in modules:
+            yield Finding(file, None, f"service {service.name!r} runs module {service.module_name!r}, which the app "
+                          "does not declare" + _hint(service.module_name, modules),
+                          json_path=f"components.services[{i}].moduleName")
+        elif not modules:
+            yield Finding(file, None, f"service {service.name!r} has no module to run: the app declares none",
+                          json_path=f"components.services[{i}]")
+    plan = app.services()
+    by_name = {p["name"]: p for p in plan}
+    for i, trigger in enumerate(components.triggers):
+        at = f"components.triggers[{i}].namespace"
+        if trigger.namespace is None:
+            yield Finding(file, None, "a trigger needs a namespace naming the service it calls: "
+                          "'services.<service>' or '<service>.<module>.<function>'", json_path=at)
+            continue
+        service, module, function = app.target(trigger.namespace)
+        yield from _target(app, by_name, file, at, f"trigger {trigger.name or i!r}", service, module,
+                           function or trigger.function)
+    for i, node in enumerate(components.pipeline_nodes):
+        at = f"components.pipelineNodes[{i}].invoke.namespace"
+        namespace = node.invoke.namespace if node.invoke else None
+        if namespace is None:
+            yield Finding(file, None, "a pipeline node needs invoke.namespace: '<service>.<module>.<function>'",
+                          json_path=at)
+            continue
+        service, module, function = app.target(namespace)
+        yield from _target(app, by_name, file, at, f"pipeline node {node.name or node.display_name or i!r}",
+                           service, module, function or "run")
+    run = {p["moduleName"] for p in plan}
+    models = {m.get("moduleName") for m in components.models}
+    for i, module in enumerate(app.modules):
+        if module.name not in run and module.name not in models and module.functions:
+            yield Finding(file, None, f"module {module.name!r} runs in no service: give it a computeConfig (or a "
+                          "components.services entry) to install it, unless a model runs it",
+                          "warning", f"components.modules[{i}]")
+    for entry in plan:
+        module = app.module(entry["moduleName"] or "")
+        params = entry["config"].get("initParams") or {}
+        if module is None or not isinstance(params, dict):
+            continue
+        declared = [io.name for io in module.init_inputs]
+        at = f"components.{entry['origin']}.initParams"
+        yield from (Finding(file, None, f"initParams gives {k!r}, which module {module.name!r} does not declare in "
+                            "initInputs", "warning", at) for k in params if k not in declared)
+
+
+def _target(app: AppManifest, services: dict, file: str, at: str, what: str, service: str | None,
+            module: str | None, function: str) -> Iterator[Finding]:
+    """A namespace's service, module and function must exist, and the service must run that module."""
+    if service not in services:
+        yield Finding(file, None, f"{what} calls service {service!r}, which the app does not create"
+                      + _hint(service, list(services)) + f"; its services: {', '.join(services) or 'none'}",
+                      json_path=at)
+        return
+    runs = services[service]["moduleName"]
+    if module is not None and module != runs:
+        yield Finding(file, None, f"{what} names module {module!r}, but service {service!r} runs module {runs!r}",
+                      json_path=at)
+        return
+    declared = app.module(runs or "")
+    functions = [f.name for f in declared.functions] if declared else []
+    if declared is not None and function not in functions:
+        yield Finding(file, None, f"{what} calls {function!r}, which module {runs!r} does not declare"
+                      + _hint(function, functions), json_path=at)
+
+
+def check_app_mock(app: AppManifest, mock: MockFile) -> list[Finding]:
+    """`check_mock` for an app, plus: the module the mock names must run in a service of the app."""
+    findings = check_mock(app, mock)  # type: ignore[arg-type] (an app answers module() as a package does)
+    if app.module(mock.module_name) is not None and mock.module_name not in {p["moduleName"] for p in app.services()}:
+        model = any(m.get("moduleName") == mock.module_name for m in app.components.models)
+        findings.append(Finding(str(mock.source or "mock.json"), None, f"module {mock.module_name!r} runs in no "
+                                "service of the app, so its cases cannot run; " + (
+                                    "it is a model's module, which runs when the model is deployed" if model else
+                                    "give the module a computeConfig"), json_path="module_name"))
+    return findings
+
+
+def _hint(value: Any, choices: list[str]) -> str:
+    hint = did_you_mean(value, choices)
+    return f" ({hint})" if hint else ""
