@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..tokens import AGENT, FUNCTION, derive_token
 from .annotations import Annotations
 from .control import control_routes
 from .engine import Engine
@@ -32,7 +33,7 @@ class Backend:
 
     Args:
         data_dir: where the SQLite file and blobs live; ``None`` for a temporary folder removed on close.
-        token: the bearer token to accept.
+        token: the platform's own bearer token; the agents' and the functions' are derived from it.
         durable: False keeps documents in an in-memory database (faster; lost on close).
         **engine_options: passed to :class:`~pytest_faas.backend.engine.Engine` (``clock``, ``lease_s``,
             ``get_grace_s``).
@@ -41,6 +42,9 @@ class Backend:
     def __init__(self, token: str, data_dir: str | os.PathLike | None = None, durable: bool = True,
                  **engine_options):
         self.token = token
+        # The narrower tokens (what each reaches: http.REACH): the agents' and the one functions get.
+        self.agent_token = derive_token(token, AGENT)
+        self.function_token = derive_token(token, FUNCTION)
         self.store = Store(data_dir, durable=durable)
         self.bus = EventBus()
         self.projects = Projects(self.store, self.bus)
@@ -50,7 +54,8 @@ class Backend:
         self.seeder = Seeder(self.projects, self.items, self.annotations)
         self.engine = Engine(self.store, self.bus, self.projects, **engine_options)
         self.app = PlatformApp(token, data_routes(self) + seed_routes(self.seeder) + faas_routes(self)
-                               + control_routes(self))
+                               + control_routes(self),
+                               tokens={self.agent_token: AGENT, self.function_token: FUNCTION})
         self._servers: list[ServerThread] = []
 
     @property
@@ -59,7 +64,7 @@ class Backend:
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> ServerThread:
         """Start serving on a TCP address (or ``unix:///path``) in a daemon thread; returns the server."""
-        server = ServerThread(self.app, host, port).start()
+        server = ServerThread(self.app, host, port, gate=self.app.screen).start()
         self._servers.append(server)
         return server
 

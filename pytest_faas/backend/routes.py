@@ -13,7 +13,7 @@ from werkzeug.wrappers import Request, Response
 
 from ..errors import BadRequest, NotFound
 from . import records as entities
-from .http import Route, json_response, read_json
+from .http import UPLOAD_BYTES, Route, json_response, read_json
 from .multipart import parse_form
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def data_routes(backend: "Backend") -> list[Route]:
         Route("/datasets/query", ("POST",), query_datasets),
         Route("/datasets/<dataset_id>", ("GET",), get_dataset),
         Route("/datasets/<dataset_id>/query", ("POST",), query_dataset),
-        Route("/datasets/<dataset_id>/items", ("POST",), upload_item),
+        Route("/datasets/<dataset_id>/items", ("POST",), upload_item, body_bytes=UPLOAD_BYTES),
         Route("/datasets/<dataset_id>/export", ("POST",), export_dataset),
         Route("/items/<item_id>", ("GET",), get_item),
         Route("/items/<item_id>", ("PATCH",), patch_item),
