@@ -133,7 +133,8 @@ def check(model: type[pydantic.BaseModel], value: Any, what: str = "request body
     except pydantic.ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False)[:5]:
-            where = ".".join(str(part) for part in error["loc"]) or what
+            where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
+            where = where.lstrip(".") or what
             problems.append(f"{where}: {error['msg']}")
         raise BadRequest(f"invalid {what}: " + "; ".join(problems)) from None
 

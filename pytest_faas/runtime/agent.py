@@ -7,8 +7,12 @@ up to ``runtime.concurrency`` of them at once, each in its own thread with its o
 only HTTP to the platform (``/api/v1/_faas/...``, see ``backend/control.py``), so it works the same in the
 test process, in a child process, or in a container:
 
-    python -m pytest_faas.runtime.agent --url http://127.0.0.1:8799/api/v1 --token <token> \\
+    echo <agent token> | python -m pytest_faas.runtime.agent --url http://127.0.0.1:8799/api/v1 \\
         --service <service_id> --replica <n>
+
+The token comes on stdin (the subprocess placement) or in ``FAAS_AGENT_TOKEN``, removed from the
+environment once read (containers): never on the command line, which every user of the machine can read
+(``ps``). The function token the registration answers with is what the user's code gets in its dtlpy.
 
 A second thread long-polls for signals (terminate, abandon, stop), which are also its heartbeat; a third
 sends the lines of running executions every half second.
@@ -159,7 +163,9 @@ class Agent:
             from ..sdk import DtlpyBinding  # noqa: PLC0415 (sets DATALOOP_PATH before dtlpy is imported)
 
             self._dataloop_path = tempfile.mkdtemp(prefix="faas-agent-dtlpy-")
-            self._binding = DtlpyBinding(self.url.removesuffix("/api/v1"), self.token, self._dataloop_path)
+            # The user's code gets the function token: the Dataloop API, not the agents' or harness's routes.
+            self._binding = DtlpyBinding(self.url.removesuffix("/api/v1"),
+                                         registration.get("functionToken") or self.token, self._dataloop_path)
             self._binding.activate()
         import dtlpy as dl  # noqa: PLC0415
 
@@ -414,17 +420,35 @@ def _hostname() -> str:
     return socket.gethostname()
 
 
+TOKEN_ENV = "FAAS_AGENT_TOKEN"
+
+
+def read_token() -> str:
+    """The agent's token: from ``FAAS_AGENT_TOKEN`` (then removed, so the user's code and its children do
+    not inherit it), else the first line of stdin (then stdin is /dev/null, as the user's code expects)."""
+    token = os.environ.pop(TOKEN_ENV, "").strip()
+    if token:
+        return token
+    token = sys.stdin.readline().strip()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    return token
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pytest_faas.runtime.agent",
                                      description="Run one replica of a FaaS service against a platform.")
     parser.add_argument("--url", required=True, help="the platform's API base, http://host:port/api/v1")
-    parser.add_argument("--token", required=True, help="the platform's bearer token")
     parser.add_argument("--service", required=True, help="the service id")
     parser.add_argument("--replica", type=int, default=0, help="the replica number (0-based)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    agent = Agent(args.url, args.token, args.service, args.replica, bind_sdk=True, owns_process=True)
+    token = read_token()
+    if not token:
+        parser.error(f"no token: send it on stdin or in {TOKEN_ENV}")
+    agent = Agent(args.url, token, args.service, args.replica, bind_sdk=True, owns_process=True)
     signal.signal(signal.SIGTERM, lambda *_: agent.stop())
     code = agent.run()
     logging.shutdown()

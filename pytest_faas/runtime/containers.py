@@ -57,7 +57,7 @@ class DockerPlacement:
 
     Args:
         url: the platform's API base as this process reaches it (TCP, loopback).
-        token: the platform's bearer token.
+        token: the agents' bearer token (``Backend.agent_token``).
         on_died: the engine's ``replica_died``.
         on_failed: the engine's ``service_failed``: the service cannot run (image build or start failed).
         work_dir: host folder for unpacked codebases.
@@ -184,11 +184,13 @@ class DockerPlacement:
 
     def _launch(self, service: dict, replica: int, image: str, generation: int, restarts: int = 0) -> None:
         command = [f"{VENV}/bin/python", "-m", "pytest_faas.runtime.agent", "--url", self._agent_url(),
-                   "--token", self.token, "--service", service["id"], "--replica", str(replica)]
+                   "--service", service["id"], "--replica", str(replica)]
         spec = ReplicaSpec(image=image, platform_id=self.platform_id, service_id=service["id"], replica=replica,
                            command=command, socket_dir=self.socket_dir, network=self.network,
                            pod_type=(service.get("runtime") or {}).get("podType"),
-                           environment={"FAAS_CODE_CACHE": "/tmp/faas-code", "DATALOOP_PATH": "/tmp/faas-dtlpy"},
+                           # The token in the environment, not the command line; the agent removes it on start.
+                           environment={"FAAS_CODE_CACHE": "/tmp/faas-code", "DATALOOP_PATH": "/tmp/faas-dtlpy",
+                                        "FAAS_AGENT_TOKEN": self.token},
                            keep=self.keep)
         handle = self.engine.start_replica(spec)
         # The agent registers with its hostname: the container's short id, unless it shares the host's.

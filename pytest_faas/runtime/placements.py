@@ -217,6 +217,15 @@ def _tail(path: Path, lines: int = 12) -> str:
     return ("; its last output:\n" + "\n".join(text)) if text else ""
 
 
+def _send_token(popen: subprocess.Popen, token: str) -> None:
+    """The token on the agent's stdin: never on its command line, which ``ps`` shows every user."""
+    try:
+        popen.stdin.write(token.encode() + b"\n")
+        popen.stdin.close()
+    except OSError:  # it died at once; its watcher reports that
+        pass
+
+
 class SubprocessPlacement:
     """One ``python -m pytest_faas.runtime.agent`` process per replica, each in its own process group."""
 
@@ -242,11 +251,12 @@ class SubprocessPlacement:
     def _spawn(self, service_id: str, replica: int, restarts: int = 0) -> _Process:
         self._counter += 1
         log_path = self.log_dir / f"{service_id}-{replica}-{self._counter}.log"
-        command = [sys.executable, "-m", "pytest_faas.runtime.agent", "--url", self.url, "--token", self.token,
+        command = [sys.executable, "-m", "pytest_faas.runtime.agent", "--url", self.url,
                    "--service", service_id, "--replica", str(replica)]
         with open(log_path, "ab") as out:
-            popen = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            popen = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.PIPE,
                                      env=self._environment(), cwd=self.work_dir, start_new_session=True)
+        _send_token(popen, self.token)
         proc = _Process(service_id, replica, popen, log_path, restarts=restarts)
         threading.Thread(target=self._watch, args=(proc,), daemon=True,
                          name=f"faas-watch-{service_id}-{replica}").start()
