@@ -23,6 +23,7 @@ class Live:
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {platform.token}"
         self.ids: dict[str, str] = {}
+        self._db: sqlite3.Connection | None = None
 
     def call(self, method: str, path: str, **kwargs) -> requests.Response:
         return self.http.request(method, self.url + path, timeout=60, **kwargs)
@@ -57,6 +58,18 @@ class Live:
         ids["agent"] = self.ok("POST", "/_faas/agents", json={"serviceId": ids["service"], "replica": 0})["agentId"]
         ids["command"] = self.ok("POST", f"/datasets/{ids['dataset']}/export", json={})["id"]
 
+    def version(self) -> tuple:
+        """A cheap stand-in for :meth:`snapshot`: SQLite's count of commits by other connections, and the
+        blob files' sizes and times. Equal before and after a request: the request stored nothing."""
+        if self._db is None:
+            path = self.platform.backend.data_dir / "platform.sqlite3"
+            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
+                                       check_same_thread=False)
+        (version,) = self._db.execute("PRAGMA data_version").fetchone()
+        blobs = self.platform.backend.data_dir / "blobs"
+        files = sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in blobs.rglob("*") if p.is_file())
+        return version, files
+
     def snapshot(self) -> tuple:
         """Everything the data dir holds: every row of every table of the database, every blob file."""
         data_dir = self.platform.backend.data_dir
@@ -85,4 +98,6 @@ def live(tmp_path_factory):
         yield live
     finally:
         live.http.close()
+        if live._db is not None:
+            live._db.close()
         platform.close()
