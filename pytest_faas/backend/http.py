@@ -21,6 +21,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -92,8 +93,8 @@ def read_json(request: Request, *, expect: type | tuple[type, ...] | None = None
         value = pydantic_core.from_json(raw, allow_inf_nan=False)
     except ValueError as exc:
         raise BadRequest(f"malformed JSON body: {exc}") from None
-    if len(raw) > 2 * MAX_DEPTH and _too_deep(value):
-        raise BadRequest(f"JSON body nested more than {MAX_DEPTH} levels deep")
+    if isinstance(value, (dict, list, float)) and (problem := _unusable(value)):
+        raise BadRequest(problem)
     if expect is not None and not isinstance(value, expect):
         wanted = " or ".join(_JSON_NAMES[t] for t in (expect if isinstance(expect, tuple) else (expect,)))
         raise BadRequest(f"request body must be a JSON {wanted}, found {_json_name(value)}")
@@ -104,18 +105,25 @@ def _json_name(value: Any) -> str:
     return "null" if value is None else f"a JSON {_JSON_NAMES.get(type(value), 'value')}"
 
 
-def _too_deep(value: Any) -> bool:
-    """Whether ``value`` nests more than MAX_DEPTH containers (iteratively: no recursion to overflow)."""
+def _unusable(value: Any) -> str | None:
+    """What makes a parsed body unusable: nesting past MAX_DEPTH, or a number too large for a float (the
+    parser reads ``1e999`` as infinity). Walked iteratively: no recursion to overflow."""
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
+        if isinstance(node, float):
+            if not math.isfinite(node):
+                return "a number in the JSON body is too large (it would be infinite)"
+            continue
         children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
         for child in children:
             if isinstance(child, (dict, list)):
                 if depth >= MAX_DEPTH:
-                    return True
+                    return f"JSON body nested more than {MAX_DEPTH} levels deep"
                 stack.append((child, depth + 1))
-    return False
+            elif isinstance(child, float):
+                stack.append((child, depth))
+    return None
 
 
 def read_body(request: Request, model: type[pydantic.BaseModel]) -> dict:

@@ -45,6 +45,7 @@ def body_cases(ids):
         "an item renamed to an object": ("PATCH", f"/items/{i}", {"name": {"a": 1}}),
         "an item moved to a dir with ..": ("PATCH", f"/items/{i}", {"dir": "/a/../../etc"}),
         "an item named ..": ("PATCH", f"/items/{i}", {"name": ".."}),
+        "a number too large for a float": ("PATCH", f"/items/{i}", b'{"metadata": {"user": {"x": 1e999}}}'),
         "the cron clock 1e12 s forward": ("POST", "/_faas/cron/advance", {"seconds": 1e12}),
         "progress NaN": ("POST", f"/executions/{ids['execution']}/progress", {"percentComplete": NAN}),
         "logs entries that are not objects": ("POST", f"/_faas/agents/{a}/logs", {"entries": [1, "x"]}),
