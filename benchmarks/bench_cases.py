@@ -17,8 +17,7 @@ from pathlib import Path
 from harness import sample
 from pytest_faas.cases import CaseRunner
 from pytest_faas.local import LocalPlatform
-from pytest_faas.manifests.package import load_package
-from pytest_faas.manifests.mock import load_mock
+from pytest_faas.manifests.loaded import load_folder
 
 CASES = 1000
 MAIN = """import dtlpy as dl
@@ -44,16 +43,16 @@ def _package(root: Path) -> Path:
 def run(report) -> None:
     root = Path(tempfile.mkdtemp(prefix="faas-bench-cases-"))
     folder = _package(root)
-    manifest = load_package(folder / "package.json")
-    cases = load_mock(folder / "mock.json").cases()
+    package = load_folder(folder / "package.json")
+    cases = package.cases()
     with LocalPlatform(durable=False, placement="thread") as platform:
         runner = CaseRunner(platform, "thread")
-        runner.run(folder, manifest, cases[0], folder / "mock.json")  # push and deploy, once
+        runner.run(package, cases[0])  # push and deploy, once
         pending = iter(cases)
         user_times = []
 
         def one_case():
-            outcome = runner.run(folder, manifest, next(pending), folder / "mock.json")
+            outcome = runner.run(package, next(pending))
             assert outcome.status == "success", outcome.execution
             user_times.append(outcome.user_s)
 

@@ -16,7 +16,7 @@ from .errors import ManifestError
 from .manifests.mock import DatasetSpec, ItemSpec, MockCase
 from .mocks.files import png_bytes
 
-# Input types whose mock values are ids the harness can seed (reference section 2).
+# Input types whose mock values are ids the harness can seed (docs/platform.md#input-types).
 _SEEDABLE = {"Item": "item_id", "Dataset": "dataset_id"}
 
 

@@ -2,8 +2,9 @@
 parameters, seed what the case names, execute, wait, and check the expectation.
 
 Push and deploy go through the real dtlpy SDK, as a user's would. The per-case hot path (seed, execute,
-wait, logs) uses the same REST calls over one kept-alive HTTP session, so that a case costs milliseconds
-beyond the user's own code.
+wait, logs) makes the same REST calls through the platform's one client (`runtime.client.PlatformClient`):
+a kept-alive HTTP session, or, for a platform of this process, its app called without a socket; so that a
+case costs milliseconds beyond the user's own code. A refused call raises `errors.PlatformError`.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from . import casedata
 from .errors import ExecutionFailed, PlatformError
-from .manifests.package import PackageManifest
+from .handle import Platform
+from .manifests.loaded import LoadedPackage, PackageCase
 from .manifests.mock import Expectation, MockCase
-from .protocol import TERMINAL
 from .manifests.service import ServiceManifest
+from .protocol import TERMINAL
+from .runtime.client import PlatformClient
 
 # Never zipped into a codebase, never part of its content hash (dtlpy also skips .git and .dataloop).
 _SKIP_DIRS = {".git", ".dataloop", ".faas", "__pycache__", ".pytest_cache", ".hypothesis", ".venv", "tests"}
@@ -66,26 +67,29 @@ class CaseRunner:
     """Runs cases on one platform; keeps pushed packages and deployed services for reuse.
 
     Args:
-        platform: a started ``LocalPlatform`` or ``RemotePlatform`` (``dl``, ``url``, ``token``).
+        platform: a started platform handle (`LocalPlatform`, `RemotePlatform`, the CLI's session).
         placement: recorded in failure reports.
     """
 
-    def __init__(self, platform, placement: str):
+    def __init__(self, platform: Platform, placement: str):
         self.platform = platform
         self.placement = placement
         self.dl = platform.dl
-        self.http = requests.Session()
-        self.http.trust_env = False  # loopback: reading proxy settings from the environment costs ~0.5 ms a call
-        self.http.headers["Authorization"] = f"Bearer {platform.token}"
-        if getattr(platform, "backend", None) is not None:  # a platform of this process: no socket needed
+        transport = None
+        if platform.app is not None:  # a platform of this process: no socket needed
             from .backend.inprocess import InProcessAdapter  # noqa: PLC0415
 
-            self.http.mount(platform.url, InProcessAdapter(platform.backend.app))
+            transport = InProcessAdapter(platform.app)
+        self.client = PlatformClient(platform.url, platform.token, transport=transport)
         self._project = None
         self._packages: dict[str, Any] = {}
         self._services: dict[str, dict] = {}
         self._hashes: dict[Path, str] = {}  # a run's files do not change under it: hash each package once
         self._case_counter = 0
+
+    def close(self) -> None:
+        """Release the client's connections (the platform stays up)."""
+        self.client.close()
 
     # -- setup, cached ----------------------------------------------------------------------------------
 
@@ -95,7 +99,8 @@ class CaseRunner:
             self._project = self.dl.projects.create(project_name=name)
         return self._project
 
-    def package(self, package_dir: Path, manifest: PackageManifest):
+    def package(self, package: LoadedPackage):
+        package_dir, manifest = package.folder, package.manifest
         if package_dir not in self._hashes:
             self._hashes[package_dir] = content_hash(package_dir)
         key = self._hashes[package_dir]
@@ -104,17 +109,16 @@ class CaseRunner:
             # xdist workers push at the same moment; making it first, as dtlpy would, takes the race away.
             os.makedirs(".dataloop", exist_ok=True)
             self._packages[key] = self.project().packages.push(
-                src_path=str(package_dir), package_name=manifest.name,
+                src_path=str(package_dir.resolve()), package_name=manifest.name,
                 # Our own checks read the code without running it (the ::manifest item); dtlpy's would import
                 # the user's module in this process.
                 ignore_sanity_check=True)
         return self._packages[key]
 
-    def service(self, package_dir: Path, manifest: PackageManifest, case: MockCase,
-                service_file: ServiceManifest | None) -> dict:
-        package = self.package(package_dir, manifest)
-        wanted = service_file if service_file is not None and service_file.module_name in (None, case.module_name) \
-            else None
+    def service(self, loaded: LoadedPackage, case: MockCase) -> dict:
+        manifest, service_file = loaded.manifest, loaded.service
+        package = self.package(loaded)
+        wanted = service_file if _applies(service_file, case) else None
         key = json.dumps([package.id, package.version, case.module_name, case.init_params], sort_keys=True, default=str)
         if key not in self._services:
             runtime = {"concurrency": wanted.runtime.concurrency if wanted else 10,
@@ -135,72 +139,75 @@ class CaseRunner:
 
     # -- the hot path -----------------------------------------------------------------------------------
 
-    def _call(self, method: str, path: str, **kwargs) -> Any:
-        response = self.http.request(method, f"{self.platform.url}{path}", **kwargs)
-        if not response.ok:
-            try:
-                message = response.json().get("message", response.text)
-            except ValueError:
-                message = response.text
-            raise PlatformError(f"{method} {path}: {message}", status=response.status_code)
-        return response.json()
-
     def seed(self, case: MockCase, input_types: dict[str, str], mock_file: Path) -> None:
         plan = casedata.plan(case, input_types, mock_file)
         if plan.empty:
             return
         self._case_counter += 1
-        project = self._call("POST", "/projects", json={"name": f"case-{os.getpid()}-{self._case_counter}-"
-                                                                 f"{int(time.time() * 1000) % 10**8}"})
+        project = self.client.post("/projects", {"name": f"case-{os.getpid()}-{self._case_counter}-"
+                                                        f"{int(time.time() * 1000) % 10**8}"})
         datasets: dict[str, str] = {}
         for request in plan.datasets:
-            created = self._call("POST", "/_faas/seed/datasets",
-                                 json={"projectId": project["id"], "name": request["name"], "id": request["id"]})
+            created = self.client.post("/_faas/seed/datasets",
+                                       {"projectId": project["id"], "name": request["name"], "id": request["id"]})
             datasets[request["name"]] = datasets[created["id"]] = created["id"]
         default = next(iter(datasets.values()), None)
         for request in plan.items:
             target = datasets.get(request.pop("dataset") or "", None) or default
             if target is None:
-                target = default = self._call("POST", "/_faas/seed/datasets",
-                                              json={"projectId": project["id"], "name": "items"})["id"]
-            self._call("POST", "/_faas/seed/items", json={**request, "datasetId": target})
+                target = default = self.client.post("/_faas/seed/datasets",
+                                                    {"projectId": project["id"], "name": "items"})["id"]
+            self.client.post("/_faas/seed/items", {**request, "datasetId": target})
 
     def execute(self, service: dict, case: MockCase, project_id: str) -> dict:
-        return self._call("POST", f"/executions/{service['id']}",
-                          json={"input": case.inputs, "projectId": project_id, "functionName": case.function_name})
+        return self.client.post(f"/executions/{service['id']}",
+                                {"input": case.inputs, "projectId": project_id, "functionName": case.function_name})
 
     def wait(self, execution_id: str, limit_s: float) -> dict:
         """The execution once it is final (a long poll), or as it is when ``limit_s`` has passed."""
         deadline = time.monotonic() + limit_s
         while True:
             chunk = max(0.0, min(30.0, deadline - time.monotonic()))
-            execution = self._call("GET", f"/_faas/executions/{execution_id}/wait", params={"timeout": chunk})
+            execution = self.client.get(f"/_faas/executions/{execution_id}/wait?timeout={chunk:.3f}",
+                                        timeout=chunk + 30.0)
             if execution.get("latestStatus", {}).get("status") in TERMINAL or time.monotonic() >= deadline:
                 return execution
 
     def logs(self, service_id: str, execution_id: str) -> list[str]:
         try:
-            body = self._call("POST", "/services/logs", json={"serviceId": service_id, "executionId": [execution_id],
-                                                               "direction": "asc", "follow": False, "size": 10000})
+            body = self.client.post("/services/logs", {"serviceId": service_id, "executionId": [execution_id],
+                                                       "direction": "asc", "follow": False, "size": 10000})
         except PlatformError:
             return []
         return [entry.get("message", "") for entry in body.get("logs", [])]
 
-    def run(self, package_dir: Path, manifest: PackageManifest, case: MockCase, mock_file: Path,
-            service_file: ServiceManifest | None = None) -> CaseOutcome:
-        """Run one case and return its outcome (see :func:`check` for the verdict)."""
+    def run(self, package: LoadedPackage, case: PackageCase) -> CaseOutcome:
+        """Run one case of a loaded package and return its outcome (see :func:`check` for the verdict)."""
+        if package.manifest is None:
+            raise ValueError(f"{package.path} could not be read; its cases cannot run")
         start = time.perf_counter()
-        service = self.service(package_dir, manifest, case, service_file)
-        module = manifest.module(case.module_name)
-        function = module.function(case.function_name) if module else None
+        mock_case = case.case
+        service = self.service(package, mock_case)
+        module = package.manifest.module(mock_case.module_name)
+        function = module.function(mock_case.function_name) if module else None
         input_types = {io.name: io.type for io in function.inputs} if function else {}
-        self.seed(case, input_types, mock_file)
-        execution = self.execute(service, case, service["projectId"])
+        self.seed(mock_case, input_types, case.mock_file)
+        if mock_case.node is not None:  # the function runs as a pipeline node, with the node in its context
+            from .pipelinecases import execute_in_node  # noqa: PLC0415
+
+            execution = execute_in_node(self, service, mock_case, function)
+        else:
+            execution = self.execute(service, mock_case, service["projectId"])
         timeout = float(service.get("executionTimeout") or 3600)
         execution = self.wait(execution["id"], limit_s=timeout + 30)
         logs = self.logs(service["id"], execution["id"]) if execution.get("latestStatus", {}).get("status") != "success" \
             else []
         return CaseOutcome(execution, logs, time.perf_counter() - start)
+
+
+def _applies(service_file: ServiceManifest | None, case: MockCase) -> bool:
+    """service.json's runtime applies to the cases of the module it deploys (all, when it names none)."""
+    return service_file is not None and service_file.module_name in (None, case.module_name)
 
 
 def check(outcome: CaseOutcome, expect: Expectation, placement: str, label: str) -> None:
@@ -214,5 +221,12 @@ def check(outcome: CaseOutcome, expect: Expectation, placement: str, label: str)
         reasons.append(f"expected output {json.dumps(expect.output)}, got {json.dumps(outcome.execution.get('output'))}")
     if expect.message is not None and expect.message not in message:
         reasons.append(f"expected the message to contain {expect.message!r}")
+    action = outcome.execution.get("action")
+    if expect.checks_action and action != expect.action:
+        reasons.append(f"expected {_action(expect.action)} (progress.update(action=...)), got {_action(action)}")
     if reasons:
         raise ExecutionFailed(outcome.execution, outcome.logs, placement, f"{label}: " + "; ".join(reasons))
+
+
+def _action(value: str | None) -> str:
+    return "no action" if value is None else f"action {value!r}"

@@ -61,7 +61,7 @@ class CheckError(FaasError):
 class PlatformError(FaasError):
     """A request the local platform refuses. `status` is the HTTP status the REST layer answers with.
 
-    The statuses follow what dtlpy maps to its own exceptions (reference section 8): 400 BadRequest,
+    The statuses follow what dtlpy maps to its own exceptions (docs/platform.md#errors): 400 BadRequest,
     401 Unauthorized, 403 Forbidden, 404 NotFound, 409 Conflict, 424 FailedDependency.
     """
 

@@ -1,7 +1,10 @@
-"""`LocalPlatform`: the composition root shared by the pytest plugin, the fixtures and `faas serve`.
+"""The two platform handles (see :mod:`pytest_faas.handle`), shared by the pytest plugin, the fixtures and
+the `faas` command.
 
-It starts a :class:`~pytest_faas.backend.Backend` on loopback, and optionally binds the in-process dtlpy
-to it (private ``DATALOOP_PATH``, a fake token), and undoes all of that on close.
+`LocalPlatform` is the composition root: it starts a :class:`~pytest_faas.backend.Backend` on loopback,
+optionally binds the in-process dtlpy to it (private ``DATALOOP_PATH``, a fake token), attaches the runtime
+placements, and undoes all of that on close. `RemotePlatform` is a platform running elsewhere (`faas
+serve`), with this process's dtlpy bound to it.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from .backend import Backend
+from .handle import api_url, gate_url
 from .sdk import DtlpyBinding, make_token
 
 log = logging.getLogger(__name__)
@@ -108,8 +112,9 @@ class LocalPlatform:
     def _start_placements(self) -> None:
         """Connect the engine to the runtime placements; they report dead replicas back to the engine."""
         from .runtime.placements import Placements  # noqa: PLC0415
+        from .runtime.scratch import make_runtime_dir  # noqa: PLC0415
 
-        self._runtime_dir = tempfile.mkdtemp(prefix="faas-runtime-")
+        self._runtime_dir = str(make_runtime_dir())  # and sweeps those of platforms killed before closing
         ready = {"docker": self._docker_placement()} if self.placement == "docker" else {}
         if self.placement == "thread":
             from .backend.inprocess import InProcessAdapter  # noqa: PLC0415
@@ -175,7 +180,12 @@ class LocalPlatform:
     @property
     def url(self) -> str:
         """The API base dtlpy uses: ``http://host:port/api/v1``."""
-        return f"{self.base_url}/api/v1"
+        return api_url(self.base_url)
+
+    @property
+    def app(self):
+        """The platform's WSGI app, for clients in this process that call it without a socket."""
+        return self.backend.app if self.backend is not None else None
 
     def client_lines(self) -> list[str]:
         """The exact Python and shell lines that point dtlpy and `dlp` at this platform."""
@@ -188,3 +198,34 @@ class LocalPlatform:
             f'dlp api setenv -e "{self.url}"   # after the add_environment line above, once',
             f"dlp login-token -t {self.token}",
         ]
+
+
+class RemotePlatform:
+    """A platform running elsewhere (`faas serve`), with this process's dtlpy bound to it until :meth:`close`.
+
+    Args:
+        url: the server's gate URL or API base (``/api/v1`` may be given or not).
+        token: the token the server accepts (`faas serve` prints it and keeps it in ``<data-dir>/token``).
+        folder_prefix: names the private ``DATALOOP_PATH`` folder, so that one left behind says who made it.
+    """
+
+    app = None  # never in this process: every call goes over HTTP
+
+    def __init__(self, url: str, token: str, *, folder_prefix: str = "faas-dtlpy-"):
+        self.base_url = gate_url(url)
+        self.url = api_url(url)
+        self.token = token
+        self._dataloop_path = tempfile.mkdtemp(prefix=folder_prefix)
+        self._binding: DtlpyBinding | None = DtlpyBinding(self.base_url, token, self._dataloop_path)
+        try:
+            self.dl = self._binding.activate()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._binding is not None:
+            self._binding.restore()
+            self._binding = None
+        shutil.rmtree(self._dataloop_path, ignore_errors=True)
+        self.dl = None

@@ -15,6 +15,9 @@ MAX_OUTPUT_BYTES = 4 * 1024 * 1024
 OUTPUT_TOO_LARGE = ("The function execution was successful, but the output couldn't be saved because it was "
                     "larger than the maximum size allowed of 4.0MB")
 TIMEOUT_MESSAGE = "Execution stopped due to runner timeout"
+# Said next to TIMEOUT_MESSAGE (the platform's own words) wherever a person reads it.
+TIMEOUT_HINT = ("the limit is the service's executionTimeout, in seconds (default 3600): set \"executionTimeout\" "
+                "in service.json, or execution_timeout= in package.deploy")
 TERMINATION_SIGNAL = "Execution received termination signal"
 
 # An agent that could not load its code exits with this, so its placement does not restart it in a loop.
@@ -28,5 +31,35 @@ def output_problem(output) -> str | None:
     try:
         size = len(json.dumps(output, separators=(",", ":"), allow_nan=False).encode())
     except (TypeError, ValueError) as exc:
-        return f"The function's output is not JSON serialisable: {exc}"
+        where = _first_unserialisable(output, "output")
+        hint = f" (at {where[0]}: a {where[1]}; return plain JSON values: dict, list, str, number, bool, None)" \
+            if where else ""
+        return f"The function's output is not JSON serialisable: {exc}{hint}"
+    except RecursionError:
+        return "The function's output is not JSON serialisable: it is nested too deeply (or contains itself)"
     return OUTPUT_TOO_LARGE if size > MAX_OUTPUT_BYTES else None
+
+
+def _first_unserialisable(value, path: str, depth: int = 0) -> tuple[str, str] | None:
+    """Where in ``value`` the first thing JSON cannot hold is, e.g. ``('output["boxes"][2]', 'ndarray')``."""
+    if depth > 64:
+        return None
+    if value is None or isinstance(value, (str, bool, int)):
+        return None
+    if isinstance(value, float):
+        return None if value == value and value not in (float("inf"), float("-inf")) else (path, f"float {value}")
+    if isinstance(value, (list, tuple)):
+        for n, element in enumerate(value):
+            found = _first_unserialisable(element, f"{path}[{n}]", depth + 1)
+            if found:
+                return found
+        return None
+    if isinstance(value, dict):
+        for key, element in value.items():
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                return f"{path} key {key!r}", type(key).__name__
+            found = _first_unserialisable(element, f"{path}[{json.dumps(str(key))}]", depth + 1)
+            if found:
+                return found
+        return None
+    return path, type(value).__name__

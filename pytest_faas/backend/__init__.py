@@ -19,6 +19,10 @@ from .exports import Exports
 from .faas_routes import faas_routes
 from .http import PlatformApp
 from .items import Items
+from .pipeline_executions import PipelineRuns
+from .pipeline_routes import pipeline_routes
+from .pipeline_triggers import PipelineTriggers
+from .pipelines import Pipelines
 from .projects import Projects
 from .routes import data_routes
 from .seeding import Seeder, seed_routes
@@ -53,8 +57,11 @@ class Backend:
         self.exports = Exports(self.store, self.projects, self.items, self.annotations)
         self.seeder = Seeder(self.projects, self.items, self.annotations)
         self.engine = Engine(self.store, self.bus, self.projects, **engine_options)
+        self.pipelines = Pipelines(self.store, self.projects, self.engine.packages, self.engine.services)
+        self.pipeline_runs = PipelineRuns(self.store, self.pipelines, self.engine.executions, self.items)
+        self.bus.subscribe(PipelineTriggers(self.store, self.pipeline_runs).on_event)
         self.app = PlatformApp(token, data_routes(self) + seed_routes(self.seeder) + faas_routes(self)
-                               + control_routes(self),
+                               + control_routes(self) + pipeline_routes(self),
                                tokens={self.agent_token: AGENT, self.function_token: FUNCTION})
         self._servers: list[ServerThread] = []
 

@@ -2,7 +2,7 @@
 
 The platform runs an export as a background command whose ``spec.outputItemId`` names an item holding a
 JSON array of item records, each with its ``annotations``. Locally the export is computed at once and the
-command is born ``success``: dtlpy sleeps 2 s before its first poll anyway (reference section 9).
+command is born ``success``: dtlpy sleeps 2 s before its first poll anyway (docs/platform.md#exports).
 """
 
 from __future__ import annotations

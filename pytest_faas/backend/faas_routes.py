@@ -1,4 +1,4 @@
-"""The FaaS REST surface dtlpy uses (reference section 8): request parsing and response shaping only.
+"""The FaaS REST surface dtlpy uses (docs/platform.md#rest-routes): request parsing and response shaping only.
 
 Behaviour lives in the engine's modules (``packages.py``, ``services.py``, ``executions.py``,
 ``dispatch.py``, ``triggers.py``, ``logs.py``).

@@ -35,10 +35,10 @@ from werkzeug.wrappers import Request, Response
 from ..errors import BadRequest, PlatformError
 from ..protocol import AGENT_ROUTES
 from ..tokens import AGENT, FUNCTION, PLATFORM
+from ..handle import API_PREFIX
 
 log = logging.getLogger(__name__)
 
-API_PREFIX = "/api/v1"
 _JSON_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
 
 JSON_BYTES = 64 * 1024 * 1024  # any body but an upload: an execution's output alone may be 4 MB

@@ -1,6 +1,6 @@
 """The platform's REST API without a socket: its WSGI app called in this thread.
 
-The anchors' plan for ``routes.py``: one routing table, used by the HTTP server and by an in-process
+One routing table (``routes.py``), used by the HTTP server and by an in-process
 dispatcher. Clients in the platform's own process use :class:`InProcessAdapter`: the thread placement's
 agents call it directly (:meth:`InProcessAdapter.call`), and the generated cases' runner mounts it on its
 ``requests`` session for the platform's URL. Same requests, routes, token check and JSON answers, without

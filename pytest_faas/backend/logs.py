@@ -1,7 +1,7 @@
 """Execution logs: stored per execution in batches, read back in the ``POST /services/logs`` shape.
 
 dtlpy reads logs with a checkpoint and keeps asking until the answer says ``stop`` or a line contains
-the runner's end marker ``[Done] Executing function.`` (reference section 3, "Logs"). Its reader loops
+the runner's end marker ``[Done] Executing function.`` (docs/platform.md#logs). Its reader loops
 without sleeping, so a ``follow`` request with nothing new waits here (briefly) for the next line instead
 of answering at once. Its viewer also prints nothing from an answer that says ``stop``, so ``stop`` is only
 ever set on an answer with no lines.

@@ -1,7 +1,7 @@
 """FaaS packages: upsert by name within a project, revisions by version, and module/function lookups.
 
 `project.packages.push` finds a package by ``projectId`` + ``name`` and then either ``POST /packages`` or
-``PATCH /packages/{id}`` (reference section 6). Each version the package has been stored at is kept as a
+``PATCH /packages/{id}`` (docs/platform.md#push-and-deploy). Each version the package has been stored at is kept as a
 revision (kind ``package_revisions``, parent: package id), so a service pinned to ``packageRevision:
 1.0.0`` keeps running that code after a push with ``revision_increment``. A push that keeps the version
 replaces that revision's content, as a re-push of the same version does on the platform.
@@ -38,7 +38,7 @@ def module_view(module: dict) -> dict:
                          for f in (module.get("functions") or [])]
     for function in view["functions"]:
         for key in ("input", "output"):
-            if isinstance(function[key], dict):  # a single FunctionIO is stored as a dict (reference 1.3)
+            if isinstance(function[key], dict):  # one FunctionIO is stored bare (docs/platform.md#package-manifest)
                 function[key] = [function[key]]
     if isinstance(view["initInputs"], dict):
         view["initInputs"] = [view["initInputs"]]

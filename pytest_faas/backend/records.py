@@ -2,7 +2,7 @@
 
 The backend builds every stored record through these functions, and tests use them to make records
 without a server, so there is one place that knows what a project, dataset, item or annotation looks like
-to dtlpy (reference sections 6 and 8). No I/O, no pytest.
+to dtlpy (docs/platform.md#entity-records). No I/O, no pytest.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def item_json(dataset: dict, path: dict, size: int, *, metadata: dict | None = N
 
 
 def annotation_json(item: dict, sent: dict, creator: str = LOCAL_USER) -> dict:
-    """A stored annotation record built from what the SDK sent (reference section 6, `Annotation.upload`)."""
+    """A stored annotation record built from what the SDK sent (docs/platform.md#annotations)."""
     annotation_id = new_id()
     created = now_iso()
     metadata = dict(sent.get("metadata") or {})

@@ -1,4 +1,4 @@
-"""The data-plane REST surface (reference section 8): request parsing and response shaping only.
+"""The data-plane REST surface (docs/platform.md#rest-routes): request parsing and response shaping only.
 
 Each handler reads the request, calls one method of the data-plane classes and returns what the platform
 returns. Behaviour lives in ``projects.py``, ``items.py``, ``annotations.py`` and ``exports.py``.

@@ -1,7 +1,7 @@
 """Serving the platform over real HTTP: werkzeug's threaded server on loopback, and on a Unix socket.
 
 Real HTTP, not an in-process adapter, because dtlpy uploads with aiohttp (chunked multipart) and the
-agents in other processes and containers are HTTP clients too (reference section 9). The Unix socket is
+agents in other processes and containers are HTTP clients too (docs/platform.md#transport). The Unix socket is
 how containers without a network of their own reach the platform.
 
 Connections are kept alive (:mod:`.keepalive`): werkzeug's own request loop closes each one after its

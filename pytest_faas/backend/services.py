@@ -1,6 +1,6 @@
 """FaaS services: deploy as an upsert by name, runtime settings, pause and resume.
 
-A service runs one module of one package revision (reference sections 1.6, 1.7). This module validates
+A service runs one module of one package revision (docs/platform.md#service-settings). This module validates
 and stores service records; starting and stopping the replicas that run them is the dispatcher's job,
 told through :attr:`Services.listeners` after every change.
 """

@@ -2,7 +2,7 @@
 
 An event trigger fires when a resource (Item, Dataset, Annotation) of its project is Created, Updated or
 Deleted and its DQL filter matches the resource record, including the implicit ``hidden: false`` and
-``type: file`` clauses `dl.Filters` adds (reference section 4). ``Once`` fires the first time per resource
+``type: file`` clauses `dl.Filters` adds (docs/platform.md#event-triggers). ``Once`` fires the first time per resource
 and trigger, ``Always`` every time; only ``active`` triggers fire. The execution gets the resource as the
 input whose declared type is the resource's, plus ``spec.input``, and records the ``triggerId``.
 
@@ -19,7 +19,7 @@ import threading
 from croniter import croniter
 
 from . import dql
-from ..errors import BadRequest
+from ..errors import BadRequest, Conflict
 from ..ids import new_id, now_iso, parse_iso
 from .records import LOCAL_USER, ORG
 from .events import Event
@@ -138,9 +138,19 @@ class Triggers:
                   "updatedAt": now, "updatedBy": LOCAL_USER, "scope": body.get("scope") or "project",
                   "global": False, "special": False, "orgId": ORG["id"]}
         record = self._validate(record)
-        self.store.put("triggers", record, parent=project_id)
+        with self._lock:  # two creates of one name at once: one of them is refused
+            self._unique_name(record)
+            self.store.put("triggers", record, parent=project_id)
         self._changed(record)
         return record
+
+    def _unique_name(self, record: dict) -> None:
+        """One name per service, as on the platform: a name then picks one trigger to update or delete."""
+        service_id = record["spec"]["operation"].get("serviceId")
+        for other in self.store.children("triggers", record["projectId"]):
+            if other["name"] == record["name"] and other["spec"].get("operation", {}).get("serviceId") == service_id:
+                raise Conflict(f"service {service_id} already has a trigger named {record['name']!r} "
+                               f"({other['id']}); delete it or choose another name")
 
     def _changed(self, record: dict) -> None:
         self._index = None
@@ -198,7 +208,12 @@ class Triggers:
                     if trigger["type"] != "Event" or not trigger.get("active"):
                         continue
                     spec = trigger["spec"]
-                    matcher = dql.compile_filter(spec.get("filter") or {})
+                    try:  # stored before filters were checked as strictly: skipped, never stopping the rest
+                        matcher = dql.compile_filter(spec.get("filter") or {})
+                    except Exception as exc:
+                        log.warning("trigger %s (%s) is skipped: its filter is invalid: %s", trigger.get("name"),
+                                    trigger["id"], exc)
+                        continue
                     for act in spec["actions"]:
                         index.setdefault((trigger["projectId"], spec["resource"], act), []).append((trigger, matcher))
                 self._index = index
@@ -210,26 +225,30 @@ class Triggers:
         return bool(dataset and dataset["metadata"]["system"].get("systemSpace"))
 
     def on_event(self, event: Event) -> None:
-        """Event bus listener: fire every active trigger the change matches."""
+        """Event bus listener: fire every active trigger the change matches, each in its own error boundary."""
         candidates = self._triggers_for(event.project_id, event.resource, event.action)
         if not candidates or self._system(event):
             return
-        doc = event.document
         for trigger, matcher in candidates:
-            if not matcher(doc):
-                continue
-            if trigger["spec"]["executionMode"] == "Once" and event.action in _REPEATABLE:
-                key = f"{trigger['id']}.{doc['id']}"
-                if self.store.find("trigger_once", key) is not None:
-                    continue
-                self.store.put("trigger_once", {"id": key}, parent=trigger["id"])
-            inputs = dict(trigger["spec"].get("input") or {})
-            inputs[self._input_name(trigger, event.resource)] = resource_value(event.resource, doc)
-            context = {"resource": event.resource, "action": event.action, "resourceId": doc["id"],
-                       "datasetId": doc["id"] if event.resource == "Dataset" else doc.get("datasetId"),
-                       "projectId": event.project_id, "userId": LOCAL_USER, "source": "faas-local", "body": None}
             try:
-                self.fire(trigger, inputs, context)
+                self._on_event_for(trigger, matcher, event)
             except Exception as exc:  # one broken trigger must not keep the others from firing
-                log.warning("trigger %s (%s) could not fire on %s %s %s: %s", trigger["name"], trigger["id"],
-                            event.resource, event.action, doc["id"], exc)
+                log.warning("trigger %s (%s) could not fire on %s %s %s: %s", trigger.get("name"), trigger["id"],
+                            event.resource, event.action, event.document.get("id"), exc)
+
+    def _on_event_for(self, trigger: dict, matcher, event: Event) -> None:
+        doc = event.document
+        if not matcher(doc):
+            return
+        if trigger["spec"]["executionMode"] == "Once" and event.action in _REPEATABLE:
+            key = f"{trigger['id']}.{doc['id']}"
+            with self.store.transaction():  # two concurrent updates of one resource fire a Once trigger once
+                if self.store.find("trigger_once", key) is not None:
+                    return
+                self.store.put("trigger_once", {"id": key}, parent=trigger["id"])
+        inputs = dict(trigger["spec"].get("input") or {})
+        inputs[self._input_name(trigger, event.resource)] = resource_value(event.resource, doc)
+        context = {"resource": event.resource, "action": event.action, "resourceId": doc["id"],
+                   "datasetId": doc["id"] if event.resource == "Dataset" else doc.get("datasetId"),
+                   "projectId": event.project_id, "userId": LOCAL_USER, "source": "faas-local", "body": None}
+        self.fire(trigger, inputs, context)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import re
 import time
 
 import click
@@ -44,6 +46,40 @@ def command_options(func):
                         callback=_set_root("project"),
                         help="Project to work in (default: the checked-out one).")(func)
     return func
+
+
+def project_name_option(short: str | None):
+    """dlp's ``--project-name`` with the short form that dlp gives it in this command (``-p`` or ``-pr``)."""
+    spellings = ["--project-name"] + ([short] if short else [])
+    return click.option(*spellings, "project_name", metavar="NAME|ID", expose_value=False,
+                        callback=_set_root("project"), help="Project to work in, as dlp spells it (= --project).")
+
+
+def checked_out_dataset(session: Session, name_or_id: str | None) -> str | None:
+    """The dataset given, else the one `faas datasets checkout` (or `create --checkout`) remembered."""
+    if name_or_id:
+        return name_or_id
+    checked_out = session.data_dir.current("project") or {}
+    if options().project not in (None, checked_out.get("name"), checked_out.get("id")):
+        return None  # the checkout belongs to another project
+    return (session.data_dir.current("dataset") or {}).get("id")
+
+
+# A runner imports the pushed code from its own unpacked copy, ``.../code/<codebase id>-<md5>/``, under a
+# private module name ``_faas_<id>.main``; shown to a person, both point back to what they wrote.
+_UNPACKED = re.compile(r'(?P<lead>File ")[^"]*[/\\]code[/\\](?P<codebase>[0-9a-f]+)-[0-9a-f]+[/\\]')
+_LOADED_MODULE = re.compile(r"\b_faas_[0-9a-f]+\.")
+
+
+def readable(text: str) -> str:
+    """A traceback or log line with paths in the package folder it was pushed from, and module names as
+    the author wrote them."""
+    sources = session().data_dir.sources()
+
+    def home(match: re.Match) -> str:
+        folder = sources.get(match["codebase"])
+        return f'{match["lead"]}{folder}{os.sep}' if folder else match[0]
+    return _LOADED_MODULE.sub("", _UNPACKED.sub(home, text))
 
 
 def pass_session(func):

@@ -49,6 +49,25 @@ class DataDir:
         state[kind] = {"id": entity.id, "name": entity.name}
         self._write(STATE_FILE, state)
 
+    def remember_source(self, codebase_id: str, folder: Path) -> None:
+        """The folder a codebase was pushed from: tracebacks from its unpacked copy then point back there."""
+        state = self.state()
+        sources = state.setdefault("sources", {})
+        sources[codebase_id] = str(Path(folder).resolve())
+        if len(sources) > 100:  # bounded: the oldest pushes are forgotten
+            for old in list(sources)[:-100]:
+                del sources[old]
+        self._write(STATE_FILE, state)
+
+    def sources(self) -> dict[str, str]:
+        return dict(self.state().get("sources") or {})
+
+    def forget(self, kind: str) -> None:
+        """Drop the current entity of a kind (it was deleted)."""
+        state = self.state()
+        if state.pop(kind, None) is not None:
+            self._write(STATE_FILE, state)
+
     def current(self, kind: str) -> dict | None:
         return self.state().get(kind)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ManifestError
-from ..manifests.jsondoc import format_path
+from ..manifests.jsondoc import format_path, read_document
 from ..manifests.mock import load_mock
 
 # Template file -> the name it is written as. `.gitignore` is stored without its dot so that packaging
@@ -51,12 +51,22 @@ def parse_json_option(text: str, option: str, expect: type = dict) -> Any:
     except ValueError:
         try:
             value = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):  # what literal_eval raises
             raise ManifestError(option, "", f"a JSON {_kind(expect)}", text,
                                 hint="quote it for the shell, e.g. '{\"dir\": \"/train\"}'") from None
     if not isinstance(value, expect):
         raise ManifestError(option, "", f"a JSON {_kind(expect)}", value)
     return value
+
+
+def parse_input_option(text: str, option: str) -> dict:
+    """``--input '{...}'``, or ``--input @event.json``: the inputs read from that file."""
+    if not text.startswith("@"):
+        return parse_json_option(text, option)
+    path = Path(text[1:]).expanduser()
+    if not path.is_file():
+        raise ManifestError(option, "", "@FILE naming a JSON file", text, hint=f"there is no file {path}")
+    return read_document(path)  # not JSON, or not an object: the file, line and fix
 
 
 def _kind(expect: type) -> str:

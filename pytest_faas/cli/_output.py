@@ -12,7 +12,9 @@ from typing import Any, Callable, Iterable
 import click
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ._session import TERMINAL, status_of
 
@@ -31,6 +33,9 @@ def err() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+__all__ = ["escape"]  # re-exported: callers escape user text they put into markup
+
+
 def note(message: str) -> None:
     err().print(message)
 
@@ -39,9 +44,14 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, default=str))
 
 
-def status_text(status: str) -> str:
-    style = STATUS_STYLE.get(status, "white")
-    return f"[{style}]{status}[/{style}]"
+def status_text(status: str) -> Text:
+    """A status in its colour; a rich Text, so that it is never read as markup itself."""
+    return Text(status, style=STATUS_STYLE.get(status, "white"))
+
+
+def plain(text: object) -> Text:
+    """User or platform text (names, messages, tracebacks) as it is: ``[red]`` or ``config[mode]`` stay."""
+    return Text(str(text))
 
 
 def table(rows: Iterable[Any], columns: list[Column], *, title: str | None = None, as_json: bool = False,
@@ -53,12 +63,42 @@ def table(rows: Iterable[Any], columns: list[Column], *, title: str | None = Non
     if not rows:
         note(f"[dim]{empty}[/dim]")
         return
-    grid = Table(title=title, title_justify="left", header_style="bold")
-    for name, _ in columns:
-        grid.add_column(name, no_wrap=name.lower() in ("id", "status", "name"), overflow="fold")
-    for row in rows:
-        grid.add_row(*[_cell(get(row)) for _, get in columns])
-    out().print(grid)
+    console = out()
+    console.print(fitted(rows, columns, title, console.width))
+
+
+# Columns a table keeps at any width; the others are left out, rightmost first, until the rest fits whole.
+ESSENTIAL = {"", "id", "name", "status", "case", "filename", "function"}
+
+
+def fitted(rows: list, columns: list[Column], title: str | None, width: int) -> Table:
+    """A table of ``rows`` that fits ``width`` without folding a cell into a column of letters."""
+    cells = [[_cell(get(row)) for _, get in columns] for row in rows]
+    names = [name for name, _ in columns]
+    kept = list(range(len(columns)))
+
+    def build(indices: list[int], caption: str | None = None) -> Table:
+        grid = Table(title=title, title_justify="left", header_style="bold", caption=caption,
+                     caption_justify="left")
+        for i in indices:  # ids and statuses whole; other text folds only when nothing else helps
+            grid.add_column(names[i], no_wrap=names[i].lower() in ("id", "status", "name"), overflow="fold")
+        for row in cells:
+            grid.add_row(*[row[i] for i in indices])
+        return grid
+
+    def natural(grid: Table) -> int:
+        console = Console(width=10_000)
+        return console.measure(grid).maximum
+
+    while natural(build(kept)) > width:
+        droppable = [i for i in kept if names[i].lower() not in ESSENTIAL]
+        if not droppable:
+            break
+        kept.remove(droppable[-1])
+    left_out = [names[i] for i in range(len(columns)) if i not in kept]
+    caption = (f"left out at {width} columns: {', '.join(left_out)} (widen the terminal or use --json)"
+               if left_out else None)
+    return build(kept, caption)
 
 
 def when(iso: str | None) -> str:
@@ -66,12 +106,14 @@ def when(iso: str | None) -> str:
     return (iso or "").replace("T", " ")[:19]
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> Text | str:
     if value is None:
         return ""
+    if isinstance(value, Text):
+        return value
     if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    return str(value)
+        return Text(json.dumps(value))
+    return Text(str(value))
 
 
 # -- executions -------------------------------------------------------------------------------------------
@@ -87,12 +129,7 @@ EXECUTION_COLUMNS: list[Column] = [
 
 
 def execution_table(executions: list, title: str | None = None) -> Table:
-    grid = Table(title=title, title_justify="left", header_style="bold")
-    for name, _ in EXECUTION_COLUMNS:  # ids and statuses whole; the rest folds on a narrow terminal
-        grid.add_column(name, no_wrap=name in ("id", "status"), overflow="fold")
-    for execution in executions:
-        grid.add_row(*[_cell(get(execution)) for _, get in EXECUTION_COLUMNS])
-    return grid
+    return fitted(executions, EXECUTION_COLUMNS, title, err().width)
 
 
 def follow(snapshots: Iterable[list], title: str, as_json: bool) -> list:
@@ -121,22 +158,25 @@ def follow_one(snapshots: Iterable[list], as_json: bool):
         for last in snapshots:
             execution = last[0]
             percent = (execution.latest_status or {}).get("percentComplete")
-            spinner.update(f"execution {execution.id}: {status_text(status_of(execution))}"
-                           + (f" {percent}%" if percent is not None else ""))
+            spinner.update(Text.assemble(f"execution {execution.id}: ", status_text(status_of(execution)),
+                                         f" {percent}%" if percent is not None else ""))
     return last[0]
 
 
-def show_execution(execution, as_json: bool) -> None:
+def show_execution(execution, as_json: bool, readable: Callable[[str], str] = str, brief: bool = False) -> None:
+    """Status, message and output; ``brief``: only the message's first line (the caller shows the rest)."""
     if as_json:
         emit_json(execution.to_json())
         return
     status = status_of(execution)
     latest = execution.latest_status or {}
     console = out()
-    console.print(f"execution {execution.id}  function {execution.function_name}  status {status_text(status)}")
+    console.print(Text.assemble(f"execution {execution.id}  function {execution.function_name}  status ",
+                                status_text(status)))
     if latest.get("message"):
-        console.print(f"message: {latest['message']}")
+        message = readable(latest["message"])
+        console.print(plain(f"message: {message.splitlines()[0] if brief else message}"))
     if execution.duration is not None:
         console.print(f"duration: {execution.duration} s")
     if status in TERMINAL:
-        console.print("output: " + json.dumps(execution.output, default=str))
+        console.print(plain("output: " + json.dumps(execution.output, default=str)))

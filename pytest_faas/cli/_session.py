@@ -1,7 +1,8 @@
 """One command's connection to a platform, and the lookups every noun group shares.
 
 Embedded mode (the default) opens `LocalPlatform` on the data dir for the length of the command; URL mode
-binds dtlpy to a running `faas serve`. Either way the commands see one thing: ``session.dl``, the real
+binds dtlpy to a running `faas serve` through a `RemotePlatform`. Either way the session is a platform
+handle (:class:`pytest_faas.handle.Platform`) and the commands see one thing: ``session.dl``, the real
 dtlpy module pointed at the platform with a private ``DATALOOP_PATH``. dtlpy is imported only when a
 command first needs it, so ``faas --help`` and ``faas packages generate`` stay fast.
 """
@@ -11,9 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import shutil
 import socket
-import tempfile
 import time
 from dataclasses import dataclass
 from typing import Iterator
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from ..handle import Platform, gate_url
 from ._datadir import DataDir
 
 log = logging.getLogger(__name__)
@@ -44,15 +44,12 @@ def is_id(text: str | None) -> bool:
 
 
 class Session:
+    """A command's platform handle: opened on first use of ``dl`` (or of the other handle attributes)."""
+
     def __init__(self, options: Options):
         self.options = options
         self.data_dir = DataDir(options.data_dir)
-        self.platform = None
-        self.url: str | None = None
-        self.token: str | None = None
-        self._binding = None
-        self._private_dir: str | None = None
-        self._dl = None
+        self.platform: Platform | None = None  # a LocalPlatform (embedded) or a RemotePlatform (URL mode)
         self._quiet = None
         self.started = time.time()
 
@@ -60,13 +57,34 @@ class Session:
 
     @property
     def embedded(self) -> bool:
-        return self.platform is not None
+        """The platform runs in this command's process (and its functions only while the command does)."""
+        return self.platform is not None and self.platform.app is not None
+
+    def _opened(self) -> Platform:
+        if self.platform is None:
+            self._open()
+        return self.platform
 
     @property
     def dl(self):
-        if self._dl is None:
-            self._open()
-        return self._dl
+        return self._opened().dl
+
+    @property
+    def url(self) -> str:
+        """The API base, ``http://host:port/api/v1``."""
+        return self._opened().url
+
+    @property
+    def base_url(self) -> str:
+        return self._opened().base_url
+
+    @property
+    def token(self) -> str:
+        return self._opened().token
+
+    @property
+    def app(self):
+        return self._opened().app
 
     def _open(self) -> None:
         self._quiet = quiet_dtlpy(self.options.verbose)
@@ -90,44 +108,24 @@ class Session:
 
         # Functions run in this process (the thread placement) for as long as the command does.
         self.platform = LocalPlatform(data_dir=self.data_dir.path, placement="thread").start()
-        self.url = self.platform.base_url
-        self.token = self.platform.token
-        self._dl = self.platform.dl
 
     def _connect(self, url: str) -> None:
-        from ..sdk import DtlpyBinding  # noqa: PLC0415
+        from ..local import RemotePlatform  # noqa: PLC0415 (heavy: dtlpy)
 
-        url = re.sub(r"/api/v1/?$", "", url.rstrip("/"))
+        url = gate_url(url)
         token = self.options.token or self.data_dir.token()
         if not token:
             raise click.ClickException(
                 f"no token for {url}: pass --token (or FAAS_TOKEN) as `faas serve` printed it, or "
                 "--data-dir of that server so that the token is read from its token file")
         _reachable(url)
-        self._private_dir = tempfile.mkdtemp(prefix="faas-cli-dtlpy-")
-        self._binding = DtlpyBinding(url, token, self._private_dir)
-        self._dl = self._binding.activate()
-        self.url = url
-        self.token = token
-
-    def platform_view(self):
-        """What library code that takes a platform reads: ``dl``, ``url`` (the API base), ``token``."""
-        from types import SimpleNamespace  # noqa: PLC0415
-
-        return SimpleNamespace(dl=self.dl, url=f"{self.url}/api/v1", token=self.token, base_url=self.url)
+        self.platform = RemotePlatform(url, token, folder_prefix="faas-cli-dtlpy-")
 
     def close(self) -> None:
-        if self._binding is not None:
-            self._binding.restore()
-            self._binding = None
         if self.platform is not None:
             self.platform.close()
             self.platform = None
-        if self._private_dir is not None:
-            shutil.rmtree(self._private_dir, ignore_errors=True)
-            self._private_dir = None
         self.data_dir.release()
-        self._dl = None
         if self._quiet is not None:
             self._quiet.__exit__(None, None, None)
             self._quiet = None

@@ -9,12 +9,14 @@ import click
 
 from .. import __version__
 from ._common import to_click_error
+from ._dlp import NounGroup, refused
 from ._session import Options
 from .datasets import datasets
 from .docker import docker
 from .executions import executions
 from .items import items
 from .packages import packages
+from .pipelines import pipelines
 from .projects import projects
 from .serve import serve
 from .services import services
@@ -23,7 +25,7 @@ from .triggers import triggers
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
 
-class FaasGroup(click.Group):
+class FaasGroup(NounGroup):
     """Turns deliberate refusals (ours, the platform's, dtlpy's) into one line and exit status 1."""
 
     def invoke(self, ctx: click.Context):
@@ -40,7 +42,7 @@ class FaasGroup(click.Group):
             raise converted from None
 
 
-@click.group(cls=FaasGroup, context_settings=CONTEXT)
+@click.group(cls=FaasGroup, context_settings=CONTEXT, aliases={"plugins": "packages"})
 @click.option("--data-dir", default=".faas", show_default=True, envvar="FAAS_DATA_DIR",
               type=click.Path(file_okay=False),
               help="The embedded platform's store, and the checked-out project [env FAAS_DATA_DIR].")
@@ -72,8 +74,11 @@ def cli(ctx: click.Context, data_dir, url, token, project, as_json, verbose):
     ctx.obj = Options(data_dir=data_dir, url=url, token=token, project=project, as_json=as_json, verbose=verbose)
 
 
-for group in (projects, datasets, items, packages, services, triggers, executions, serve, docker):
+for group in (projects, datasets, items, packages, services, triggers, executions, pipelines, serve, docker):
     cli.add_command(group)
+refused(cli, "generate", "`faas packages generate --package-name NAME` writes the package's files")
+refused(cli, "deploy", "`faas packages push` then `faas packages deploy --service-file FILE` deploys a package "
+                       "and its service")
 
 
 def main(argv: list[str] | None = None) -> None:

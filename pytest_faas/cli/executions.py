@@ -5,11 +5,12 @@ from __future__ import annotations
 import click
 
 from . import _output
-from ._common import command_options, options, pass_session, wait_options
+from ._common import command_options, options, pass_session, readable, wait_options
+from ._dlp import NounGroup
 from ._session import TERMINAL, status_of
 
 
-@click.group("executions")
+@click.group("executions", cls=NounGroup)
 def executions():
     """List, inspect, rerun and terminate executions."""
 
@@ -47,7 +48,7 @@ def ls(session, service_name, status, function_name, limit):
 @pass_session
 def get(session, execution_id):
     """Show one execution: status, message, output."""
-    _output.show_execution(session.dl.executions.get(execution_id=execution_id), options().as_json)
+    _output.show_execution(session.dl.executions.get(execution_id=execution_id), options().as_json, readable)
 
 
 @executions.command("rerun")
@@ -63,7 +64,7 @@ def rerun(session, execution_id, wait, timeout):
         execution = _output.follow_one(session.poll([execution_id], timeout), options().as_json)
     else:
         execution = session.dl.executions.get(execution_id=execution_id)
-    _output.show_execution(execution, options().as_json)
+    _output.show_execution(execution, options().as_json, readable)
     status = status_of(execution)
     if status in TERMINAL and status != "success":
         raise click.ClickException(f"execution {execution_id} ended {status}")

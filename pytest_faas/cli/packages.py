@@ -2,9 +2,10 @@
 
 Each verb reads the package folder with the library's models and checks (`manifest`, `servicefile`,
 `mockfile`, `checks`), so a mistake is reported with its file and JSON path before anything is sent, then
-makes the dtlpy calls the reference names: ``project.packages.push``, ``package.deploy`` plus one
-``service.triggers.create`` per trigger; `packages test` runs mock.json's cases with `cases.CaseRunner`,
-as `pytest --faas` does, on a throwaway platform (its seeding replaces entities by id: never the user's).
+makes the dtlpy calls of docs/platform.md#push-and-deploy: ``project.packages.push``, ``package.deploy`` plus one
+``service.triggers.create`` per trigger; `packages test` loads the folder as `pytest --faas` does
+(`manifests.loaded`: every mock file, the service.json checks) and runs its cases with `cases.CaseRunner` on a
+throwaway platform (its seeding replaces entities by id: never the user's).
 """
 
 from __future__ import annotations
@@ -17,17 +18,19 @@ from pathlib import Path
 import click
 
 from ..cases import CaseRunner, check
-from ..manifests.checks import check_mock, check_service, require_consistent
 from ..errors import CheckError, ExecutionFailed, ManifestError
+from ..manifests.checks import check_mock, check_service, require_consistent
+from ..manifests.loaded import load_folder
 from ..manifests.package import load_package
 from ..manifests.service import load_service
 from . import _files, _output
-from ._common import command_options, options, pass_session, session
+from ._common import command_options, options, pass_session, project_name_option, session
+from ._dlp import NounGroup, refused_option
 from ._session import quiet_dtlpy
 from .triggers import TRIGGER_COLUMNS, sync_triggers
 
 
-@click.group("packages")
+@click.group("packages", cls=NounGroup)
 def packages():
     """Generate, push, deploy and test a package."""
 
@@ -68,9 +71,10 @@ def generate(name, service_name, src_path):
     """Write package.json, main.py, mock.json, service.json and .gitignore (never overwriting)."""
     written, skipped = _files.generate(src_path, name, service_name)
     for path in written:
-        _output.out().print(f"wrote   {path}")
+        _output.out().print(_output.plain(f"wrote   {path}"))
     for path in skipped:
-        _output.out().print(f"[yellow]skipped {path} (it exists; remove it to regenerate)[/yellow]")
+        _output.out().print(f"[yellow]skipped {_output.escape(str(path))} (it exists; remove it to regenerate)"
+                            "[/yellow]")
     if written:
         _output.note("next: `faas projects create NAME`, `faas packages push`, `faas packages deploy`")
 
@@ -92,6 +96,9 @@ def _data_dir_inside(session, src: Path) -> None:
 @packages.command("push")
 @_src_option
 @click.option("--package-name", "-p", help="Name to push as (default: package.json's name).")
+@refused_option("--codebase-id", "-cid", refusal="push uploads the package folder as a new codebase; give the "
+                "folder with --src-path")
+@project_name_option("-pr")
 @_checkout_option
 @command_options
 @pass_session
@@ -104,11 +111,13 @@ def push(session, src_path, package_name):
         # The checks above read the code without running it; dtlpy's own would import main.py in this process.
         package = project.packages.push(src_path=str(src_path), package_name=package_name, ignore_sanity_check=True)
     session.data_dir.remember("package", package)
+    codebase = package.to_json().get("codebase") or {}
+    session.data_dir.remember_source(codebase.get("itemId") or package.id, src_path)  # names the unpacked copy
     if options().as_json:
         _output.emit_json(package.to_json())
         return
-    _output.out().print(f"Pushed package [bold]{package.name}[/bold] version {package.version} ({package.id}) "
-                        f"to project {project.name}")
+    _output.out().print(f"Pushed package [bold]{_output.escape(package.name)}[/bold] version {package.version} "
+                        f"({package.id}) to project {_output.escape(project.name)}")
 
 
 def _runtime(spec) -> dict:
@@ -125,6 +134,7 @@ def _runtime(spec) -> dict:
               help="Default: service.json in the package folder.")
 @click.option("--package-name", "-p", help="Package to deploy (default: service.json's packageName).")
 @click.option("--module-name", help="Module to run (default: service.json's moduleName).")
+@project_name_option("-pr")
 @_checkout_option
 @command_options
 @pass_session
@@ -148,8 +158,9 @@ def deploy(session, src_path, service_file, package_name, module_name):
     if options().as_json:
         _output.emit_json({"service": service.to_json(), "triggers": [t.to_json() for t, _ in triggers]})
         return
-    _output.out().print(f"Deployed service [bold]{service.name}[/bold] ({service.id}) running package "
-                        f"{package.name} {service.package_revision}, module {service.module_name}")
+    _output.out().print(f"Deployed service [bold]{_output.escape(service.name)}[/bold] ({service.id}) running "
+                        f"package {_output.escape(package.name)} {service.package_revision}, module "
+                        f"{_output.escape(service.module_name)}")
     columns = [(name, lambda pair, get=get: get(pair[0])) for name, get in TRIGGER_COLUMNS]
     _output.table(triggers, columns + [("", lambda pair: pair[1])], title="triggers", empty="no triggers")
 
@@ -177,7 +188,9 @@ def _run_in_process(session, src: Path, mock_path: Path, concurrency: int, funct
 
 @packages.command("test")
 @_src_option
-@click.option("--mock-file", type=click.Path(dir_okay=False, path_type=Path), help="Default: mock.json.")
+@click.option("--mock-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Run only this mock file's cases. Default: every mock file, mock.json and mocks/*.json "
+                   "(with --in-process: mock.json).")
 @click.option("--placement", type=click.Choice(["thread", "subprocess", "docker"]), default="thread",
               show_default=True, help="Where the runner agent runs the code (docker: in a container built from "
                                       "the service's runnerImage and requirements.txt).")
@@ -190,43 +203,71 @@ def _run_in_process(session, src: Path, mock_path: Path, concurrency: int, funct
               help="With --in-process: function to run (mock.json's function_name wins, as in dlp).")
 @command_options
 def test(src_path, mock_file, placement, in_process, concurrency, function_name):
-    """Run mock.json's input sets as executions and check them; exit 1 if any fails.
+    """Run the mock files' input sets as executions and check them; exit 1 if any fails.
 
     \b
-    Each input set runs as `pytest --faas` runs it: on a throwaway platform (your data dir is not touched),
-    through the runner agent, with the ids the mock names seeded as placeholder items and datasets (or as
-    the mock's own `items`/`datasets`), checked against its `expect` (default: status success).
+    The package is read and checked as `pytest --faas` reads it: package.json against the code, service.json
+    and every mock file (mock.json, then mocks/*.json) against package.json, all problems reported at once.
+    Each input set then runs as `pytest --faas` runs it: on a throwaway platform (your data dir is not
+    touched), through the runner agent, with the ids the mock names seeded as placeholder items and datasets
+    (or as the mock's own `items`/`datasets`), checked against its `expect` (default: status success).
     """
-    mock_path = mock_file or src_path / "mock.json"
-    manifest = _manifest(src_path)
-    src = src_path.resolve()
-    mock = _files.check_mock_file(mock_path, hint=(
-        "upload one with `faas items upload FILE` and paste the id it prints" if in_process else
-        "any id will do, e.g. \"cat-1\": a placeholder item is made with it; or declare it under \"items\""))
-    _require(check_mock(manifest, mock))
     if in_process:
-        return _run_in_process(session(), src, mock_path, concurrency, function_name)
-    _require(require_consistent(src, manifest))
-    service_path = src / "service.json"
-    service_file = load_service(service_path) if service_path.is_file() else None
+        return _test_in_process(src_path, mock_file or src_path / "mock.json", concurrency, function_name)
+    package = _loaded(src_path, [mock_file] if mock_file else None)  # paths as given: messages name them so
     from ..local import LocalPlatform  # noqa: PLC0415 (heavy)
 
     results, failures = [], []
     with _output.err().status("starting a throwaway platform ...") as spinner, quiet_dtlpy(options().verbose), \
             LocalPlatform(placement=placement, durable=False) as platform:
         runner = CaseRunner(platform, placement)
-        for case in mock.cases():
-            label = f"{mock_path.name}[{case.index}] {case.module_name}.{case.function_name}"
-            spinner.update(f"running {label} ...")
-            outcome = runner.run(src, manifest, case, mock_path.resolve(), service_file)
-            try:
-                check(outcome, case.expect, placement, label)
-            except ExecutionFailed as exc:
-                failures.append((label, exc))
-            results.append((label, outcome))
+        try:
+            for case in package.cases():
+                label = f"{case.mock_label}[{case.case.index}] {case.function_label}"
+                spinner.update(f"running {label} ...")
+                outcome = runner.run(package, case)
+                try:
+                    check(outcome, case.case.expect, placement, label)
+                except ExecutionFailed as exc:
+                    failures.append((label, exc))
+                results.append((label, outcome))
+        finally:
+            runner.close()
     _report_cases(results, failures)
     if failures:
         raise click.ClickException(f"{len(failures)} of {len(results)} mock cases failed")
+
+
+_TEMPLATE_ID_HINT = ("any id will do, e.g. \"cat-1\": a placeholder item is made with it; or declare it under "
+                     "\"items\"")
+
+
+def _loaded(src: Path, mocks: list[Path] | None):
+    """The package as `pytest --faas` loads and checks it, refused with every error at once; warnings shown."""
+    package = load_folder(src / "package.json", mocks)
+    if package is None:
+        _manifest(src)  # raises: an npm package.json, not a FaaS package
+    problems = list(package.errors())
+    for mock_path, _ in package.mocks:
+        try:  # the template's empty item id, refused before it becomes a bare 404 on GET /items/
+            _files.check_mock_file(mock_path, hint=_TEMPLATE_ID_HINT)
+        except ManifestError as exc:
+            problems.append(exc)
+    if problems:
+        raise CheckError(problems)
+    if not package.mocks:
+        raise click.ClickException(f"no mock file in {src}: write mock.json (or mocks/*.json), e.g. with "
+                                   "`faas packages generate`")
+    _require(package.warnings())
+    return package
+
+
+def _test_in_process(src_path: Path, mock_path: Path, concurrency: int, function_name: str) -> None:
+    manifest = _manifest(src_path)
+    mock = _files.check_mock_file(mock_path, hint="upload one with `faas items upload FILE` and paste the id it "
+                                                  "prints")
+    _require(check_mock(manifest, mock))
+    return _run_in_process(session(), src_path.resolve(), mock_path, concurrency, function_name)
 
 
 def _report_cases(results, failures) -> None:
@@ -247,10 +288,11 @@ def _report_cases(results, failures) -> None:
 
 
 @packages.command("ls")
+@project_name_option("-p")
 @command_options
 @pass_session
 def ls(session):
-    """List the project's packages."""
+    """List the project's packages; * marks the checked-out one."""
     project = session.project()
     current = (session.data_dir.current("package") or {}).get("id")
     _output.table(project.packages.list().all(),
@@ -260,3 +302,38 @@ def ls(session):
                    ("created", lambda p: _output.when(p.created_at))],
                   as_json=options().as_json, to_json=lambda p: p.to_json(),
                   empty="no packages: run `faas packages push` in a package folder")
+
+
+@packages.command("checkout")
+@click.argument("name", required=False)
+@click.option("--package-name", "-p", "name_option", metavar="NAME", help="The package, as dlp spells it.")
+@command_options
+@pass_session
+def checkout(session, name, name_option):
+    """Make NAME the package that `deploy` and `triggers create --package-name` default to."""
+    name = name or name_option
+    if not name:
+        raise click.UsageError("give the package: `faas packages checkout NAME` or --package-name NAME")
+    package = session.package(session.project(), name)
+    session.data_dir.remember("package", package)
+    _output.out().print(f"Checked out package [bold]{_output.escape(package.name)}[/bold] ({package.id})")
+
+
+@packages.command("delete")
+@click.argument("name", required=False)
+@click.option("--package-name", "-pkg", "name_option", metavar="NAME",
+              help="The package (default: the last pushed one), as dlp spells it.")
+@project_name_option("-p")
+@command_options
+@pass_session
+def delete(session, name, name_option):
+    """Delete a package (default: the last pushed one) and, as the platform does, the services that run it."""
+    project = session.project()
+    package = session.package(project, name or name_option)
+    running = [s for s in project.services.list().all() if s.package_id == package.id]
+    package.delete()
+    for kind, gone in (("package", {package.id}), ("service", {s.id for s in running})):
+        if (session.data_dir.current(kind) or {}).get("id") in gone:
+            session.data_dir.forget(kind)
+    also = f" and its service(s) {', '.join(s.name for s in running)}" if running else ""
+    _output.out().print(_output.plain(f"Deleted package {package.name} ({package.id}){also}"))

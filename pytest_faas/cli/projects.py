@@ -6,6 +6,7 @@ import click
 
 from . import _output
 from ._common import command_options, options, pass_session
+from ._dlp import NounGroup, refused
 
 
 def _name_argument(func):
@@ -21,7 +22,7 @@ def _pick(name: str | None, name_option: str | None) -> str:
     return chosen
 
 
-@click.group("projects")
+@click.group("projects", cls=NounGroup)
 def projects():
     """Create, list and check out projects."""
 
@@ -37,7 +38,7 @@ def create(session, name, name_option):
     if options().as_json:
         _output.emit_json(project.to_json())
     else:
-        _output.out().print(f"Created project [bold]{project.name}[/bold] ({project.id}) and checked it out")
+        _output.out().print(f"Created project [bold]{_output.escape(project.name)}[/bold] ({project.id}) and checked it out")
 
 
 @projects.command("checkout")
@@ -48,7 +49,7 @@ def checkout(session, name, name_option):
     """Make NAME (or id) the project later commands use."""
     project = session.find_project(_pick(name, name_option))
     session.data_dir.remember("project", project)
-    _output.out().print(f"Checked out project [bold]{project.name}[/bold] ({project.id})")
+    _output.out().print(f"Checked out project [bold]{_output.escape(project.name)}[/bold] ({project.id})")
 
 
 @projects.command("ls")
@@ -63,3 +64,6 @@ def ls(session):
          ("created", lambda p: _output.when(p.created_at))],
         as_json=options().as_json, to_json=lambda p: p.to_json(),
         empty="no projects yet: run `faas projects create NAME`")
+
+
+refused(projects, "web", "the local platform has no web pages; `faas projects ls` lists the projects")

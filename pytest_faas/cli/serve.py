@@ -11,11 +11,14 @@ import shlex
 import signal
 import sys
 import threading
+from pathlib import Path
 
 import click
 
 from ..errors import PlatformError
 from ._common import options
+from ._activity import ExecutionWatch, RequestLines
+from ._watch import PackageWatch
 from ._datadir import DataDir
 
 DEFAULT_PORT = 8765
@@ -35,10 +38,14 @@ WHERE = {"subprocess": "a process per service replica", "thread": "threads of th
               help="Where functions run: a process per service replica (a hung or crashing function cannot take "
                    "the server down; timeouts and terminate really stop it), threads of the server (faster to "
                    "start), or a container per replica (needs a Docker engine: `faas docker setup`).")
+@click.option("--watch", "watch_dirs", multiple=True, type=click.Path(exists=True, file_okay=False),
+              metavar="DIR", help="Push this package folder again whenever its files change (repeatable); the "
+                                  "services that run it restart on the new version.")
+@click.option("--quiet", "-q", is_flag=True, help="Print no line per request (executions and cron fires still show).")
 @click.option("--container-network", type=click.Choice(["none", "host"]), default="none", show_default=True,
               envvar="FAAS_CONTAINER_NETWORK",
               help="With --placement docker: none (containers reach only this platform) or host.")
-def serve(host, port, serve_dir, placement, container_network):
+def serve(host, port, serve_dir, placement, container_network, quiet, watch_dirs):
     """Run the local platform until Ctrl-C or SIGTERM, printing how to point dtlpy and dlp at it."""
     from ..local import LocalPlatform  # noqa: PLC0415 (heavy)
 
@@ -49,6 +56,7 @@ def serve(host, port, serve_dir, placement, container_network):
                                    f"{data_dir.path} is in use by another faas command; try again when it ends")
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    requests = watch = packages = None
     platform = LocalPlatform(data_dir=data_dir.path, host=host, port=port, bind_sdk=False, placement=placement,
                              container_network=container_network)
     try:
@@ -58,15 +66,33 @@ def serve(host, port, serve_dir, placement, container_network):
             raise click.ClickException(str(exc)) from None
         data_dir.record_server(platform.base_url)
         _announce(platform, data_dir)
+        echo = _echo_err
+        requests = None if quiet else RequestLines(echo).install()
+        watch = ExecutionWatch(platform.backend.store, echo).start()
+        if watch_dirs:
+            # No --token: the push reads it from the data dir's token file, not from a command line (ps).
+            packages = PackageWatch([Path(d) for d in watch_dirs], ["--data-dir", str(data_dir.path), "--url",
+                                    platform.base_url], echo).start()
         while not stop.wait(0.5):
             pass
-        click.echo("faas serve: stopping", err=True)
+        click.echo("faas serve: stopping (executions still running end as the platform stops)", err=True)
     finally:
+        if packages is not None:
+            packages.stop()
+        if watch is not None:
+            watch.stop()
+        if requests is not None:
+            requests.uninstall()
         platform.close()
+        click.echo("faas serve: stopped", err=True)
         data_dir.forget_server()
         data_dir.release()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _echo_err(line: str) -> None:
+    click.echo(line, err=True)
 
 
 def _announce(platform, data_dir: DataDir) -> None:

@@ -11,7 +11,8 @@ import click
 from ..manifests.jsondoc import validate_document
 from ..manifests.service import ALL_TRIGGER_ACTIONS, TRIGGER_ACTIONS, Trigger
 from . import _output
-from ._common import command_options, options, pass_session
+from ._common import command_options, options, pass_session, project_name_option
+from ._dlp import NounGroup
 from ._files import EXECUTION_MODES, normalise, parse_json_option
 from ._session import is_id
 
@@ -66,13 +67,13 @@ def sync_triggers(dl, service, triggers: list[Trigger]) -> list[tuple[object, st
     return result
 
 
-@click.group("triggers")
+@click.group("triggers", cls=NounGroup)
 def triggers():
     """Create, list and delete a service's triggers."""
 
 
 @triggers.command("create")
-@click.option("--service-name", "-s", metavar="NAME", help="Service (default: the last deployed one).")
+@click.option("--service-name", "-s", "-f", metavar="NAME", help="Service (default: the last deployed one).")
 @click.option("--package-name", "-pkg", metavar="NAME", help="Check that the service runs this package.")
 @click.option("--name", "-n", metavar="NAME", help="Trigger name (default: the service's name).")
 @click.option("--resource", "-r", default="Item", show_default=True, metavar="RESOURCE",
@@ -88,6 +89,7 @@ def triggers():
 @click.option("--start-at", metavar="ISO", help="Cron: first tick not before this date-time.")
 @click.option("--end-at", metavar="ISO", help="Cron: no tick after this date-time.")
 @click.option("--inactive", is_flag=True, help="Create it switched off.")
+@project_name_option("-p")
 @command_options
 @pass_session
 def create(session, service_name, package_name, name, resource, actions, filters, function_name,
@@ -115,18 +117,35 @@ def create(session, service_name, package_name, name, resource, actions, filters
     if options().as_json:
         _output.emit_json(created.to_json())
         return
-    _output.out().print(f"Created trigger [bold]{created.name}[/bold] ({created.id}) on service {service.name}")
+    _output.out().print(f"Created trigger [bold]{_output.escape(created.name)}[/bold] ({created.id}) on service "
+                        f"{_output.escape(service.name)}")
+
+
+def _package_option(func):
+    return click.option("--package-name", "-pkg", metavar="NAME",
+                        help="Only the triggers of services that run this package.")(func)
+
+
+def _of_package(session, project, triggers: list, package_name: str | None) -> list:
+    if not package_name:
+        return triggers
+    package_id = session.package(project, package_name).id
+    services = {s.id for s in project.services.list().all() if s.package_id == package_id}
+    return [t for t in triggers if t.service_id in services]
 
 
 @triggers.command("ls")
 @click.option("--service-name", "-s", metavar="NAME", help="Only this service's triggers.")
+@_package_option
+@project_name_option("-pr")
 @command_options
 @pass_session
-def ls(session, service_name):
+def ls(session, service_name, package_name):
     """List the project's triggers (or one service's)."""
     project = session.project()
     owner = session.service(project, service_name) if service_name else project
-    _output.table(owner.triggers.list().all(), TRIGGER_COLUMNS, as_json=options().as_json,
+    found = _of_package(session, project, owner.triggers.list().all(), package_name)
+    _output.table(found, TRIGGER_COLUMNS, as_json=options().as_json,
                   to_json=lambda t: t.to_json(), empty="no triggers: add them to service.json and "
                   "`faas packages deploy`, or `faas triggers create`")
 
@@ -134,11 +153,13 @@ def ls(session, service_name):
 @triggers.command("delete")
 @click.argument("trigger", required=False, metavar="NAME|ID")
 @click.option("--trigger-name", "-t", metavar="NAME", help="The trigger to delete, as dlp spells it.")
-@click.option("--service-name", "-s", metavar="NAME", help="The service the trigger belongs to.")
+@click.option("--service-name", "-s", "-f", metavar="NAME", help="The service the trigger belongs to.")
+@_package_option
+@project_name_option("-p")
 @command_options
 @pass_session
-def delete(session, trigger, trigger_name, service_name):
-    """Delete a trigger by name (within the service) or id."""
+def delete(session, trigger, trigger_name, service_name, package_name):
+    """Delete a trigger by name (unique within its service) or id."""
     wanted = trigger or trigger_name
     if not wanted:
         raise click.UsageError("give the trigger: `faas triggers delete NAME` or --trigger-name NAME")
@@ -151,10 +172,14 @@ def delete(session, trigger, trigger_name, service_name):
             found = None
     if found is None:
         owner = session.service(project, service_name) if service_name else project
-        matches = [t for t in owner.triggers.list().all() if t.name == wanted]
+        matches = _of_package(session, project, [t for t in owner.triggers.list().all() if t.name == wanted],
+                              package_name)
         if not matches:
             raise click.ClickException(f"no trigger named {wanted!r} on {getattr(owner, 'name', owner)}; "
                                        "see `faas triggers ls`")
+        if len(matches) > 1:
+            raise click.ClickException(f"{len(matches)} services have a trigger named {wanted!r}: pass "
+                                       "--service-name, or the trigger's id (see `faas triggers ls`)")
         found = matches[0]
     found.delete()
-    _output.out().print(f"Deleted trigger [bold]{found.name}[/bold] ({found.id})")
+    _output.out().print(f"Deleted trigger [bold]{_output.escape(found.name)}[/bold] ({found.id})")

@@ -2,7 +2,7 @@
 
 The code is read with `ast`, never imported or run: a broken import, a missing dependency or a side effect
 at import time cannot hide or cause a finding. The checks are those of the platform's push-time sanity
-check (reference section 5: entry point, class, method, undeclared parameters, warnings for those with a
+check (docs/platform.md#the-push-check: entry point, class, method, undeclared parameters, warnings for those with a
 default), plus what it misses: declared inputs that the signature lacks, a syntax error's line, and the
 cross references between package.json, service.json and mock.json.
 
@@ -24,9 +24,9 @@ from .package import INPUT_TYPES, MockFile, Module, PackageManifest, ServiceMani
 
 logger = logging.getLogger(__name__)
 
-# Parameters the platform fills itself; the push check skips them too (reference section 2).
+# Parameters the platform fills itself; the push check skips them too (docs/platform.md#the-function-call).
 INJECTED = frozenset({"self", "progress", "context"})
-# What a class inherits from dl.BaseServiceRunner (reference section 3 and dtlpy's entities/service.py).
+# What a class inherits from dl.BaseServiceRunner (dtlpy's utilities/base_package_runner.py).
 RUNNER_MEMBERS = frozenset({"do_reset", "kill_event", "ping", "service_entity", "_terminate", "_do_reset",
                             "_service_entity", "_threads_terminated", "_threads_terminated_lock"})
 _FUNCTION = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -315,7 +315,23 @@ def check_service(manifest: PackageManifest, service: ServiceManifest) -> list[F
                          "initInputs", "warning", "initParams") for k in service.init_params if k not in declared]
     findings += [Finding(file, None, f"init input {n!r} of module {module.name!r} has no value in initParams",
                          "warning", "initParams") for n in declared if n not in service.init_params]
-    return findings
+    return findings + _runtime_notes(file, service)
+
+
+def _runtime_notes(file: str, service: ServiceManifest) -> list[Finding]:
+    """What the local platform does with runtime requests it cannot honour as the cloud does."""
+    runtime = service.runtime
+    notes = []
+    if runtime is not None and runtime.gpu:
+        notes.append(Finding(file, None, "runtime.gpu is true, but locally functions run on this machine's CPU "
+                             "(no GPU is attached, whatever the placement); code that needs CUDA fails here",
+                             "warning", "runtime.gpu"))
+    if runtime is not None and runtime.runner_image:
+        notes.append(Finding(file, None, f"runtime.runnerImage {runtime.runner_image!r} is used only by the docker "
+                             "placement (--faas-placement=docker, `faas packages test --placement docker`); the "
+                             "thread and subprocess placements run with this Python and its packages",
+                             "warning", "runtime.runnerImage"))
+    return notes
 
 
 def check_mock(manifest: PackageManifest, mock: MockFile) -> list[Finding]:
@@ -335,7 +351,7 @@ def check_mock(manifest: PackageManifest, mock: MockFile) -> list[Finding]:
     findings = []
     for case in mock.cases():
         at = f"inputs[{case.index}]" if mock.threaded else "inputs"
-        # The platform's local runner: "No entry for field X found in mock" (reference section 2).
+        # The platform's local runner: "No entry for field X found in mock" (docs/platform.md#mock-files).
         findings += [Finding(file, None, f"no entry for input {n!r} of {mock.function_name}()", json_path=at)
                      for n in declared if n not in case.inputs]
         findings += [Finding(file, None, f"input {n!r} is not declared by {mock.function_name}(); it is ignored",

@@ -1,6 +1,6 @@
 """Typed models and loaders for a FaaS package's files; package.json lives here.
 
-The models follow the platform's own reading of these files (reference sections 1.1-1.9): the same keys, the
+The models follow the platform's own reading of these files (docs/platform.md#package-manifest): the same keys, the
 same defaults, unknown keys ignored as the SDK ignores them. Anything the platform would refuse is refused
 here, at load time, as a `ManifestError` naming the file, the JSON path, the expected and the found value;
 several problems in one file come together as one `ManifestErrors`. No loader lets any other exception out.
@@ -17,9 +17,11 @@ Example:
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
-from pathlib import Path
+import unicodedata
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, PrivateAttr, ValidationError
@@ -31,24 +33,45 @@ from .service import TRIGGER_ACTIONS, Autoscaler, Runtime, ServiceManifest, Trig
 
 logger = logging.getLogger(__name__)
 
-# dl.PackageInputType (reference section 2), in the platform's spelling; `X[]` is a list of X.
+# dl.PackageInputType (docs/platform.md#input-types), in the platform's spelling; `X[]` is a list of X.
 ENTITY_TYPES = ("Dataset", "Item", "Annotation", "Execution", "Task", "Assignment", "Service", "Package",
                 "Project", "Recipe", "Model")
 PRIMITIVE_TYPES = ("Json", "String", "Number", "Integer", "Float", "Boolean")
 INPUT_TYPES = ENTITY_TYPES + PRIMITIVE_TYPES + tuple(f"{t}[]" for t in ENTITY_TYPES + PRIMITIVE_TYPES)
-# FunctionIO's default name by type (reference 1.4); every other type, lists included, defaults to 'config'.
+# FunctionIO's default name by type (docs/platform.md#input-types); any other type, lists too, defaults to 'config'.
 DEFAULT_IO_NAMES = {t: t.lower() for t in ("Item", "Dataset", "Annotation", "Project", "Package", "Service",
                                            "Execution", "Model")}
 
+def _printable(value: str) -> str:
+    """Names become file names, zip entries, URLs and report lines: no control characters (NUL...)."""
+    bad = next((c for c in value if unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        raise fail(problem((), "a name without control characters", value,
+                           f"remove the character {bad!r} at position {value.index(bad)}"))
+    return value
+
+
+def _entry_point(value: str) -> str:
+    """A file of the package, as the runner imports it: relative, inside the package, a .py file."""
+    path = PurePosixPath(value.replace("\\", "/"))
+    inside = path.parts and not path.is_absolute() and not PureWindowsPath(value).is_absolute() and ".." not in path.parts
+    if not inside or path.suffix not in ("", ".py"):  # the runner imports "main" as it imports "main.py"
+        raise fail(problem((), "a relative path to a .py file inside the package, e.g. 'main.py'", value))
+    return _printable(value)
+
+
+Name = Annotated[str, AfterValidator(_printable)]
+EntryPoint = Annotated[str, AfterValidator(_entry_point)]
+
 InputType = Annotated[str, AfterValidator(one_of(
-    INPUT_TYPES, "an input type: " + ", ".join(ENTITY_TYPES + PRIMITIVE_TYPES) + ", or one of those with [] for a list"))]
+    INPUT_TYPES, "a FunctionIO type (inputs and outputs alike): " + ", ".join(ENTITY_TYPES + PRIMITIVE_TYPES) + ", or one of those with [] for a list"))]
 
 
 class FunctionIO(PlatformModel):
     """One declared input or output: its `type` (a PackageInputType value) and `name`."""
 
     type: InputType
-    name: str = Field(min_length=1)
+    name: Name = Field(min_length=1)
     value: Any = None
     description: str | None = None
     actions: list[str] | None = None
@@ -64,7 +87,7 @@ class FunctionIO(PlatformModel):
 
 
 def _io_name(entry: dict[str, Any]) -> Any:
-    """A FunctionIO's name as the SDK defaults it (reference 1.4); None while its type is not a string."""
+    """A FunctionIO's name as dtlpy defaults it (docs/platform.md#input-types); None while its type is not a string."""
     kind = entry.get("type")
     return entry.get("name", DEFAULT_IO_NAMES.get(kind, "config") if isinstance(kind, str) else None)
 
@@ -76,7 +99,7 @@ def _unique_names(value: Any, handler: Any, what: str, name_of: Any) -> Any:
     `name_of` gives an entry's name, defaults included, from its raw JSON object.
     """
     # A lone entry given bare reads as a one-element list: the SDK writes a single FunctionIO output that
-    # way (reference 1.3), and PackageModule(functions=f) accepts one function.
+    # way (docs/platform.md#package-manifest), and PackageModule(functions=f) accepts one function.
     value = [value] if isinstance(value, dict) else value
     problems, result = [], None
     try:
@@ -98,7 +121,7 @@ def _unique_names(value: Any, handler: Any, what: str, name_of: Any) -> Any:
 class Function(PlatformModel):
     """A module function: its name and the inputs it is called with (``input`` in JSON)."""
 
-    name: str = "run"
+    name: Name = "run"
     inputs: list[FunctionIO] = Field(default_factory=list, alias="input")
     outputs: list[FunctionIO] = Field(default_factory=list, alias="output")
     description: str | None = None
@@ -119,9 +142,9 @@ class Function(PlatformModel):
 class Module(PlatformModel):
     """A module: the entry point file, the class in it, its init inputs and its functions."""
 
-    name: str = "default_module"
-    entry_point: str = Field("main.py", alias="entryPoint", min_length=1)
-    class_name: str = Field("ServiceRunner", alias="className", min_length=1)
+    name: Name = "default_module"
+    entry_point: EntryPoint = Field("main.py", alias="entryPoint", min_length=1)
+    class_name: Name = Field("ServiceRunner", alias="className", min_length=1)
     init_inputs: list[FunctionIO] = Field(default_factory=list, alias="initInputs")
     functions: list[Function] = Field(default_factory=list)
     compute_config: dict[str, Any] | None = Field(None, alias="computeConfig")
@@ -135,7 +158,7 @@ class Module(PlatformModel):
     @field_validator("functions", mode="wrap")
     @classmethod
     def unique_functions(cls, value: Any, handler: Any) -> Any:
-        # "Duplicate function names in one module raise an error" (reference 1.2).
+        # dtlpy refuses two functions of one name in a module (docs/platform.md#package-manifest).
         return _unique_names(value, handler, "function", lambda e: e.get("name", "run"))
 
     def function(self, name: str) -> Function | None:
@@ -143,7 +166,7 @@ class Module(PlatformModel):
 
 
 class Slot(PlatformModel):
-    """A UI slot; its module and function must exist in the package (reference 1.5)."""
+    """A UI slot; its module and function must exist in the package (docs/platform.md#package-manifest)."""
 
     module_name: str = Field("default_module", alias="moduleName")
     function_name: str = Field("run", alias="functionName")
@@ -163,9 +186,9 @@ class Codebase(PlatformModel):
 
 
 class PackageManifest(PlatformModel):
-    """package.json (reference 1.1): the package name, its modules, slots and service templates."""
+    """package.json (docs/platform.md#package-manifest): the package name, its modules, slots and service templates."""
 
-    name: str = "default-package"
+    name: Name = "default-package"
     version: str | None = None
     type: Annotated[str, AfterValidator(one_of(("faas", "app", "ml")))] | None = None
     is_global: bool | None = Field(None, alias="global")
@@ -181,6 +204,8 @@ class PackageManifest(PlatformModel):
     @field_validator("modules", mode="wrap")
     @classmethod
     def unique_modules(cls, value: Any, handler: Any) -> Any:
+        if not isinstance(value, list):  # unlike a function's one output, a bare module is not accepted
+            raise fail(problem((), "a list of modules, e.g. [{\"name\": \"default_module\", ...}]", value))
         return _unique_names(value, handler, "module", lambda e: e.get("name", "default_module"))
 
     @model_validator(mode="after")
@@ -219,6 +244,12 @@ def declares_modules(path: Path | str) -> bool:
         raw = Path(path).read_bytes()
     except OSError:
         return False
+    if not raw.strip():
+        return True  # an empty package.json is no one's: reported, not skipped
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in raw[:4]:
+        # UTF-16 or UTF-32: ours when it mentions modules; the loader then says to save it as UTF-8.
+        return b'"modules"' in raw or any('"modules"' in raw.decode(codec, errors="replace")
+                                          for codec in ("utf-16", "utf-32"))
     if b'"modules"' not in raw and b"\\u" not in raw:
         return False  # the common npm case, decided without parsing
     text = raw.decode("utf-8-sig", errors="replace")

@@ -1,6 +1,6 @@
 """Typed model and loader for service.json, and for the service templates inside package.json.
 
-One model reads both layouts (reference 1.6-1.9, 1.11): the snake_case keys that
+One model reads both layouts (docs/platform.md#service-settings): the snake_case keys that
 ``services.deploy_from_local_folder`` reads from service.json, and the camelCase keys of the service API JSON
 and of the ``services[]`` templates that ``packages.generate`` writes. Triggers may be flat (service.json) or
 carry a ``spec`` (templates); after validation both expose the same effective fields.
@@ -19,9 +19,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AliasChoices, Field, PrivateAttr, field_validator, model_validator
 
-from .jsondoc import PlatformModel, did_you_mean, fail, one_of, problem, read_document, validate_document
+from .jsondoc import PlatformModel, Shown, did_you_mean, fail, one_of, problem, read_document, validate_document
 
-# Trigger resources and the actions each allows (reference section 4).
+# Trigger resources and the actions each allows (docs/platform.md#event-triggers).
 TRIGGER_ACTIONS = {
     "Item": ("Created", "Updated", "Deleted", "Clone"),
     "Dataset": ("Created", "Updated", "Deleted"),
@@ -31,14 +31,18 @@ TRIGGER_ACTIONS = {
     "Assignment": ("Created", "Updated", "Deleted", "statusChanged"),
 }
 ALL_TRIGGER_ACTIONS = ("Created", "Updated", "Deleted", "Clone", "statusChanged", "taskAssigned")
+# What the local platform's services accept (a replica is a thread, a process or a container; each of its
+# executions a thread): a bigger figure is refused here, with its place, rather than at deploy.
+MAX_REPLICAS = 32
+MAX_CONCURRENCY = 1000
 
 
 class Autoscaler(PlatformModel):
-    """``runtime.autoscaler`` (reference 1.7)."""
+    """``runtime.autoscaler`` (docs/platform.md#service-settings)."""
 
     type: Annotated[str, AfterValidator(one_of(("rabbitmq", "rps", "cpu")))] = "rabbitmq"
-    min_replicas: int = Field(0, alias="minReplicas", ge=0)
-    max_replicas: int = Field(1, alias="maxReplicas", ge=0)
+    min_replicas: int = Field(0, alias="minReplicas", ge=0, le=MAX_REPLICAS)
+    max_replicas: int = Field(1, alias="maxReplicas", ge=0, le=MAX_REPLICAS)
     queue_length: int = Field(1000, alias="queueLength", ge=1)
     threshold: float = 10
     rate_seconds: int = Field(30, alias="rateSeconds", ge=1)
@@ -53,13 +57,13 @@ class Autoscaler(PlatformModel):
 
 
 class Runtime(PlatformModel):
-    """``runtime`` (reference 1.7), plus the tutorial's legacy ``gpu`` and ``replicas`` keys."""
+    """``runtime`` (docs/platform.md#service-settings), plus the tutorial's legacy ``gpu`` and ``replicas`` keys."""
 
     pod_type: str = Field("regular-s", alias="podType")
-    num_replicas: int | None = Field(None, alias="numReplicas", ge=0)
-    replicas: int | None = Field(None, ge=0)
+    num_replicas: int | None = Field(None, alias="numReplicas", ge=0, le=MAX_REPLICAS)
+    replicas: int | None = Field(None, ge=0, le=MAX_REPLICAS)
     gpu: bool | None = None
-    concurrency: int = Field(10, ge=1)
+    concurrency: int = Field(10, ge=1, le=MAX_CONCURRENCY)
     runner_image: str | None = Field(None, alias="runnerImage")
     proxy_image: str | None = Field(None, alias="proxyImage")
     single_agent: bool | None = Field(None, alias="singleAgent")
@@ -79,7 +83,7 @@ class Operation(PlatformModel):
 
 
 def _bare_action(value: Any) -> Any:
-    # triggers.create accepts one bare action string (reference section 4).
+    # triggers.create accepts one bare action string (docs/platform.md#event-triggers).
     return [value] if isinstance(value, str) else value
 
 
@@ -89,7 +93,7 @@ Mode = Annotated[str, AfterValidator(one_of(("Once", "Always")))]
 
 
 class TriggerSpec(PlatformModel):
-    """The ``spec`` of a template trigger (package.json ``services[].triggers[]``, reference 1.9)."""
+    """The ``spec`` of a template trigger (package.json ``services[].triggers[]``, docs/platform.md#event-triggers)."""
 
     filter: dict[str, Any] | None = None
     resource: Resource | None = None
@@ -108,7 +112,7 @@ class TriggerSpec(PlatformModel):
 
 
 class Trigger(PlatformModel):
-    """A trigger, flat (service.json, reference 1.8) or with a ``spec`` (templates, reference 1.9).
+    """A trigger, flat (service.json) or with a ``spec`` (templates; docs/platform.md#event-triggers).
 
     After validation the flat fields hold the effective values whichever layout was used: `resource`,
     `actions` (``[]`` or absent means ``["Created"]``, as `triggers.create` does), `execution_mode`
@@ -160,15 +164,36 @@ class Trigger(PlatformModel):
                 problems += [problem(origin.get("actions", ()) + ("actions", i), f"an action {self.resource} "
                                      "triggers allow: " + ", ".join(allowed), a, did_you_mean(a, allowed))
                              for i, a in enumerate(self.actions) if a not in allowed]
-        elif not isinstance(self.cron, str) or len(self.cron.split()) != 5:
+        elif not _is_cron(self.cron):
             at = origin.get("cron", ("spec",) if self.spec is not None and self.cron is None else ()) + ("cron",)
             problems.append(problem(at, "a 5-field cron expression, e.g. '*/5 * * * *'", self.cron))
+        if self.type == "Event" and self.filter:
+            problems += _filter_problems(self.filter, origin.get("filter", ()))
         for key, alias in (("start_at", "startAt"), ("end_at", "endAt")):
             if getattr(self, key) is not None and not _is_iso(getattr(self, key)):
                 problems.append(problem(origin.get(key, ()) + (alias,), "an ISO 8601 date-time", getattr(self, key)))
         if problems:
             raise fail(*problems)
         return self
+
+
+def _is_cron(expression: Any) -> bool:
+    if not isinstance(expression, str) or len(expression.split()) != 5:
+        return False
+    from croniter import croniter  # noqa: PLC0415 (only for a file with a cron trigger)
+
+    return bool(croniter.is_valid(expression))
+
+
+def _filter_problems(filter_: dict[str, Any], origin: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The filter compiled as the platform compiles it when the trigger is created; its error, located."""
+    from ..backend import dql  # noqa: PLC0415 (the backend loads only for a file with a filtered trigger)
+
+    try:
+        dql.compile_filter(filter_)
+    except dql.DQLError as exc:  # its message names the place inside the filter: filter.$and[1].dir
+        return [problem(origin + ("filter",), "a valid DQL filter", Shown(str(exc)))]
+    return []
 
 
 def _is_iso(text: str) -> bool:
@@ -184,7 +209,7 @@ def _either(*names: str, default: Any = None, **kw: Any) -> Any:
 
 
 class ServiceManifest(PlatformModel):
-    """service.json (reference 1.8), or one ``services[]`` entry of package.json (reference 1.11).
+    """service.json, or one ``services[]`` entry of package.json (docs/platform.md#service-settings).
 
     Both the snake_case keys that ``deploy_from_local_folder`` reads and the camelCase keys of the service
     API JSON and the generated templates are accepted (the tutorial's service.json uses ``moduleName`` and
@@ -213,7 +238,7 @@ class ServiceManifest(PlatformModel):
     @field_validator("init_params", mode="before")
     @classmethod
     def _flatten_init_params(cls, value: Any) -> Any:
-        # "A list of FunctionIO is flattened to {name: value}" (reference 1.6).
+        # initParams as a FunctionIO list mean {name: value}, as for dtlpy (docs/platform.md#service-settings).
         if isinstance(value, list) and all(isinstance(v, dict) and isinstance(v.get("name"), str) for v in value):
             return {v["name"]: v.get("value") for v in value}
         return value

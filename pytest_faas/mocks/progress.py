@@ -1,6 +1,6 @@
 """`RecordingProgress`: a stand-in for ``dl.Progress`` that remembers every update, for assertions.
 
-dtlpy's own ``Progress.update`` does nothing (reference section 3), so a unit test that calls a
+dtlpy's own ``Progress.update`` does nothing (docs/platform.md#progress), so a unit test that calls a
 function directly cannot see what it reported. This class has the same ``update`` signature and keeps
 each call.
 """

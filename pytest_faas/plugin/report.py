@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from ..errors import ExecutionFailed
+from ..protocol import END_MARKER, TIMEOUT_HINT, TIMEOUT_MESSAGE
 
 LOG_TAIL = 15
 # Frames of pytest-faas itself (the agent and its loader) are noise in a user's traceback.
@@ -20,6 +21,8 @@ _HARNESS_FRAME = re.compile(r'^\s*File "[^"]*[/\\]pytest_faas[/\\][^"]*", line \
 # shown in a report, those paths point back to the package folder the author edits.
 _UNPACKED_CODE = re.compile(r'File "[^"]*[/\\]code[/\\][0-9a-f]+-[0-9a-f]+[/\\]')
 # Statuses the platform writes itself; every other statusLog entry is a progress.update of the function.
+# The loader imports a package's modules under a private name (``_faas_<id>.main``); the author wrote ``main``.
+_LOADED_MODULE = re.compile(r"\b_faas_[0-9a-f]+\.")
 _PLATFORM_STATUSES = {"created", "in-progress", "success", "failed", "terminated", "aborted", "canceled",
                       "system-failure", "rerun"}
 
@@ -53,26 +56,56 @@ def user_traceback(message: str, package_dir: Path | None) -> str:
     text = strip_harness_frames(message)
     if package_dir is not None:
         text = _UNPACKED_CODE.sub(lambda _: f'File "{package_dir}{os.sep}', text)
-    return text
+    return _LOADED_MODULE.sub("", text)
+
+
+def _without(lines: list[str], block: list[str]) -> list[str]:
+    """``lines`` less every run of lines equal to ``block`` (the traceback, already shown above)."""
+    if not block:
+        return lines
+    kept, i, n = [], 0, len(block)
+    while i < len(lines):
+        if lines[i:i + n] == block:
+            i += n
+            continue
+        kept.append(lines[i])
+        i += 1
+    return kept
+
+
+def log_tail(logs: list[str], message: str, package_dir: Path | None) -> tuple[list[str], int]:
+    """The end of the log without what the report shows already (the traceback, the end marker), each
+    line once; and how many lines the whole log has."""
+    lines = [piece for line in logs for piece in user_traceback(line, package_dir).split("\n")]
+    total = len(lines)
+    lines = _without(lines, message.split("\n")) if message else lines
+    lines = [line for line in lines if line.strip() and line != END_MARKER]
+    deduplicated = [line for n, line in enumerate(lines) if n == 0 or line != lines[n - 1]]
+    return deduplicated[-LOG_TAIL:], total
 
 
 def render_execution(error: ExecutionFailed, label: str, package_dir: Path | None = None) -> str:
+    """The domain line (what was expected, what happened), the user's traceback once, the last progress,
+    and the end of the log without repeats; the whole log is in its own report section."""
     execution = error.execution
     latest = execution.get("latestStatus") or {}
     duration = execution.get("duration")
     took = f" after {float(duration):.2f}s" if duration is not None else ""
-    lines = [f"execution {execution.get('id')} of {label} failed: status={latest.get('status')}{took} "
-             f"(placement={error.placement})", f"  {error.reason}"]
-    message = (latest.get("message") or "").strip()
+    reason = error.reason if error.reason.startswith(label) else f"{label}: {error.reason}"
+    lines = [reason, f"  execution {execution.get('id')}: status {latest.get('status')}{took}, "
+                     f"placement {error.placement}"]
+    message = user_traceback((latest.get("message") or "").strip(), package_dir)
     if message:
-        lines += ["", user_traceback(message, package_dir)]
+        lines += ["", message]
+    if message.startswith(TIMEOUT_MESSAGE):
+        lines += [f"({TIMEOUT_HINT})"]
     progress = _last_progress(execution)
     if progress:
         lines += ["", f"last progress: {progress}"]
-    if error.logs:
-        tail = error.logs[-LOG_TAIL:]
-        lines += ["", f"last {len(tail)} of {len(error.logs)} log lines (all in 'faas execution log' below):",
-                  *[f"  {user_traceback(line, package_dir)}" for line in tail]]
+    tail, total = log_tail(error.logs, message, package_dir)
+    if tail:
+        lines += ["", f"end of the log ({total} lines in 'faas execution log' below, the traceback left out here):",
+                  *[f"  {line}" for line in tail]]
     return "\n".join(lines)
 
 
@@ -103,6 +136,10 @@ def summary_lines(stats: list[dict]) -> list[str]:
     user = sum(e["user_s"] for e in stats)
     wall = sum(e["wall_s"] for e in stats)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
-    return [f"{len(stats)} executions: {counts}",
-            f"time: {wall:.2f}s in cases, of which {user:.2f}s in user code and {max(wall - user, 0):.2f}s in the "
-            "harness (push, deploy, seed, execute, wait)"]
+    lines = [f"{len(stats)} executions: {counts}",
+             f"time: {wall:.2f}s in cases, of which {user:.2f}s in user code and {max(wall - user, 0):.2f}s in the "
+             "harness (push, deploy, seed, execute, wait)"]
+    kept = sorted({e["kept"] for e in stats if e.get("kept")})
+    for folder in kept:  # --faas-keep: one per process (xdist worker)
+        lines.append(f"platform data kept in {folder} (see it with `faas --data-dir {folder} projects ls`)")
+    return lines

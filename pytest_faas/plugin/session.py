@@ -12,12 +12,13 @@ import tempfile
 
 import pytest
 
+from ..handle import Platform
 from .settings import BY_NAME, OPTIONS, FaasSettings, resolve
 
 log = logging.getLogger(__name__)
 
 SETTINGS_KEY = pytest.StashKey[FaasSettings]()
-PLATFORM_KEY = pytest.StashKey[object]()
+PLATFORM_KEY = pytest.StashKey["Platform"]()
 
 
 def settings(config: pytest.Config) -> FaasSettings:
@@ -32,26 +33,9 @@ def settings(config: pytest.Config) -> FaasSettings:
     return config.stash[SETTINGS_KEY]
 
 
-class RemotePlatform:
-    """A running `faas serve` elsewhere, with this process's dtlpy bound to it."""
-
-    def __init__(self, url: str, token: str):
-        from ..sdk import DtlpyBinding  # noqa: PLC0415
-
-        self.base_url = url.rstrip("/").removesuffix("/api/v1")
-        self.url = f"{self.base_url}/api/v1"
-        self.token = token
-        self._dataloop_path = tempfile.mkdtemp(prefix="faas-dtlpy-")
-        self._binding = DtlpyBinding(self.base_url, token, self._dataloop_path)
-        self.dl = self._binding.activate()
-        self.backend = None
-
-    def close(self) -> None:
-        self._binding.restore()
-
-
-def platform(config: pytest.Config):
-    """This process's platform, started now if it is not running yet; closed when pytest ends."""
+def platform(config: pytest.Config) -> Platform:
+    """This process's platform handle, started now if it is not running yet; closed when pytest ends:
+    a `LocalPlatform`, or a `RemotePlatform` with ``--faas-backend-url``."""
     if PLATFORM_KEY in config.stash:
         return config.stash[PLATFORM_KEY]
     chosen = settings(config)
@@ -61,6 +45,8 @@ def platform(config: pytest.Config):
             raise pytest.UsageError(
                 f"{BY_NAME['backend_url'].flag} needs the server's token in FAAS_TOKEN "
                 "(`faas serve` prints it and keeps it in <data-dir>/token)")
+        from ..local import RemotePlatform  # noqa: PLC0415 (heavy: dtlpy)
+
         handle = RemotePlatform(chosen.backend_url, token)
     else:
         from ..local import LocalPlatform  # noqa: PLC0415 (heavy: werkzeug, and dtlpy on start)
@@ -69,13 +55,19 @@ def platform(config: pytest.Config):
         handle = LocalPlatform(data_dir, placement=chosen.placement, container_network=chosen.container_network,
                                keep_containers=chosen.keep).start()
         if chosen.keep:
-            log.warning("faas: keeping the platform's data in %s", data_dir)
+            config.stash[KEPT_KEY] = data_dir  # the terminal summary names it, under xdist too
     config.stash[PLATFORM_KEY] = handle
     config.add_cleanup(handle.close)
     return handle
 
 
-RUNNER_KEY = pytest.StashKey[object]()
+RUNNER_KEY = pytest.StashKey["CaseRunner"]()
+KEPT_KEY = pytest.StashKey[str]()
+
+
+def kept_dir(config: pytest.Config) -> str | None:
+    """The data dir `--faas-keep` keeps for this process's platform, if any."""
+    return config.stash.get(KEPT_KEY, None)
 
 
 def case_runner(config: pytest.Config):
@@ -83,5 +75,6 @@ def case_runner(config: pytest.Config):
     if RUNNER_KEY not in config.stash:
         from ..cases import CaseRunner  # noqa: PLC0415
 
-        config.stash[RUNNER_KEY] = CaseRunner(platform(config), settings(config).placement)
+        runner = config.stash[RUNNER_KEY] = CaseRunner(platform(config), settings(config).placement)
+        config.add_cleanup(runner.close)  # before the platform's own cleanup: the last added runs first
     return config.stash[RUNNER_KEY]

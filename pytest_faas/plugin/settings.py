@@ -74,6 +74,8 @@ OPTIONS: tuple[Option, ...] = (
            default=False, flag_only=True),
     Option("container_network", "network of docker-placed functions: none (default) or host",
            default="none", choices=CONTAINER_NETWORKS),
+    Option("pdb", "open pdb in the failing frame of a function that raises (thread placement; use with -s)",
+           default=False, flag_only=True),
 )
 BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -87,6 +89,7 @@ class FaasSettings:
     backend_url: str | None = None
     keep: bool = False
     container_network: str = "none"
+    pdb: bool = False
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def header(self) -> str:

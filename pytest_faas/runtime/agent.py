@@ -39,6 +39,21 @@ from .loader import LoadError
 
 log = logging.getLogger(__name__)
 
+# `pytest --faas-pdb`: in the thread placement, a failing function opens pdb in its failing frame. Only there:
+# an agent that is a process of its own has no terminal to talk to.
+POST_MORTEM = False
+
+
+def _post_mortem(exc: BaseException) -> None:
+    import pdb  # noqa: PLC0415
+
+    debugger = pdb.Pdb(stdin=sys.__stdin__, stdout=sys.__stdout__)  # past the execution's capture
+    debugger.reset()
+    try:
+        debugger.interaction(None, exc.__traceback__)
+    except Exception as problem:  # noqa: BLE001 (no terminal: stdin captured; pytest needs -s)
+        log.warning("--faas-pdb could not open the debugger (run pytest with -s): %s", problem)
+
 CLAIM_WAIT_S = 5.0
 SIGNAL_WAIT_S = 10.0
 FLUSH_S = 0.5
@@ -164,8 +179,9 @@ class Agent:
 
             self._dataloop_path = tempfile.mkdtemp(prefix="faas-agent-dtlpy-")
             # The user's code gets the function token: the Dataloop API, not the agents' or harness's routes.
-            self._binding = DtlpyBinding(self.url.removesuffix("/api/v1"),
-                                         registration.get("functionToken") or self.token, self._dataloop_path)
+            # The binding takes the API base.
+            self._binding = DtlpyBinding(self.url, registration.get("functionToken") or self.token,
+                                         self._dataloop_path)
             self._binding.activate()
         import dtlpy as dl  # noqa: PLC0415
 
@@ -334,6 +350,8 @@ class Agent:
         except BaseException as exc:  # the user's failure, whatever it is, ends this execution only
             message = invoke.user_traceback(exc)
             run.buffer.add(message, "ERROR")
+            if POST_MORTEM and not self.owns_process:
+                _post_mortem(exc)
         finally:
             with self._cond:
                 run.active = False

@@ -10,6 +10,7 @@ execution starts.
 
 from __future__ import annotations
 
+import bdb
 import io
 import logging
 import sys
@@ -59,6 +60,13 @@ class Buffer:
             return rest
 
 
+def _debugging() -> bool:
+    """True while a debugger (pdb, after ``breakpoint()``) traces this thread: its prompt and answers belong
+    on the terminal, not in the execution's log."""
+    tracer = sys.gettrace()
+    return isinstance(getattr(tracer, "__self__", None), bdb.Bdb)
+
+
 class _Router(io.TextIOBase):
     """A text stream that writes to the current thread's buffer, or to the stream it wraps."""
 
@@ -69,13 +77,13 @@ class _Router(io.TextIOBase):
 
     def write(self, text: str) -> int:
         buffer = self._capture.buffers.get(threading.get_ident())
-        if buffer is None:
+        if buffer is None or _debugging():
             return self.wrapped.write(text)
         buffer.write(text, self._name)
         return len(text)
 
     def flush(self) -> None:
-        if threading.get_ident() not in self._capture.buffers:
+        if threading.get_ident() not in self._capture.buffers or _debugging():
             self.wrapped.flush()
 
     def __getattr__(self, name):  # fileno, encoding, isatty, ... of the real stream

@@ -1,8 +1,11 @@
-"""The agent's HTTP client of the platform: one kept-alive ``requests`` session, JSON in and out.
+"""The one REST client of the platform's own calls: one kept-alive ``requests`` session (or the in-process
+transport), JSON in and out.
 
-The agent talks to the platform only through this (and through dtlpy, inside the user's code), in every
-placement. Connection errors are retried briefly, because a platform that is restarting comes back on the
-same address; a platform that stays away ends the agent (:class:`PlatformGone`).
+The runner agent talks to the platform only through this (and through dtlpy, inside the user's code), in
+every placement; the generated cases' runner (`cases.CaseRunner`) uses it for its per-case calls. Connection
+errors are retried briefly, because a platform that is restarting comes back on the same address; a
+platform that stays away raises :class:`PlatformGone` (it ends an agent). Both errors are
+`errors.PlatformError`s, the type the platform itself raises for a refused request.
 """
 
 from __future__ import annotations
@@ -14,27 +17,34 @@ import time
 import requests
 from requests.adapters import HTTPAdapter
 
+from ..errors import PlatformError
+
 log = logging.getLogger(__name__)
 
 
-class PlatformGone(Exception):
+class PlatformGone(PlatformError):
     """The platform cannot be reached, or no longer knows this agent: the agent must exit."""
 
+    status = 410
 
-class RequestFailed(Exception):
+
+class RequestFailed(PlatformError):
     """The platform refused a request; ``status`` and ``message`` are what it answered."""
 
     def __init__(self, method: str, path: str, status: int, message: str):
-        super().__init__(f"{method} {path}: {status} {message}")
-        self.status = status
-        self.message = message
+        super().__init__(message, status)
+        self.method = method
+        self.path = path
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}: {self.status} {self.message}"
 
 
 class PlatformClient:
     """JSON calls to ``<url>/<path>`` with the bearer token.
 
     Args:
-        url: the API base, ``http://host:port/api/v1``.
+        url: the API base, ``http://host:port/api/v1`` (see :func:`pytest_faas.handle.api_url`).
         token: the platform's bearer token.
         pool: connections to keep (one per concurrent execution, plus the agent's own long-polls).
         retry_s: how long to keep retrying a connection error before giving up.

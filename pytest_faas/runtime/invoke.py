@@ -1,4 +1,4 @@
-"""Calling a user's function the way the platform does (reference sections 2 and 3).
+"""Calling a user's function the way the platform does (docs/platform.md#the-function-call).
 
 - Inputs are resolved by their declared type: an entity (``Item``, ``Dataset``, ...) from an id string
   or a ``{"<type>_id": ...}`` dict, each element of an ``X[]`` list the same way (a single value becomes a
@@ -10,8 +10,10 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import logging
+import re
 import traceback
 from pathlib import Path
 
@@ -23,6 +25,8 @@ from .client import RequestFailed
 ENTITY_TYPES = ("Dataset", "Item", "Annotation", "Execution", "Task", "Assignment", "Service", "Package",
                 "Project", "Recipe", "Model")
 _RUNTIME_DIR = str(Path(__file__).resolve().parent)
+# The frames between the agent and the user's module when it is imported: importlib's own.
+_HARNESS = (_RUNTIME_DIR, str(Path(importlib.__file__).resolve().parent), "<frozen importlib")
 
 
 class InputError(Exception):
@@ -149,7 +153,30 @@ def output_error(output) -> str | None:
 
 def user_traceback(exc: BaseException) -> str:
     """``Type: message`` then the traceback without the agent's own frames."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_RUNTIME_DIR)]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_HARNESS)]
     text = "".join(traceback.format_list(frames))
     head = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return f"{head}\n\nTraceback (most recent call last):\n{text}{head}" if frames else head
+    first = head + _missing_module_hint(exc, frames)
+    return f"{first}\n\nTraceback (most recent call last):\n{text}{head}" if frames else first
+
+
+def _missing_module_hint(exc: BaseException, frames: list) -> str:
+    """Where a module the package needs comes from, when it is missing here."""
+    if not isinstance(exc, ModuleNotFoundError) or not exc.name:
+        return ""
+    top = exc.name.split(".")[0]
+    listed = False
+    for frame in reversed(frames):  # the requirements.txt beside the user's file that imports it
+        requirements = Path(frame.filename).parent / "requirements.txt"
+        if requirements.is_file():
+            names = {re.split(r"[<>=!~;\[ ]", line.strip(), maxsplit=1)[0].lower().replace("-", "_")
+                     for line in requirements.read_text(errors="replace").splitlines() if line.strip()}
+            listed = top.lower().replace("-", "_") in names
+            break
+    if listed:
+        return (f" ({top!r} is in requirements.txt, but the thread and subprocess placements run with this "
+                "Python's packages and install nothing: `pip install -r requirements.txt` here, or use the docker "
+                "placement (`--faas-placement=docker`, `faas packages test --placement docker`), which installs "
+                "requirements.txt)")
+    return (f" (add {top!r} to the package's requirements.txt, so that the platform installs it, and install it "
+            "here too)")

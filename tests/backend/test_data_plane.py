@@ -1,4 +1,4 @@
-"""Every data-plane call of reference section 6, through the real dtlpy client over HTTP."""
+"""Every data-plane call of docs/platform.md#rest-routes, through the real dtlpy client over HTTP."""
 
 import io
 import json

@@ -1,4 +1,4 @@
-"""The tutorial (seed/faas-tutorial.rst) replayed with the real dtlpy SDK against the local platform.
+"""The tutorial (docs/platform.md#the-faas-tutorial) replayed with the real dtlpy SDK against the local platform.
 
 generate -> push -> deploy (the tutorial's runtime) -> execute on an item -> the annotation is there;
 a trigger on ``/train`` fires once per new item there and never for ``/val``; an Always trigger fires on

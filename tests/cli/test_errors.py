@@ -96,8 +96,11 @@ def test_bad_json_option(faas, project):
     assert "--filters" in result.stderr and "expected a JSON object" in result.stderr
 
 
-def test_packages_test_refuses_the_templates_empty_item_id(faas, project):
+def test_packages_test_refuses_an_empty_item_id(faas, project, tmp_path):
     faas("packages generate")
+    mock = json.loads((tmp_path / "mock.json").read_text())
+    mock["inputs"][0]["value"]["item_id"] = ""
+    write_package(tmp_path, {"mock.json": mock})
     result = faas("packages test", code=1)
     assert "mock.json: inputs[0].value.item_id: expected the id of an item, found ''" in result.stderr
     result = faas("packages test --in-process", code=1)

@@ -71,3 +71,22 @@ def test_generate_names_and_folder(faas, tmp_path):
     # dlp's spellings of the name option are accepted too
     faas("packages generate --plugin-name other --src-path other")
     assert json.loads((tmp_path / "other" / "package.json").read_text())["name"] == "other"
+
+
+def test_a_generated_package_passes_pytest_faas(faas, pytester, tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("DATALOOP_PATH", str(tmp_path_factory.mktemp("dtlpy")))
+    monkeypatch.chdir(pytester.path)
+    faas("packages generate")
+    result = pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_the_hello_world_invoke_needs_no_arguments(faas, tmp_path):
+    # The tutorial's Hello World: generate, push, deploy, `services invoke` with nothing else.
+    faas("packages generate")
+    faas("projects create demo")
+    faas("packages push")
+    faas("packages deploy")
+    result = faas("services invoke")
+    assert "status success" in result.stdout
+    assert "Hello World" in faas("services logs").stdout

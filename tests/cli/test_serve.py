@@ -112,13 +112,19 @@ def test_serve_dlp_sigterm_and_restart(faas, tmp_path):
         faas(f"{on_server} packages deploy --src-path pkg")
         (tmp_path / "cat.jpg").write_text("meow")
         [item] = faas.json(f"{on_server} items upload cat.jpg --remote-path /val")
-        assert faas.json(f"{on_server} services invoke --item-id {item['id']}")["latestStatus"]["status"] == "success"
+        execution = faas.json(f"{on_server} services invoke --item-id {item['id']}")
+        assert execution["latestStatus"]["status"] == "success"
+        # what the server did, one line each
+        server.read_until(r"^\d\d:\d\d:\d\d (GET|POST) /api/v1/\S+ -> 200$")
+        server.read_until(rf"execution {execution['id']} default-service\.run started")
+        server.read_until(rf"execution {execution['id']} default-service\.run success in \d")
     finally:
         code = server.stop()
     assert code == 0
+    server.read_until(r"^faas serve: stopped")
     assert not (data_dir / "serve.json").exists()
 
-    again = Server(["serve", "--port", str(port), "--data-dir", str(data_dir)], env, tmp_path)
+    again = Server(["serve", "--quiet", "--port", str(port), "--data-dir", str(data_dir)], env, tmp_path)
     try:
         again.read_until(r"local platform at http://")
         # same URL and token: dlp's environment and login from before still work
@@ -129,3 +135,5 @@ def test_serve_dlp_sigterm_and_restart(faas, tmp_path):
         assert faas.json(f"--data-dir {data_dir} items ls")[0]["annotated"] is True
     finally:
         assert again.stop() == 0
+    again.read_until(r"^faas serve: stopped")
+    assert not [line for line in again.seen if " -> 200" in line], "--quiet prints no request lines"

@@ -1,4 +1,4 @@
-"""The tutorial (seed/faas-tutorial.rst), replayed with the `faas` command in embedded mode.
+"""The tutorial (docs/platform.md#the-faas-tutorial), replayed with the `faas` command in embedded mode.
 
 generate -> push -> deploy -> invoke on an item (the annotation is on the item afterwards); the generated
 service.json's `/train` trigger fires once per new item there and never for `/val`; an Always trigger on

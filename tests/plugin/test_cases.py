@@ -1,6 +1,9 @@
 """Generated cases run for real: reports in the package's terms, xdist, and pytest's usual options."""
 
+import shutil
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -28,9 +31,9 @@ def test_failing_function_shows_the_domain_line_then_the_users_traceback(faas_py
     result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines([
-        "*__ default_module.run[[]mock.json:1[]] __*",
-        "execution * of default_module.run[[]mock.json:1[]] failed: status=failed after *s (placement=thread)",
-        "  *expected status success, got failed",
+        "*__ fails/default_module.run[[]mock.json:1[]] __*",  # the header names the package
+        "fails/default_module.run[[]mock.json:1[]]: expected status success, got failed",
+        "  execution *: status failed after *s, placement thread",
         "*Traceback*",
         '  File "*/fails/main.py", line 12, in run',
         '  File "*/fails/main.py", line 5, in parse',
@@ -38,7 +41,13 @@ def test_failing_function_shows_the_domain_line_then_the_users_traceback(faas_py
         "last progress: inProgress 40%, 'parsing'",
         "*about to parse {}*",
     ])
-    assert "pytest_faas/runtime" not in result.stdout.str().split("Captured")[0]
+    report = result.stdout.str().split("Captured")[0]
+    assert "pytest_faas/runtime" not in report
+    assert report.count("Traceback (most recent call last)") == 1 and report.count("in parse") == 1
+    log = result.stdout.str().split("Captured faas execution log")[1].split("- faas -")[0]
+    assert log.count("Traceback (most recent call last)") == 1, "the log stores the error once"
+    for chatter in ("sanity check", "verify attribute", "Token expired", "COOKIE"):
+        assert chatter not in result.stdout.str()
     result.stdout.fnmatch_lines(["*faas execution log*", "*- faas -*", "2 executions: 1 failed, 1 success"])
 
 
@@ -48,7 +57,20 @@ def test_expected_output_mismatch_names_both_values(faas_pytester, packages):
     packages.write("echo", package)
     result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(['*expected output {"n": 2}, got {"n": 1}*'])
+    result.stdout.fnmatch_lines(['*expected output {"n": 2}, got {"n": 1}*', "  execution *: status success *"])
+    assert not [line for line in result.stdout.lines if "failed" in line and "success" in line]
+
+
+def test_a_runner_that_cannot_start_shows_the_users_import_and_the_fix(faas_pytester, packages):
+    package = dict(JSON_PACKAGE)
+    package["main.py"] = "import no_such_lib\n" + package["main.py"]
+    package["requirements.txt"] = "no-such-lib==1.0\n"
+    packages.write("echo", package)
+    result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider")
+    report = result.stdout.str().split("Captured")[0]
+    assert "importlib" not in report and "<frozen" not in report
+    result.stdout.fnmatch_lines(['  File "*/echo/main.py", line 1, in <module>',
+                                 "*'no_such_lib' is in requirements.txt*--faas-placement=docker*"])
 
 
 def test_xdist_two_workers_each_with_its_own_platform(faas_pytester, packages):
@@ -77,3 +99,38 @@ def test_the_samples_pass_in_the_docker_placement(faas_pytester, packages):
     result = faas_pytester.runpytest_subprocess("--faas", "--faas-placement=docker", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=9)
     result.stdout.fnmatch_lines(["faas: placement=docker (command line)*", "7 executions: 7 success"])
+
+
+def test_faas_keep_names_the_kept_data_dir_in_the_summary(faas_pytester, packages):
+    packages.write("echo", JSON_PACKAGE)
+    result = faas_pytester.runpytest_subprocess("--faas", "--faas-keep", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
+    [line] = [line for line in result.stdout.lines if line.startswith("platform data kept in ")]
+    folder = line.split()[4]
+    assert (Path(folder) / "token").is_file()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_breakpoint_in_the_thread_placement_prompts_on_the_terminal_under_s(faas_pytester, packages):
+    package = dict(JSON_PACKAGE)
+    package["main.py"] = package["main.py"].replace("        return config", "        breakpoint()\n        return config")
+    assert "breakpoint()" in package["main.py"]
+    packages.write("echo", package)
+    result = faas_pytester.run(sys.executable, "-m", "pytest", "--faas", "-s", "-p", "no:cacheprovider",
+                               stdin=b"p 'seen by pdb'\nc\np 'seen by pdb'\nc\n", timeout=120)
+    result.assert_outcomes(passed=3)
+    assert "(Pdb)" in result.stdout.str() and "'seen by pdb'" in result.stdout.str()
+
+
+def test_a_folder_without_packages_says_so_and_how_to_fix_it(faas_pytester):
+    result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["pytest --faas found no FaaS package under *faas packages generate*"])
+
+
+def test_faas_pdb_opens_the_debugger_in_the_failing_frame(faas_pytester, packages):
+    packages.write("fails", FAILING_PACKAGE)
+    result = faas_pytester.run(sys.executable, "-m", "pytest", "--faas", "--faas-pdb", "-s", "-p", "no:cacheprovider",
+                               stdin=b"p sorted(config)\nc\n", timeout=120)
+    result.assert_outcomes(passed=2, failed=1)
+    text = result.stdout.str()
+    assert "main.py(5)parse()" in text and "(Pdb) []" in text  # the frame that raised, its locals

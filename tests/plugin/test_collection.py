@@ -114,3 +114,44 @@ def test_header_says_where_each_setting_came_from(faas_pytester, packages, monke
     faas_pytester.makeini("[pytest]\nfaas_keep = false\n")
     result = faas_pytester.runpytest_subprocess("--faas", "--collect-only", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["faas: placement=subprocess (environment), backend_url=None (default), keep=False (ini)*"])
+
+
+SERVICE_WITH_A_TYPO = {"name": "echo-svc", "moduleName": "default_module", "triggers": [
+    {"name": "t", "function": "rnu", "spec": {"filter": {}, "resource": "Item", "actions": ["Created"]}}]}
+
+
+def test_service_json_findings_fail_the_manifest_item(faas_pytester, packages):
+    # `faas packages test` refuses the same finding (tests/cli/test_packages_test.py).
+    packages.write("echo", {**JSON_PACKAGE, "service.json": SERVICE_WITH_A_TYPO})
+    result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider", "-k", "manifest")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*service.json: triggers[[]0[]]: trigger 't' calls 'rnu', which module "
+                                 "'default_module' does not declare (did you mean 'run'?)*"])
+
+
+def test_the_items_are_handed_their_package_and_case(faas_pytester, packages):
+    packages.write("echo", {**JSON_PACKAGE, "mocks/more.json": {"inputs": [{"name": "config", "value": 3}]}})
+    items, _ = faas_pytester.inline_genitems("--faas", "-p", "no:cacheprovider")
+    manifest, *cases = items
+    assert manifest.name == "manifest"
+    assert all(item.package is manifest.package for item in cases), "one LoadedPackage, read once"
+    assert [(item.name, item.case.mock_file.name, item.case.case.inputs) for item in cases] == [
+        ("run[mock.json:0]", "mock.json", {"config": {"n": 1}}),
+        ("run[mock.json:1]", "mock.json", {"config": {"n": 2}}),
+        ("run[mocks/more.json:0]", "more.json", {"config": 3})]
+    assert not hasattr(manifest.parent, "loaded"), "nothing is left on the file node for the items to fetch"
+
+
+def test_the_summary_counts_each_runs_own_cases(faas_pytester):
+    # The figures live in each run's stash: a second run in the same process does not count the first's.
+    faas_pytester.makepyfile(test_figures="""
+        def test_one(record_property):
+            record_property("faas", {"status": "success", "user_s": 0.25, "wall_s": 1.0})
+    """)
+    for _ in range(2):
+        result = faas_pytester.runpytest("--faas", "-p", "no:cacheprovider")
+        result.assert_outcomes(passed=1)
+        result.stdout.fnmatch_lines(["*- faas -*", "1 executions: 1 success",
+                                     "time: 1.00s in cases, of which 0.25s in user code and 0.75s in the harness*"])
+    without = faas_pytester.runpytest("-p", "no:cacheprovider")
+    assert "- faas -" not in without.stdout.str(), "inert without --faas"

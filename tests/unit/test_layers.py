@@ -13,10 +13,10 @@ PACKAGE = Path(__file__).resolve().parents[2] / "pytest_faas"
 # The layers, top to bottom. A module may import from its own layer and from the layers below it only.
 LAYERS = [
     {"plugin", "cli"},                       # faces
-    {"local", "cases", "casedata"},          # composition
+    {"local", "cases", "casedata", "pipelinecases"},  # composition
     {"manifests"},                           # package-file formats (may use backend.dql to check filters)
     {"backend", "runtime", "sdk", "mocks"},  # the platform, the runner, dtlpy's binding, sample entities
-    {"errors", "ids", "protocol", "tokens", "__init__", "templates"},  # core
+    {"errors", "ids", "protocol", "handle", "tokens", "__init__", "templates"},  # core
 ]
 
 

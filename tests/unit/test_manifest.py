@@ -180,7 +180,7 @@ def test_unknown_keys_are_ignored_like_the_sdk_does(write):
     ('{"name": "broken" "version": 1', False),
     ('["modules"]', False),
     ('{"\\u006dodules": []}', True),
-    ("", False),
+    ("", True),  # an empty package.json is nobody's: reported, not skipped
 ])
 def test_declares_modules_sniffs_without_raising(write, text, expected):
     assert declares_modules(write("package.json", text)) is expected
@@ -200,9 +200,11 @@ def test_an_npm_package_json_is_not_ours(write):
 
 @pytest.mark.parametrize("document, json_path, expected, found, hint", [
     (with_function(input=[{"name": "item", "type": "item"}]), "modules[0].functions[0].input[0].type",
-     "an input type", "item", "did you mean 'Item'?"),
+     "a FunctionIO type", "item", "did you mean 'Item'?"),
     (with_function(input=[{"name": "items", "type": "Items"}]), "modules[0].functions[0].input[0].type",
-     "an input type", "Items", "did you mean 'Item'?"),
+     "a FunctionIO type", "Items", "did you mean 'Item'?"),
+    (with_function(output=[{"name": "label", "type": "Strng"}]), "modules[0].functions[0].output[0].type",
+     "a FunctionIO type (inputs and outputs alike)", "Strng", "did you mean 'String'?"),
     (with_function(input=[{"name": "item"}]), "modules[0].functions[0].input[0].type",
      "required", None, None),
     (with_module(functions=[{"name": "run"}, {"name": "hello"}, {"name": "run"}]), "modules[0].functions[2].name",
@@ -212,7 +214,8 @@ def test_an_npm_package_json_is_not_ours(write):
      "a unique input/output name", "item", None),
     ({"modules": [{"name": "a"}, {"name": "a"}]}, "modules[1].name", "a unique module name", "a", None),
     ({"modules": [3]}, "modules[0]", "an object", 3, None),
-    ({"modules": {"name": "m", "functions": "run"}}, "modules[0].functions", "a list", "run", None),
+    # The SDK iterates 'modules' (a dict would give its keys) and the platform refuses one: no bare module.
+    ({"modules": {"name": "m", "functions": "run"}}, "modules", "a list of modules", {"name": "m", "functions": "run"}, None),
     (with_function(input="item"), "modules[0].functions[0].input", "a list", "item", None),
     (with_module(entryPoint=""), "modules[0].entryPoint", "a non-empty string", "", None),
     (with_module(className=7), "modules[0].className", "a string", 7, None),
@@ -262,6 +265,13 @@ def test_invalid_json_gives_line_and_column(write):
     error = only_error(load_package, path)
     assert (error.json_path, error.expected, error.line, error.column) == ("", "valid JSON", 3, 15)
     assert "line 3, column 15" in str(error) and '"modules": [,]' in error.hint
+
+
+@pytest.mark.parametrize("content, line", [('{\n  "name": "x",\n  "modules": [],\n}\n', 3),
+                                           ('{"modules": [{"name": "m"},\n\n]}', 1)])
+def test_a_trailing_comma_is_called_one(write, content, line):
+    error = only_error(load_package, write("package.json", content))
+    assert error.hint.startswith(f"a trailing comma at line {line}") and "remove it" in error.hint
 
 
 @pytest.mark.parametrize("content, expected, found", [

@@ -5,7 +5,7 @@ import io
 from hypothesis import given, settings
 from PIL import Image
 
-from pytest_faas import dql
+from pytest_faas.backend import dql
 from pytest_faas.mocks import RecordingProgress, png_bytes, sample_bytes, sample_names
 from pytest_faas.mocks import strategies as fs
 

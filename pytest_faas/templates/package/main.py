@@ -17,13 +17,18 @@ class ServiceRunner(dl.BaseServiceRunner):
         :return:
         """
 
-    def run(self, item, progress=None):
+    def run(self, item=None, progress=None):
         """
         Write your main package service here
 
+        :param item: the item to annotate (invoked without one, the function only says hello)
         :param progress: Use this to update the progress of your package
         :return:
         """
+        if item is None:
+            print('Hello World! Invoke me with an item to annotate it')
+            return None
+
         # create annotation
         ann = dl.Annotation.new(
             annotation_definition=dl.Classification(label='completed'),

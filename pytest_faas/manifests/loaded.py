@@ -1,0 +1,180 @@
+"""A package folder read once, the same way for `pytest --faas` and `faas packages test`.
+
+`load_folder` reads the manifest (package.json), service.json and every mock file (mock.json, then
+mocks/*.json by name), keeping what cannot be read as located problems instead of stopping at the first.
+The result, a `LoadedPackage`, is what both faces hand on: the plugin gives it to its items, the CLI loops
+over its cases, and `cases.CaseRunner` runs one of its `PackageCase`s. Its `findings()` are the static checks
+of all those files against the code (read with `ast`, never run).
+
+The manifest's kind is looked up by file name in `KINDS`, so that another manifest format (the dataloop.json
+of an app) joins by adding a row: how to recognise the file cheaply, load it, and check it against the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import CheckError, FaasError, ManifestError, ManifestErrors
+from . import checks
+from .jsondoc import INTERNAL, Shown
+from .mock import MockCase, MockFile, load_mock
+from .package import PackageManifest, declares_modules, load_package
+from .service import ServiceManifest, load_service
+
+SERVICE_FILE = "service.json"
+
+
+@dataclass(frozen=True)
+class ManifestKind:
+    """One manifest format.
+
+    Attributes:
+        filename: the file's name in a package folder.
+        declares: a cheap sniff that never raises: is this file one of ours (and not, say, npm's)?
+        load: the manifest model, or None when the file is not ours; raises ManifestError(s).
+        check: the manifest against the code it names: findings, never raises.
+    """
+
+    filename: str
+    declares: Callable[[Path], bool]
+    load: Callable[[Path], Any]
+    check: Callable[[Path, Any], list[checks.Finding]]
+
+
+KINDS: dict[str, ManifestKind] = {
+    "package.json": ManifestKind("package.json", declares_modules, load_package, checks.check_package),
+}
+
+
+def kind_of(path: Path) -> ManifestKind | None:
+    """The manifest kind of a file, when its name is a manifest's and it declares what we run."""
+    kind = KINDS.get(path.name)
+    return kind if kind is not None and kind.declares(path) else None
+
+
+def mock_files(folder: Path) -> list[Path]:
+    """The folder's mock files in case order: mock.json, then mocks/*.json by name."""
+    return [path for path in [folder / "mock.json", *sorted((folder / "mocks").glob("*.json"))] if path.is_file()]
+
+
+@dataclass(frozen=True)
+class PackageCase:
+    """One input set of one mock file: what a generated test runs."""
+
+    folder: Path
+    mock_file: Path
+    case: MockCase
+
+    @property
+    def mock_label(self) -> str:
+        """The mock file as the package author names it: relative to the package folder when inside it."""
+        if self.mock_file.is_relative_to(self.folder):
+            return self.mock_file.relative_to(self.folder).as_posix()
+        return self.mock_file.name
+
+    @property
+    def function_label(self) -> str:
+        return f"{self.case.module_name}.{self.case.function_name}"
+
+
+@dataclass
+class LoadedPackage:
+    """A package folder's files as read, and what is wrong with them.
+
+    Attributes:
+        path: the manifest file.
+        kind: its format.
+        manifest: the manifest model; None when it could not be read (see ``problems``).
+        service: service.json's model, when the file is there and could be read.
+        mocks: each mock file that could be read, with its model, in case order.
+        problems: the files that could not be read (`ManifestError`/`ManifestErrors`, located).
+    """
+
+    path: Path
+    kind: ManifestKind
+    manifest: PackageManifest | None
+    service: ServiceManifest | None = None
+    mocks: list[tuple[Path, MockFile]] = field(default_factory=list)
+    problems: list[FaasError] = field(default_factory=list)
+    _findings: list[checks.Finding] | None = field(default=None, repr=False)
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def cases(self) -> list[PackageCase]:
+        """Every input set of every mock file, in file order (none when the manifest could not be read)."""
+        if self.manifest is None:
+            return []
+        return [PackageCase(self.folder, path, case) for path, mock in self.mocks for case in mock.cases()]
+
+    def cases_by_module(self) -> dict[str, list[PackageCase]]:
+        by_module: dict[str, list[PackageCase]] = {}
+        for case in self.cases():
+            by_module.setdefault(case.case.module_name, []).append(case)
+        return by_module
+
+    def findings(self) -> list[checks.Finding]:
+        """The checks of the manifest against the code, and of service.json and the mocks against the
+        manifest; errors and warnings alike. Computed on first call (it reads the code)."""
+        if self._findings is None:
+            found: list[checks.Finding] = []
+            if self.manifest is not None:
+                found += self.kind.check(self.folder, self.manifest)
+                if self.service is not None:
+                    found += checks.check_service(self.manifest, self.service)
+                for _, mock in self.mocks:
+                    found += checks.check_mock(self.manifest, mock)
+            self._findings = found
+        return self._findings
+
+    def errors(self) -> list:
+        """What must be fixed before anything runs: the unreadable files, then the error findings."""
+        return [*self.problems, *(f for f in self.findings() if f.severity == "error")]
+
+    def warnings(self) -> list[checks.Finding]:
+        return [f for f in self.findings() if f.severity != "error"]
+
+    def require(self) -> list[checks.Finding]:
+        """Raise `CheckError` with every error at once when there is any; returns the warnings."""
+        errors = self.errors()
+        if errors:
+            raise CheckError(errors)
+        return self.warnings()
+
+
+def _read(load: Callable[[Path], Any], path: Path, problems: list[FaasError]) -> Any:
+    """``load(path)``, or None with the failure kept as a problem of that file: whatever a hostile file does
+    to a loader, it fails its own package's ``::manifest`` item, never the collection of the others."""
+    try:
+        return load(path)
+    except (ManifestError, ManifestErrors) as exc:
+        problems.append(exc)
+    except Exception as exc:  # noqa: BLE001 - a loader bug must still name the user's file
+        problems.append(ManifestError(str(path), "", INTERNAL, Shown(f"{type(exc).__name__}: {exc}"[:200]),
+                                      "this is a pytest-faas bug; please report it with the file"))
+    return None
+
+
+def load_folder(path: Path | str, mocks: list[Path] | None = None) -> LoadedPackage | None:
+    """Read a package from its manifest file; None when that file is not a FaaS manifest (npm's package.json).
+
+    Args:
+        path: the manifest file (package.json).
+        mocks: the mock files to read; by default every one of the folder's (see `mock_files`).
+    """
+    path = Path(path)
+    kind = KINDS.get(path.name)
+    if kind is None:
+        raise ValueError(f"{path}: not a manifest file ({', '.join(KINDS)})")
+    problems: list[FaasError] = []
+    manifest = _read(kind.load, path, problems)
+    if manifest is None and not problems:  # npm's package.json: not ours
+        return None
+    service_path = path.parent / SERVICE_FILE
+    service = _read(load_service, service_path, problems) if service_path.is_file() else None
+    loaded = [(mock_path, _read(load_mock, mock_path, problems))
+              for mock_path in (mock_files(path.parent) if mocks is None else mocks)]
+    return LoadedPackage(path, kind, manifest, service, [(p, m) for p, m in loaded if m is not None], problems)
