@@ -70,9 +70,8 @@ def serve(host, port, serve_dir, placement, container_network, quiet, watch_dirs
         requests = None if quiet else RequestLines(echo).install()
         watch = ExecutionWatch(platform.backend.store, echo).start()
         if watch_dirs:
-            # No --token: the push reads it from the data dir's token file, not from a command line (ps).
             packages = PackageWatch([Path(d) for d in watch_dirs], ["--data-dir", str(data_dir.path), "--url",
-                                    platform.base_url], echo).start()
+                                    platform.base_url, "--token", platform.token], echo).start()
         while not stop.wait(0.5):
             pass
         click.echo("faas serve: stopping (executions still running end as the platform stops)", err=True)
