@@ -99,7 +99,9 @@ class LocalPlatform:
             self._server = self.backend.serve(self.host, self.port)
             if self.bind_sdk or self.placement == "thread":
                 self._dataloop_path = tempfile.mkdtemp(prefix="faas-dtlpy-")
-                self._binding = DtlpyBinding(self.base_url, self.token, self._dataloop_path)
+                # The process's dtlpy is the one a thread-placement function uses: it gets the function's token,
+                # which reaches the Dataloop API and not the harness's own routes (seed, cron, waits).
+                self._binding = DtlpyBinding(self.base_url, self.backend.function_token, self._dataloop_path)
                 self.dl = self._binding.activate()
             if self.placement is not None:
                 self._start_placements()
