@@ -20,8 +20,8 @@ import time
 
 from . import dql
 from ..errors import BadRequest, Conflict
-from ..ids import new_id, now_iso, parse_iso
-from .records import LOCAL_USER
+from ..ids import now_iso, parse_iso
+from .records import server_fields
 from ..protocol import END_MARKER, QUEUED, TERMINAL, TIMEOUT_MESSAGE, output_problem
 from .logs import Logs, log_line
 from .packages import Packages
@@ -134,12 +134,11 @@ class Executions:
             raise BadRequest(f"execution 'input' must be an object of name: value, found {type(inputs).__name__}")
         project_id = body.get("projectId") or service["projectId"]
         self.projects.get_project(project_id)
-        now = now_iso()
-        execution_id = new_id()
-        entry = {"status": "created", "percentComplete": 0, "message": None, "timestamp": now, "attempts": 0}
-        doc = {
-            "id": execution_id, "url": f"/executions/{execution_id}", "creator": LOCAL_USER, "createdAt": now,
-            "updatedAt": now, "input": copy.deepcopy(inputs), "output": None, "functionName": name,
+        doc = server_fields("executions")
+        entry = {"status": "created", "percentComplete": 0, "message": None, "timestamp": doc["createdAt"],
+                 "attempts": 0}
+        doc.update({
+            "input": copy.deepcopy(inputs), "output": None, "functionName": name,
             "serviceId": service_id, "serviceName": service["name"], "projectId": project_id,
             "triggerId": trigger_id, "latestStatus": entry, "statusLog": [entry], "duration": None,
             "attempts": 0, "maxAttempts": service["maxAttempts"], "toTerminate": False,
@@ -149,7 +148,7 @@ class Executions:
             "driverId": service.get("driverId"), "feedbackQueue": None, "syncReplyTo": None,
             "resources": [{"type": event["resource"], "id": event["resourceId"]}] if event else [],
             "eventContext": event, "replicaId": None, "agentId": None, "startedAt": None,
-        }
+        })
         with self.cond:
             self.store.put("executions", doc, parent=service_id)
             if service_id in self.startup_errors:

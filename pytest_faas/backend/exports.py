@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 
 from . import dql
+from .records import command_json
 from ..errors import BadRequest
-from ..ids import new_id, now_iso
+from ..ids import new_id
 from .annotations import Annotations
 from .items import Items
 from .projects import Projects
@@ -58,10 +59,8 @@ class Exports:
         command_id = new_id()
         body = json.dumps(exported, separators=(",", ":")).encode()
         output, _ = self.items.upload(binaries["id"], f"{EXPORT_FOLDER}/{command_id}.json", body, mode="overwrite")
-        now = now_iso()
-        command = {"id": command_id, "type": "ExportDatasetAsJson", "status": "success", "progress": 100,
-                   "spec": {"outputItemId": output["id"], "datasetId": dataset_id, "itemsCount": len(exported)},
-                   "error": None, "createdAt": now, "updatedAt": now, "url": f"/commands/{command_id}"}
+        spec = {"outputItemId": output["id"], "datasetId": dataset_id, "itemsCount": len(exported)}
+        command = command_json("ExportDatasetAsJson", spec, command_id)
         return self.store.put("commands", command)
 
     def command(self, command_id: str) -> dict:

@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING
 from werkzeug.wrappers import Request
 
 from ..errors import BadRequest
-from ..ids import new_id, now_iso
 from ..protocol import TERMINAL
-from . import bodies
+from . import bodies, records
 from .http import Route, read_body, read_json
 from .services import BOT
 
@@ -139,11 +138,7 @@ def faas_routes(backend: "Backend") -> list[Route]:
         body = read_body(request, bodies.RerunBatch)
         found = executions.query({"filter": body.get("query") or {}, "pageSize": 1000})["items"]
         rerun = [executions.rerun(e["id"])["id"] for e in found if e["latestStatus"]["status"] in TERMINAL]
-        now = now_iso()
-        command = {"id": new_id(), "type": "rerunExecutions", "status": "success", "progress": 100,
-                   "spec": {"executionIds": rerun}, "error": None, "createdAt": now, "updatedAt": now}
-        command["url"] = f"/commands/{command['id']}"
-        return backend.store.put("commands", command)
+        return backend.store.put("commands", records.command_json("rerunExecutions", {"executionIds": rerun}))
 
     return [
         Route("/piper-misc/naming/<any(packages, services):kind>/<path:name>", ("GET",), validate_name),

@@ -23,7 +23,7 @@ import json
 import logging
 import math
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 import pydantic

@@ -15,8 +15,8 @@ from typing import Callable
 
 from . import dql
 from ..errors import BadRequest, Conflict, NotFound
-from ..ids import new_id, now_iso
-from .records import LOCAL_USER, ORG
+from ..ids import now_iso
+from .records import ORG, server_fields
 from .projects import Projects
 from .store import Store
 
@@ -91,12 +91,10 @@ class Packages:
             raise BadRequest("package 'projectId' is required: push through a project "
                              "(project.packages.push), not the module-level dl.packages.push")
         self.projects.get_project(project_id)
-        now = now_iso()
-        package_id = new_id()
         record = {key: copy.deepcopy(body[key]) for key in _MUTABLE if key in body}
+        record.update(server_fields("packages"))
         record.update({
-            "id": package_id, "name": name, "projectId": project_id, "creator": LOCAL_USER,
-            "createdAt": now, "updatedAt": now, "url": f"/packages/{package_id}", "uiHooks": [],
+            "name": name, "projectId": project_id, "uiHooks": [],
             "version": body.get("version") or DEFAULT_VERSION, "orgId": ORG["id"],
             "modules": _check_modules(body.get("modules")), "global": bool(body.get("global", False)),
         })

@@ -22,7 +22,7 @@ import json
 import logging
 import time
 
-from . import dql
+from . import dql, records
 from ..errors import BadRequest
 from ..ids import new_id, now_iso
 from ..protocol import TERMINAL
@@ -139,11 +139,8 @@ class PipelineRuns:
             raise BadRequest(f"execute_batch matched {len(found)} items; at most {MAX_BATCH} per call here")
         started = [self._start(pipeline, node, {**_defaults(node), **args, item_port: item["id"]})["id"]
                    for item in found if item.get("type") == "file"]
-        now = now_iso()
-        command = {"id": new_id(), "type": "pipelineExecuteBatch", "status": "success", "progress": 100,
-                   "spec": {"pipelineExecutionIds": started}, "error": None, "createdAt": now, "updatedAt": now}
-        command["url"] = f"/commands/{command['id']}"
-        return self.store.put("commands", command)
+        return self.store.put("commands", records.command_json("pipelineExecuteBatch",
+                                                               {"pipelineExecutionIds": started}))
 
     def _run_node(self, cycle_id: str, node: dict, inputs: dict) -> None:
         """Create a node's execution for a cycle (lock held); a node that cannot run fails the cycle."""

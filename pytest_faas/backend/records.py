@@ -22,6 +22,22 @@ ANNOTATION_TYPES = [
 ]
 
 
+def server_fields(collection: str, record_id: str | None = None) -> dict:
+    """The fields the platform sets on every record it creates: id, url, creator and the two timestamps.
+    ``collection`` is the record's REST path (``executions``: its url is ``/executions/<id>``)."""
+    record_id = record_id or new_id()
+    now = now_iso()
+    return {"id": record_id, "url": f"/{collection}/{record_id}", "creator": LOCAL_USER, "createdAt": now,
+            "updatedAt": now}
+
+
+def command_json(command_type: str, spec: dict, command_id: str | None = None) -> dict:
+    """A command (``/commands/<id>``) that finished at once: how the platform answers batch work that the
+    local one does synchronously (exports, reruns, pipeline batches); dtlpy's ``command.wait()`` returns."""
+    return {**server_fields("commands", command_id), "type": command_type, "status": "success", "progress": 100,
+            "spec": spec, "error": None}
+
+
 def user_json(email: str = LOCAL_USER) -> dict:
     return {"id": email, "email": email, "username": email.split("@")[0], "firstName": "Local",
             "lastName": "Developer", "role": "owner", "type": "human"}

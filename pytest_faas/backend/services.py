@@ -13,8 +13,8 @@ from typing import Callable
 
 from . import dql
 from ..errors import BadRequest, Conflict
-from ..ids import new_id, now_iso
-from .records import LOCAL_USER, ORG
+from ..ids import now_iso
+from .records import LOCAL_USER, ORG, server_fields
 from .packages import Packages
 from .projects import Projects
 from .store import Store
@@ -114,15 +114,13 @@ class Services:
         if not package_id:
             raise BadRequest("service 'packageId' is required: deploy a pushed package")
         package = self.packages.get(package_id)
-        now = now_iso()
-        service_id = new_id()
         record = copy.deepcopy(SERVICE_DEFAULTS)
         record.update({k: copy.deepcopy(v) for k, v in body.items() if v is not None})
+        record.update(server_fields("services"))
         record.update({
-            "id": service_id, "name": name, "projectId": project_id, "packageId": package_id,
+            "name": name, "projectId": project_id, "packageId": package_id,
             "packageRevision": body.get("packageRevision") or package["version"], "orgId": ORG["id"],
-            "botUserName": BOT, "creator": LOCAL_USER, "createdAt": now, "updatedAt": now,
-            "updatedBy": LOCAL_USER, "url": f"/services/{service_id}", "version": "1.0.0",
+            "botUserName": BOT, "updatedBy": LOCAL_USER, "version": "1.0.0",
             "active": body.get("active", True) is not False, "scope": body.get("scope") or "project",
         })
         record = self._validate(record)

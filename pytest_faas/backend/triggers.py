@@ -20,8 +20,8 @@ from croniter import croniter
 
 from . import dql
 from ..errors import BadRequest, Conflict
-from ..ids import new_id, now_iso, parse_iso
-from .records import LOCAL_USER, ORG
+from ..ids import now_iso, parse_iso
+from .records import LOCAL_USER, ORG, server_fields
 from .events import Event
 from .executions import Executions
 from .packages import Packages
@@ -130,13 +130,10 @@ class Triggers:
         if not project_id:
             raise BadRequest("trigger 'projectId' is required")
         self.projects.get_project(project_id)
-        now = now_iso()
-        trigger_id = new_id()
-        record = {"id": trigger_id, "url": f"/triggers/{trigger_id}", "name": body.get("name") or "defaulttrigger",
+        record = {**server_fields("triggers"), "name": body.get("name") or "defaulttrigger",
                   "type": trigger_type, "active": body.get("active", True) is not False, "projectId": project_id,
-                  "spec": copy.deepcopy(body.get("spec")), "creator": LOCAL_USER, "createdAt": now,
-                  "updatedAt": now, "updatedBy": LOCAL_USER, "scope": body.get("scope") or "project",
-                  "global": False, "special": False, "orgId": ORG["id"]}
+                  "spec": copy.deepcopy(body.get("spec")), "updatedBy": LOCAL_USER,
+                  "scope": body.get("scope") or "project", "global": False, "special": False, "orgId": ORG["id"]}
         record = self._validate(record)
         with self._lock:  # two creates of one name at once: one of them is refused
             self._unique_name(record)
