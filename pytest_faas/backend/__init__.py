@@ -18,7 +18,10 @@ from .exports import Exports
 from .faas_routes import faas_routes
 from .http import PlatformApp
 from .items import Items
+from .ontologies import Ontologies
 from .projects import Projects
+from .recipe_routes import recipe_routes
+from .recipes import Recipes
 from .routes import data_routes
 from .seeding import Seeder, seed_routes
 from .server import ServerThread
@@ -43,14 +46,16 @@ class Backend:
         self.token = token
         self.store = Store(data_dir, durable=durable)
         self.bus = EventBus()
-        self.projects = Projects(self.store, self.bus)
+        self.ontologies = Ontologies(self.store)
+        self.recipes = Recipes(self.store, self.ontologies)
+        self.projects = Projects(self.store, self.bus, self.recipes)
         self.items = Items(self.store, self.bus, self.projects)
         self.annotations = Annotations(self.store, self.bus, self.projects, self.items)
         self.exports = Exports(self.store, self.projects, self.items, self.annotations)
         self.seeder = Seeder(self.projects, self.items, self.annotations)
         self.engine = Engine(self.store, self.bus, self.projects, **engine_options)
         self.app = PlatformApp(token, data_routes(self) + seed_routes(self.seeder) + faas_routes(self)
-                               + control_routes(self))
+                               + control_routes(self) + recipe_routes(self))
         self._servers: list[ServerThread] = []
 
     @property
