@@ -26,6 +26,7 @@ from .routes import data_routes
 from .seeding import Seeder, seed_routes
 from .server import ServerThread
 from .store import Store
+from .urls import item_urls_absolute, thumbnail_routes
 
 __all__ = ["Backend"]
 
@@ -54,8 +55,9 @@ class Backend:
         self.exports = Exports(self.store, self.projects, self.items, self.annotations)
         self.seeder = Seeder(self.projects, self.items, self.annotations)
         self.engine = Engine(self.store, self.bus, self.projects, **engine_options)
-        self.app = PlatformApp(token, data_routes(self) + seed_routes(self.seeder) + faas_routes(self)
-                               + control_routes(self) + recipe_routes(self))
+        data_plane = item_urls_absolute(data_routes(self) + thumbnail_routes(self)) + recipe_routes(self)
+        self.app = PlatformApp(token, data_plane + seed_routes(self.seeder) + faas_routes(self)
+                               + control_routes(self))
         self._servers: list[ServerThread] = []
 
     @property

@@ -24,6 +24,7 @@ from ..handle import API_PREFIX
 
 log = logging.getLogger(__name__)
 
+JWT_QUERY_PATHS = ("/stream", "/thumbnail")
 _JSON_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
 
 
@@ -85,6 +86,9 @@ class PlatformApp:
 
     def _authorized(self, request: Request) -> bool:
         sent = request.headers.get("Authorization", "").encode()
+        # Byte routes also take the token as `?jwt=` (video players and <img> tags cannot send headers).
+        if not sent and request.method == "GET" and request.path.endswith(JWT_QUERY_PATHS):
+            sent = b"Bearer " + request.args.get("jwt", "").encode()
         return hmac.compare_digest(sent, self._token)
 
     def dispatch(self, request: Request) -> Response:
