@@ -32,7 +32,8 @@ class Annotations:
     def get(self, annotation_id: str) -> dict:
         return self.store.get("annotations", annotation_id, "Annotation")
 
-    def upload(self, item_id: str, sent: list | dict) -> list[dict]:
+    def upload(self, item_id: str, sent: list | dict, keep_ids: bool = False) -> list[dict]:
+        """Store annotations on an item; ``keep_ids`` (seeding only) keeps the ``id`` each one names."""
         item = self.items.get(item_id)
         if isinstance(sent, dict):
             sent = [sent]
@@ -43,7 +44,13 @@ class Annotations:
                 raise BadRequest(f"annotation [{index}] must be a JSON object, found {type(annotation).__name__}")
             if not annotation.get("type"):
                 raise BadRequest(f"annotation [{index}] has no 'type' (e.g. 'class', 'box')")
-        records = [self.store.put("annotations", entities.annotation_json(item, a), parent=item_id)
+            if keep_ids and annotation.get("id") is not None:
+                if not isinstance(annotation["id"], str) or not annotation["id"]:
+                    raise BadRequest(f"annotation [{index}] 'id' must be a non-empty string")
+                if self.store.find("annotations", annotation["id"]) is not None:
+                    raise BadRequest(f"annotation [{index}]: an annotation with id {annotation['id']!r} exists")
+        records = [self.store.put("annotations", entities.annotation_json(
+                       item, a, annotation_id=a.get("id") if keep_ids else None), parent=item_id)
                    for a in sent]
         self._recount(item)
         for record in records:
