@@ -192,7 +192,12 @@ class CaseRunner:
         function = module.function(mock_case.function_name) if module else None
         input_types = {io.name: io.type for io in function.inputs} if function else {}
         self.seed(mock_case, input_types, case.mock_file)
-        execution = self.execute(service, mock_case, service["projectId"])
+        if mock_case.node is not None:  # the function runs as a pipeline node, with the node in its context
+            from .pipelinecases import execute_in_node  # noqa: PLC0415
+
+            execution = execute_in_node(self, service, mock_case, function)
+        else:
+            execution = self.execute(service, mock_case, service["projectId"])
         timeout = float(service.get("executionTimeout") or 3600)
         execution = self.wait(execution["id"], limit_s=timeout + 30)
         logs = self.logs(service["id"], execution["id"]) if execution.get("latestStatus", {}).get("status") != "success" \
@@ -216,5 +221,12 @@ def check(outcome: CaseOutcome, expect: Expectation, placement: str, label: str)
         reasons.append(f"expected output {json.dumps(expect.output)}, got {json.dumps(outcome.execution.get('output'))}")
     if expect.message is not None and expect.message not in message:
         reasons.append(f"expected the message to contain {expect.message!r}")
+    action = outcome.execution.get("action")
+    if expect.checks_action and action != expect.action:
+        reasons.append(f"expected {_action(expect.action)} (progress.update(action=...)), got {_action(action)}")
     if reasons:
         raise ExecutionFailed(outcome.execution, outcome.logs, placement, f"{label}: " + "; ".join(reasons))
+
+
+def _action(value: str | None) -> str:
+    return "no action" if value is None else f"action {value!r}"

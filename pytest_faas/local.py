@@ -110,8 +110,9 @@ class LocalPlatform:
     def _start_placements(self) -> None:
         """Connect the engine to the runtime placements; they report dead replicas back to the engine."""
         from .runtime.placements import Placements  # noqa: PLC0415
+        from .runtime.scratch import make_runtime_dir  # noqa: PLC0415
 
-        self._runtime_dir = tempfile.mkdtemp(prefix="faas-runtime-")
+        self._runtime_dir = str(make_runtime_dir())  # and sweeps those of platforms killed before closing
         ready = {"docker": self._docker_placement()} if self.placement == "docker" else {}
         if self.placement == "thread":
             from .backend.inprocess import InProcessAdapter  # noqa: PLC0415

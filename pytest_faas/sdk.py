@@ -22,6 +22,7 @@ from .handle import api_url, gate_url
 log = logging.getLogger(__name__)
 
 ALIAS = "faas-local"
+_ENV = ("DATALOOP_PATH", "DEFAULT_CACHE_PATH")  # set while bound, put back by restore
 # The client attributes that cache what the cookie says; reset so that the new cookie is read.
 _CACHED = ("_environments", "_environment", "_token", "_verbose", "_cache_state", "_attributes_mode",
            "_sdk_cache", "_fetch_entities", "_ApiClient__gate_url_for_requests")
@@ -92,7 +93,7 @@ class DtlpyBinding:
         self._filtered = CHATTER not in dtlpy_logger.filters  # before the import: it reads its cookie then
         if self._filtered:
             dtlpy_logger.addFilter(CHATTER)
-        saved_env = os.environ.get("DATALOOP_PATH")
+        saved_env = {name: os.environ.get(name) for name in _ENV}
         os.environ["DATALOOP_PATH"] = self.dataloop_path
         import dtlpy as dl  # noqa: PLC0415 (heavy; only when a platform is actually used)
         from dtlpy.services import cookie, service_defaults  # noqa: PLC0415
@@ -106,6 +107,9 @@ class DtlpyBinding:
             "defaults_path": service_defaults.DATALOOP_PATH,
             "cookie_path": cookie.DATALOOP_PATH,
             "logger_level": dtlpy_logger.level,
+            # dtlpy packs a pushed codebase in ./.dataloop (its own choice of folder, not configurable) and
+            # leaves the folder behind; one that was not there before the binding is removed when empty.
+            "work_dotdir": None if os.path.isdir(".dataloop") else os.path.abspath(".dataloop"),
         }
         # dtlpy logs every request at DEBUG to a file; in a test run that is disk I/O per call and pages of
         # noise in pytest's captured-log section of every failure. INFO keeps what a person would read.
@@ -114,6 +118,7 @@ class DtlpyBinding:
         client.cookie_io = cookie.CookieIO(os.path.join(self.dataloop_path, "cookie.json"))
         for name in _CACHED:
             setattr(client, name, None)
+        self._private_caches(client)
         client.add_environment(self.api_url, alias=ALIAS, gate_url=self.url, url=self.url + "/")
         client.setenv(ALIAS)
         client.token = self.token
@@ -125,6 +130,15 @@ class DtlpyBinding:
                 setattr(dl.verbose, name, True)
         dl.verbose.logging_level = "warning"
         return dl
+
+    def _private_caches(self, client) -> None:
+        # dtlpy's caches default to ~/.dataloop whatever DATALOOP_PATH says: item.download() with no path
+        # writes under <cache_path_bin>/items/..., and its entity caches under DEFAULT_CACHE_PATH.
+        cache = client.sdk_cache  # made afresh from the private cookie
+        cache._cache_path = os.path.join(self.dataloop_path, "obj_cache")  # no public setter
+        cache._cache_path_bin = self.dataloop_path
+        cache.to_cookie()
+        os.environ["DEFAULT_CACHE_PATH"] = self.dataloop_path
 
     def restore(self) -> None:
         """Put dtlpy back as it was before :meth:`activate`."""
@@ -144,11 +158,17 @@ class DtlpyBinding:
             logging.getLogger("dtlpy").removeFilter(CHATTER)
         service_defaults.DATALOOP_PATH = saved["defaults_path"]
         cookie.DATALOOP_PATH = saved["cookie_path"]
-        if saved["env"] is None:
-            os.environ.pop("DATALOOP_PATH", None)
-        else:
-            os.environ["DATALOOP_PATH"] = saved["env"]
+        if saved["work_dotdir"] is not None:
+            try:
+                os.rmdir(saved["work_dotdir"])  # only when empty: a concurrent push's zip keeps it
+            except OSError:
+                pass
+        for name, value in saved["env"].items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
     def environment(self) -> dict[str, str]:
         """Environment variables that point a *child process's* dtlpy at this platform."""
-        return {"DATALOOP_PATH": self.dataloop_path}
+        return {"DATALOOP_PATH": self.dataloop_path, "DEFAULT_CACHE_PATH": self.dataloop_path}

@@ -19,6 +19,10 @@ from .faas_routes import faas_routes
 from .http import PlatformApp
 from .items import Items
 from .ontologies import Ontologies
+from .pipeline_executions import PipelineRuns
+from .pipeline_routes import pipeline_routes
+from .pipeline_triggers import PipelineTriggers
+from .pipelines import Pipelines
 from .projects import Projects
 from .recipe_routes import recipe_routes
 from .recipes import Recipes
@@ -55,9 +59,12 @@ class Backend:
         self.exports = Exports(self.store, self.projects, self.items, self.annotations)
         self.seeder = Seeder(self.projects, self.items, self.annotations)
         self.engine = Engine(self.store, self.bus, self.projects, **engine_options)
+        self.pipelines = Pipelines(self.store, self.projects, self.engine.packages, self.engine.services)
+        self.pipeline_runs = PipelineRuns(self.store, self.pipelines, self.engine.executions, self.items)
+        self.bus.subscribe(PipelineTriggers(self.store, self.pipeline_runs).on_event)
         data_plane = item_urls_absolute(data_routes(self) + thumbnail_routes(self)) + recipe_routes(self)
         self.app = PlatformApp(token, data_plane + seed_routes(self.seeder) + faas_routes(self)
-                               + control_routes(self))
+                               + control_routes(self) + pipeline_routes(self))
         self._servers: list[ServerThread] = []
 
     @property

@@ -34,7 +34,7 @@ class Annotations:
 
     def upload(self, item_id: str, sent: list | dict, keep_ids: bool = False) -> list[dict]:
         """Store annotations on an item; ``keep_ids`` (seeding only) keeps the ``id`` each one names."""
-        item = self.items.get(item_id)
+        self.items.get(item_id)
         if isinstance(sent, dict):
             sent = [sent]
         if not isinstance(sent, list):
@@ -49,10 +49,14 @@ class Annotations:
                     raise BadRequest(f"annotation [{index}] 'id' must be a non-empty string")
                 if self.store.find("annotations", annotation["id"]) is not None:
                     raise BadRequest(f"annotation [{index}]: an annotation with id {annotation['id']!r} exists")
-        records = [self.store.put("annotations", entities.annotation_json(
-                       item, a, annotation_id=a.get("id") if keep_ids else None), parent=item_id)
-                   for a in sent]
-        self._recount(item)
+        # One transaction: the item cannot be deleted or patched between the check and the recount, so
+        # an upload neither brings a deleted item back nor undoes a concurrent PATCH.
+        with self.store.transaction():
+            item = self.items.get(item_id)
+            records = [self.store.put("annotations", entities.annotation_json(
+                           item, a, annotation_id=a.get("id") if keep_ids else None), parent=item_id)
+                       for a in sent]
+            self._recount(item_id)
         for record in records:
             self.bus.publish(Event("Annotation", "Created", record, item["projectId"]))
         return records
@@ -60,34 +64,38 @@ class Annotations:
     def update(self, annotation_id: str, change: dict) -> dict:
         if not isinstance(change, dict):
             raise BadRequest("annotation update body must be a JSON object")
-        record = self.get(annotation_id)
         change = {k: v for k, v in change.items() if k not in self._FIXED}
-        updated = deep_merge(record, change)
-        updated["updatedAt"] = now_iso()
-        updated["updatedBy"] = entities.LOCAL_USER
-        self.store.put("annotations", updated)
-        item = self.items.get(record["itemId"])
+        with self.store.transaction():
+            record = self.get(annotation_id)
+            updated = deep_merge(record, change)
+            updated["updatedAt"] = now_iso()
+            updated["updatedBy"] = entities.LOCAL_USER
+            self.store.put("annotations", updated)
+            item = self.items.get(record["itemId"])
         self.bus.publish(Event("Annotation", "Updated", updated, item["projectId"]))
         return updated
 
     def delete(self, annotation_id: str) -> dict:
-        record = self.get(annotation_id)
-        self.store.delete("annotations", annotation_id)
-        item = self.items.get(record["itemId"])
-        self._recount(item)
+        with self.store.transaction():
+            record = self.get(annotation_id)
+            self.store.delete("annotations", annotation_id)
+            item = self._recount(record["itemId"])
         self.bus.publish(Event("Annotation", "Deleted", record, item["projectId"]))
         return record
 
-    def _recount(self, item: dict) -> None:
-        # Counted from the store rather than adjusted, so a partial failure can never leave it skewed.
+    def _recount(self, item_id: str) -> dict:
+        # Counted from the store rather than adjusted, so a partial failure can never leave it skewed; the
+        # caller's transaction makes the read of the item, the count and the write one step.
         # Not published as an Item "Updated" event: a function that annotates the item it was triggered
         # by would otherwise trigger itself again through an Updated trigger.
-        count = len(self.store.children("annotations", item["id"]))
+        item = self.items.get(item_id)
+        count = len(self.store.children("annotations", item_id))
         was_annotated = bool(item.get("annotated"))
         record = dict(item, annotated=count > 0, annotationsCount=count)
         self.store.put("items", record)
         self.projects.count_items(item["datasetId"], annotations=count - item.get("annotationsCount", 0),
                                   annotated=int(count > 0) - int(was_annotated))
+        return record
 
     def query(self, dataset_id: str, query: dict) -> dict:
         """``POST /datasets/{id}/query`` for resource annotations."""

@@ -186,11 +186,23 @@ def _compile_condition(value: Any, loc: str, depth: int) -> _Simple | _Condition
     return lambda found: all(f(found) for f in funcs)
 
 
-def _getter(path: str, loc: str) -> Callable[[dict], list]:
-    """Every value at a dotted path; an array on the way is searched element by element (or by index)."""
+def _field_parts(path: str, loc: str) -> list[str]:
+    """The segments of a dotted field path, refused at compile time when one can never be looked up."""
     parts = path.split(".")
     if not all(parts):
         raise _fail(loc, f"field path {path!r} has an empty segment; write it like 'metadata.system.size'")
+    for part in parts:
+        # '²' or '٣' are digits to str.isdigit but not ASCII numbers: refused here rather than failing at
+        # match time (a 500 for a query; for a stored trigger, every upload of its project).
+        if part.isdigit() and not (part.isascii() and part.isdecimal()):
+            raise _fail(loc, f"field path {path!r} has the segment {part!r}, which looks like a number but is "
+                             "not one; array indexes are written with the digits 0-9")
+    return parts
+
+
+def _getter(path: str, loc: str) -> Callable[[dict], list]:
+    """Every value at a dotted path; an array on the way is searched element by element (or by index)."""
+    parts = _field_parts(path, loc)
 
     def walk(value: Any, i: int, out: list) -> None:
         if i == len(parts):
@@ -199,7 +211,7 @@ def _getter(path: str, loc: str) -> Callable[[dict], list]:
             if parts[i] in value:
                 walk(value[parts[i]], i + 1, out)
         elif isinstance(value, list):
-            if parts[i].isdigit() and int(parts[i]) < len(value):
+            if parts[i].isascii() and parts[i].isdecimal() and int(parts[i]) < len(value):
                 walk(value[int(parts[i])], i + 1, out)
             for element in value:
                 if isinstance(element, dict):
@@ -214,6 +226,7 @@ def _getter(path: str, loc: str) -> Callable[[dict], list]:
 
 
 def _compile_field(path: str, value: Any, loc: str, depth: int) -> Predicate:
+    _field_parts(path, loc)
     cond = _compile_condition(value, loc, depth)
     if "." in path or not isinstance(cond, _Simple):
         get, holds = _getter(path, loc), _as_function(cond)

@@ -61,6 +61,8 @@ class Executions:
         self.work = work  # an execution was queued: agents' claims
         self.queues: dict[str, collections.deque] = collections.defaultdict(collections.deque)
         self.startup_errors: dict[str, str] = {}  # service id -> why its runner cannot start
+        # Called with each record that reached a terminal status (lock held): pipelines route on it.
+        self.end_listeners: list = []
 
     # -- reading --------------------------------------------------------------------------------------
 
@@ -116,7 +118,7 @@ class Executions:
         self.work.notify_all()
 
     def create(self, service_id: str, body: dict, *, trigger_id: str | None = None,
-               event: dict | None = None) -> dict:
+               event: dict | None = None, pipeline: dict | None = None) -> dict:
         """``POST /executions/{serviceId}``: record and queue an execution of a declared function."""
         if not isinstance(body, dict):
             raise BadRequest("execution body must be a JSON object")
@@ -143,7 +145,7 @@ class Executions:
             "attempts": 0, "maxAttempts": service["maxAttempts"], "toTerminate": False,
             "serviceVersion": service.get("version"), "packageId": service["packageId"],
             "packageName": revision["name"], "packageRevision": revision["version"],
-            "moduleName": module["name"], "pipeline": None, "model": None, "app": None,
+            "moduleName": module["name"], "pipeline": pipeline, "action": None, "model": None, "app": None,
             "driverId": service.get("driverId"), "feedbackQueue": None, "syncReplyTo": None,
             "resources": [{"type": event["resource"], "id": event["resourceId"]}] if event else [],
             "eventContext": event, "replicaId": None, "agentId": None, "startedAt": None,
@@ -186,6 +188,8 @@ class Executions:
                 status = "in-progress"
             if body.get("output") is not None:
                 doc["output"] = body["output"]
+            if isinstance(body.get("action"), str):  # progress.update(action=...): the pipeline output action
+                doc["action"] = body["action"]
             entry = self._entry(doc, status, body.get("message"), None if percent is None else int(percent))
             return self._put(doc, entry)
 
@@ -221,7 +225,10 @@ class Executions:
         elif doc.get("startedAt"):
             doc["duration"] = round((parse_iso(now_iso()) - parse_iso(doc["startedAt"])).total_seconds(), 3)
         self.logs.append(doc, list(lines) + [log_line(END_MARKER)])
-        return self._put(doc, self._entry(doc, status, message))
+        doc = self._put(doc, self._entry(doc, status, message))
+        for listener in list(self.end_listeners):
+            listener(doc)
+        return doc
 
     def end(self, doc: dict, kind: str, reason: str = "", message: str | None = None) -> dict:
         """End (or requeue) a record the runner cannot finish: one of :data:`ENDS` (lock held)."""
@@ -230,7 +237,7 @@ class Executions:
         service = self.store.find("services", doc["serviceId"]) or {}
         retry = kind in RETRIED and service.get("onReset") == "rerun"
         if retry and doc["attempts"] < service.get("maxAttempts", 1):
-            doc = dict(doc, agentId=None, replicaId=None, output=None)
+            doc = dict(doc, agentId=None, replicaId=None, output=None, action=None)
             self.logs.append(doc, [log_line(f"{message}; queued again (attempt {doc['attempts']} of "
                                             f"{service.get('maxAttempts')} used)", "WARNING")])
             self._put(doc, self._entry(doc, "rerun", message))
@@ -261,7 +268,7 @@ class Executions:
                                "only a finished execution can be rerun")
             service = self.services.get(doc["serviceId"])
             revision, _ = self.services.code(service)
-            doc = dict(doc, attempts=0, toTerminate=False, output=None, agentId=None, replicaId=None,
+            doc = dict(doc, attempts=0, toTerminate=False, output=None, action=None, agentId=None, replicaId=None,
                        duration=None, startedAt=None, packageRevision=revision["version"],
                        maxAttempts=service["maxAttempts"])
             self._put(doc, self._entry(doc, "created", "rerun requested", 0))

@@ -8,7 +8,6 @@ Every change is published on the event bus so that triggers see it.
 from __future__ import annotations
 
 import copy
-import threading
 from typing import BinaryIO, Iterator
 
 from . import dql
@@ -17,7 +16,7 @@ from ..ids import now_iso
 from . import records as entities
 from .events import Event, EventBus
 from .projects import Projects
-from .store import Store
+from .store import StagedBlob, Store
 
 UPLOAD_MODES = ("skip", "overwrite")
 _CHUNK = 1 << 16
@@ -40,7 +39,12 @@ def deep_merge(base: dict, change: dict) -> dict:
 
 
 class Items:
-    """Item records (kind ``items``, parent: dataset id) and their blobs."""
+    """Item records (kind ``items``, parent: dataset id) and their blobs.
+
+    Every change is one store transaction: the record, its bytes, the dataset's counters and the name
+    index change together or not at all, and a concurrent change never overwrites this one with stale
+    data. Events are published after the transaction, outside the store's lock.
+    """
 
     # Fields a PATCH may not change: identity and what the platform derives from the path and the bytes.
     _FIXED = ("id", "datasetId", "projectId", "createdAt", "creator", "stream", "url", "type")
@@ -49,8 +53,7 @@ class Items:
         self.store = store
         self.bus = bus
         self.projects = projects
-        self._lock = threading.Lock()  # one upload decides "exists?" and creates, atomically
-        self._by_filename: dict[str, dict[str, str]] = {}
+        self._by_filename: dict[str, dict[str, str]] = {}  # changed only inside store transactions
 
     def _names(self, dataset_id: str) -> dict[str, str]:
         names = self._by_filename.get(dataset_id)
@@ -78,44 +81,54 @@ class Items:
             path = dql.item_path(remote_path)
         except ValueError as exc:
             raise BadRequest(f"invalid item path {remote_path!r}: {exc}") from None
-        chunks = [stream] if isinstance(stream, (bytes, bytearray)) else _read_chunks(stream)
         project_id = self.projects.project_of_dataset(dataset)
-        with self._lock:
-            if item_id is not None and self.store.find("items", item_id) is not None:
-                raise Conflict(f"an item with id {item_id!r} already exists")
-            existing_id = self._names(dataset_id).get(path["filename"])
-            if existing_id is not None and mode == "skip":
-                return self.get(existing_id), "skip"
-            if existing_id is not None:
-                record = dict(self.get(existing_id))
-                size = self.store.write_blob(existing_id, chunks)
-                record["metadata"] = deep_merge(record["metadata"], metadata or {})
-                record["metadata"]["system"]["size"] = size
-                record["metadata"]["system"].update(self._image_size(record))
-                record["updatedAt"] = now_iso()
-                self.store.put("items", record)
-                op, action = "overwrite", "Updated"
-            else:
-                # Write the bytes under a provisional record id, so a failed upload stores nothing.
-                record = entities.item_json(dataset, path, 0, metadata=metadata, description=description,
-                                            item_id=item_id)
-                record["metadata"]["system"]["size"] = self.store.write_blob(record["id"], chunks)
-                record["metadata"]["system"].update(self._image_size(record))
-                self.store.put("items", record, parent=dataset_id)
-                self._names(dataset_id)[path["filename"]] = record["id"]
-                self.projects.count_items(dataset_id, items=1)
-                op, action = "created", "Created"
+        if mode == "skip":  # the common re-upload: answered without receiving the bytes
+            with self.store.transaction():
+                existing_id = self._names(dataset_id).get(path["filename"])
+                if existing_id is not None and item_id is None:
+                    return self.get(existing_id), "skip"
+        staged = self.store.stage_blob([stream] if isinstance(stream, (bytes, bytearray)) else _read_chunks(stream))
+        try:
+            with self.store.transaction():
+                self.projects.get_dataset(dataset_id)  # not deleted while the bytes arrived
+                if item_id is not None and self.store.find("items", item_id) is not None:
+                    raise Conflict(f"an item with id {item_id!r} already exists")
+                existing_id = self._names(dataset_id).get(path["filename"])
+                if existing_id is not None and mode == "skip":
+                    return self.get(existing_id), "skip"
+                if existing_id is not None:
+                    record = copy.deepcopy(self.get(existing_id))
+                    record["metadata"] = deep_merge(record["metadata"], metadata or {})
+                    op, action = "overwrite", "Updated"
+                else:
+                    record = entities.item_json(dataset, path, 0, metadata=metadata, description=description,
+                                                item_id=item_id)
+                    op, action = "created", "Created"
+                system = record["metadata"]["system"]
+                system.pop("width", None), system.pop("height", None)
+                system.update(self._image_size(system, staged))
+                system["size"] = self.store.commit_blob(record["id"], staged)
+                if op == "overwrite":
+                    record["updatedAt"] = now_iso()
+                    self.store.put("items", record)
+                else:
+                    self.store.put("items", record, parent=dataset_id)
+                    self.projects.count_items(dataset_id, items=1)
+                    self._names(dataset_id)[path["filename"]] = record["id"]
+        finally:
+            staged.discard()
         self.bus.publish(Event("Item", action, record, project_id))
         return record, op
 
-    def _image_size(self, record: dict) -> dict:
+    @staticmethod
+    def _image_size(system: dict, staged: StagedBlob) -> dict:
         """``width``/``height`` of an image, which the platform adds and dtlpy's annotation tools need."""
-        if not record["metadata"]["system"].get("mimetype", "").startswith("image/"):
+        if not system.get("mimetype", "").startswith("image/"):
             return {}
         try:
             from PIL import Image  # noqa: PLC0415 (a dtlpy dependency; reads only the header)
 
-            with self.store.open_blob(record["id"]) as blob, Image.open(blob) as image:
+            with staged.open() as blob, Image.open(blob) as image:
                 width, height = image.size
         except Exception:  # not a readable image: the platform leaves the fields out too
             return {}
@@ -125,19 +138,20 @@ class Items:
         """Apply a PATCH diff; ``metadata.system`` changes only with ``?system=true``, as on the platform."""
         if not isinstance(change, dict):
             raise BadRequest("PATCH body must be a JSON object")
-        record = self.get(item_id)
         change = {k: v for k, v in change.items() if k not in self._FIXED}
         metadata_change = change.get("metadata")
         if metadata_change is not None and not isinstance(metadata_change, dict):
             raise BadRequest("metadata must be a JSON object")
         if metadata_change and not system:
             change["metadata"] = {k: v for k, v in metadata_change.items() if k != "system"}
-        updated = deep_merge(record, change)
-        updated["metadata"]["system"]["size"] = record["metadata"]["system"]["size"]
-        if "filename" in change or "name" in change:
-            updated = self._moved(record, updated)
-        updated["updatedAt"] = now_iso()
-        self.store.put("items", updated)
+        with self.store.transaction():  # read, merge and write as one: a concurrent PATCH is never lost
+            record = self.get(item_id)
+            updated = deep_merge(record, change)
+            updated["metadata"]["system"]["size"] = record["metadata"]["system"]["size"]
+            if "filename" in change or "name" in change:
+                updated = self._moved(record, updated)
+            updated["updatedAt"] = now_iso()
+            self.store.put("items", updated)
         self.bus.publish(Event("Item", "Updated", updated, updated["projectId"]))
         return updated
 
@@ -145,37 +159,39 @@ class Items:
         target = new["filename"] if new.get("filename") != old["filename"] else f"{old['dir']}/{new['name']}"
         try:
             path = dql.item_path(target)
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:
             raise BadRequest(f"invalid item path {target!r}: {exc}") from None
-        with self._lock:
-            names = self._names(old["datasetId"])
-            if path["filename"] != old["filename"] and path["filename"] in names:
-                raise BadRequest(f"an item named {path['filename']!r} already exists in the dataset")
-            names.pop(old["filename"], None)
-            names[path["filename"]] = old["id"]
+        names = self._names(old["datasetId"])
+        if path["filename"] != old["filename"] and path["filename"] in names:
+            raise BadRequest(f"an item named {path['filename']!r} already exists in the dataset")
+        names.pop(old["filename"], None)  # the caller's transaction puts the record right after
+        names[path["filename"]] = old["id"]
         new.update(path)
         return new
 
     def delete(self, item_id: str) -> dict:
-        record = self.get(item_id)
-        with self._lock:
-            self._names(record["datasetId"]).pop(record["filename"], None)
+        with self.store.transaction():
+            record = self.get(item_id)
             removed = self.store.children("annotations", item_id)
             for annotation in removed:
                 self.store.delete("annotations", annotation["id"])
             self.store.delete("items", item_id)
             self.store.delete_blob(item_id)
-        self.projects.count_items(record["datasetId"], items=-1, annotations=-len(removed),
-                                  annotated=-1 if record.get("annotated") else 0)
+            self.projects.count_items(record["datasetId"], items=-1, annotations=-len(removed),
+                                      annotated=-1 if record.get("annotated") else 0)
+            self._names(record["datasetId"]).pop(record["filename"], None)
         self.bus.publish(Event("Item", "Deleted", record, record["projectId"]))
         return record
 
     def read(self, item_id: str) -> bytes:
-        self.get(item_id)
-        try:
-            return self.store.read_blob(item_id)
-        except FileNotFoundError:
-            raise NotFound(f"the bytes of item {item_id} are missing from the store") from None
+        with self.store.transaction():  # the record and the bytes of one moment
+            self.get(item_id)
+            try:
+                blob = self.store.open_blob(item_id)
+            except FileNotFoundError:
+                raise NotFound(f"the bytes of item {item_id} are missing from the store") from None
+        with blob:
+            return blob.read()
 
     def query(self, dataset_id: str, query: dict) -> dict:
         """``POST /datasets/{id}/query`` for resource items: DQL, sort, page, in the paged envelope."""

@@ -84,6 +84,10 @@ class Ontologies:
         return found
 
     def replace(self, ontology_id: str, body: dict) -> dict:
+        with self.store.transaction():  # read, check and write as one
+            return self._replace(ontology_id, body)
+
+    def _replace(self, ontology_id: str, body: dict) -> dict:
         """``PUT /ontologies/<id>``: dtlpy sends the whole ontology back with its labels as roots."""
         record = dict(self.get(ontology_id))
         if "roots" in body:
@@ -105,6 +109,10 @@ class Ontologies:
     # -- labels ---------------------------------------------------------------------------------------
 
     def upsert_labels(self, ontology_id: str, body: dict) -> dict:
+        with self.store.transaction():  # read, check and write as one
+            return self._upsert_labels(ontology_id, body)
+
+    def _upsert_labels(self, ontology_id: str, body: dict) -> dict:
         """``PATCH /ontologies/<id>/labels``: flat ``labelsNode`` entries, nested ones as ``parent.child``.
 
         With ``upsert`` false only existing labels may be named (an update); with it true, missing ones are

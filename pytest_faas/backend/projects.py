@@ -36,10 +36,12 @@ class Projects:
         name = (name or "").strip()
         if not name:
             raise BadRequest("project name is required (form field or JSON key 'name')")
-        if self.find_projects(name):
-            raise Conflict(f"a project named {name!r} already exists")
-        project = self.store.put("projects", entities.project_json(name))
-        self._create_dataset(project["id"], BINARIES, system=True)
+        with self.store.transaction():  # the name check and the creation as one: no two projects of a name
+            if self.find_projects(name):
+                raise Conflict(f"a project named {name!r} already exists")
+            project = self.store.put("projects", entities.project_json(name))
+            binaries = self._create_dataset(project["id"], BINARIES, system=True)
+        self.bus.publish(Event("Dataset", "Created", binaries, project["id"]))
         return project
 
     def get_project(self, project_id: str) -> dict:
@@ -55,36 +57,42 @@ class Projects:
 
     def create_dataset(self, project_id: str, name: str, dataset_id: str | None = None) -> dict:
         """Create a dataset; ``dataset_id`` fixes its id (seeding mock entities), else one is made."""
-        self.get_project(project_id)
         name = (name or "").strip()
         if not name:
             raise BadRequest("dataset name is required (JSON key 'name')")
         if name == BINARIES:
             raise Conflict(f"{BINARIES!r} is the project's system dataset; choose another name")
-        if any(d["name"] == name for d in self.store.children("datasets", project_id)):
-            raise Conflict(f"a dataset named {name!r} already exists in project {project_id}")
-        if dataset_id is not None and self.store.find("datasets", dataset_id) is not None:
-            raise Conflict(f"a dataset with id {dataset_id!r} already exists")
-        return self._create_dataset(project_id, name, system=False, dataset_id=dataset_id)
+        with self.store.transaction():  # the name check and the creation as one
+            self.get_project(project_id)
+            if any(d["name"] == name for d in self.store.children("datasets", project_id)):
+                raise Conflict(f"a dataset named {name!r} already exists in project {project_id}")
+            if dataset_id is not None and self.store.find("datasets", dataset_id) is not None:
+                raise Conflict(f"a dataset with id {dataset_id!r} already exists")
+            dataset = self._create_dataset(project_id, name, system=False, dataset_id=dataset_id)
+        self.bus.publish(Event("Dataset", "Created", dataset, project_id))
+        return dataset
 
     def _create_dataset(self, project_id: str, name: str, system: bool, dataset_id: str | None = None) -> dict:
         record = entities.dataset_json(name, project_id, system=system, dataset_id=dataset_id)
         if self.recipes is not None:
             record = self.recipes.create_default(record)
-        dataset = self.store.put("datasets", record, parent=project_id)
-        self.bus.publish(Event("Dataset", "Created", dataset, project_id))
-        return dataset
+        return self.store.put("datasets", record, parent=project_id)
 
     def delete_dataset(self, dataset_id: str) -> dict:
         """Remove a dataset record; its items must be gone already (see ``seeding.Seeder``)."""
-        dataset = self.get_dataset(dataset_id)
-        if dataset["metadata"]["system"].get("systemSpace"):
-            raise BadRequest(f"{dataset['name']!r} is a system dataset and cannot be deleted")
-        self.store.delete("datasets", dataset_id)
+        with self.store.transaction():
+            dataset = self.get_dataset(dataset_id)
+            if dataset["metadata"]["system"].get("systemSpace"):
+                raise BadRequest(f"{dataset['name']!r} is a system dataset and cannot be deleted")
+            self.store.delete("datasets", dataset_id)
         self.bus.publish(Event("Dataset", "Deleted", dataset, self.project_of_dataset(dataset)))
         return dataset
 
     def update_dataset(self, dataset_id: str, patch: dict, system: bool = False) -> dict:
+        with self.store.transaction():  # read, check and write as one
+            return self._update_dataset(dataset_id, patch, system)
+
+    def _update_dataset(self, dataset_id: str, patch: dict, system: bool = False) -> dict:
         """``PATCH /datasets/<id>``: name, description and user metadata; ``metadata.system`` with ``system``.
 
         dtlpy sends the whole dataset back (``dataset.update()``, ``switch_recipe``); other keys are the
@@ -150,10 +158,11 @@ class Projects:
         return dql.run_query(docs, query)
 
     def count_items(self, dataset_id: str, items: int = 0, annotations: int = 0, annotated: int = 0) -> None:
-        """Adjust a dataset's counters after item or annotation changes."""
-        dataset = dict(self.get_dataset(dataset_id))
-        dataset["itemsCount"] = max(0, dataset.get("itemsCount", 0) + items)
-        dataset["annotationsCount"] = max(0, dataset.get("annotationsCount", 0) + annotations)
-        dataset["annotated"] = max(0, dataset.get("annotated", 0) + annotated)
-        dataset["updatedAt"] = now_iso()
-        self.store.put("datasets", dataset)
+        """Adjust a dataset's counters after item or annotation changes, in the caller's transaction."""
+        with self.store.transaction():
+            dataset = dict(self.get_dataset(dataset_id))
+            dataset["itemsCount"] = max(0, dataset.get("itemsCount", 0) + items)
+            dataset["annotationsCount"] = max(0, dataset.get("annotationsCount", 0) + annotations)
+            dataset["annotated"] = max(0, dataset.get("annotated", 0) + annotated)
+            dataset["updatedAt"] = now_iso()
+            self.store.put("datasets", dataset)

@@ -64,6 +64,10 @@ class Recipes:
         return found
 
     def patch(self, recipe_id: str, body: dict) -> dict:
+        with self.store.transaction():  # read, check and write as one
+            return self._patch(recipe_id, body)
+
+    def _patch(self, recipe_id: str, body: dict) -> dict:
         """``PATCH /recipes/<id>``: dtlpy sends the whole recipe back; what may change is taken from it."""
         record = dict(self.get(recipe_id))
         if "ontologyIds" in body:

@@ -7,6 +7,18 @@ dict lookup and a restarted platform on the same data dir finds everything it ha
 Documents are JSON-shaped dicts with an ``id``. Each belongs to a ``parent`` (a dataset for items, an
 item for annotations, a service for executions, ...) so that scoped scans do not walk every document.
 Callers must treat returned documents as read-only and hand a changed copy to :meth:`Store.put`.
+
+**One write discipline.** Every change runs inside :meth:`Store.transaction`: one lock for the whole
+store, one SQLite transaction, and an undo log for the in-memory copy. A read-merge-write (a PATCH, a
+counter, "does this name exist? then create") done inside one transaction can lose nothing to a
+concurrent writer, and a change that fails half-way leaves neither SQLite nor memory changed.
+
+**Bytes and record together.** A blob's bytes are staged first, outside the lock (:meth:`stage_blob`),
+then committed with the record that describes them (:meth:`commit_blob` inside the same transaction).
+Small blobs are rows of the ``blobs`` table, so they commit with the record. A big blob is a file with a
+fresh name, and its row points at it; the row changes in the transaction, and the file it replaced is
+removed only after the commit. Whenever the process dies, the record and the bytes it names agree, and
+a file no row names (a write cut short) is removed when the store opens.
 """
 
 from __future__ import annotations
@@ -15,6 +27,7 @@ import io
 import itertools
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import tempfile
@@ -39,9 +52,46 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 CREATE TABLE IF NOT EXISTS blobs (
     key TEXT PRIMARY KEY,
-    data BLOB NOT NULL
+    data BLOB NOT NULL,
+    file TEXT
 );
 """
+_STAGING = ".part-"  # a big blob being written; never named by a row
+
+
+class StagedBlob:
+    """Bytes received but not yet part of the store: in memory when small, else a file in the blob folder.
+
+    Give it to :meth:`Store.commit_blob` inside a transaction, or :meth:`discard` it.
+    """
+
+    def __init__(self, size: int, data: bytes | None = None, path: Path | None = None):
+        self.size, self.data, self.path = size, data, path
+
+    def open(self) -> BinaryIO:
+        """The staged bytes as a file object (an image's header is read from here before the commit)."""
+        return io.BytesIO(self.data) if self.path is None else self.path.open("rb")
+
+    def discard(self) -> None:
+        """Drop a staged blob that was not committed; harmless after a commit."""
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self.path = None
+
+
+class _Transaction:
+    """The context manager of `Store.transaction` (a class, not a generator: it wraps every write)."""
+
+    __slots__ = ("store",)
+
+    def __init__(self, store: "Store"):
+        self.store = store
+
+    def __enter__(self) -> None:
+        self.store._begin()
+
+    def __exit__(self, kind, value, traceback) -> None:
+        self.store._end(failed=kind is not None)
 
 
 class Store:
@@ -61,6 +111,11 @@ class Store:
         self.blob_dir = self.data_dir / "blobs"
         self.blob_dir.mkdir(exist_ok=True)
         self._lock = threading.RLock()
+        self._transaction = _Transaction(self)
+        self._depth = 0  # transaction nesting; only the outermost one commits
+        self._undo: dict[tuple[str, str], tuple[dict | None, str | None]] = {}
+        self._new_files: list[Path] = []  # blob files this transaction made: removed if it rolls back
+        self._dead_files: list[Path] = []  # blob files this transaction replaced: removed once it commits
         database = str(self.data_dir / "platform.sqlite3") if durable else ":memory:"
         self._db = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
         # WAL with synchronous=NORMAL survives a process crash (not a power cut) at a fraction of the cost.
@@ -68,10 +123,26 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={'OFF' if self._owns_dir else 'NORMAL'}")
         self._db.executescript(_SCHEMA)
+        self._upgrade()
         self._docs: dict[str, dict[str, dict]] = defaultdict(dict)
         self._children: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
         self._parent_of: dict[tuple[str, str], str] = {}
         self._load()
+        if durable or self._owns_dir:  # an in-memory database names no file: keep what the folder holds
+            self._sweep_blob_files()
+
+    def _upgrade(self) -> None:
+        # Data dirs written before blob rows named their files kept big blobs as files named by the key,
+        # with no row: give each such file its row, so that every blob is found the same way.
+        columns = [row[1] for row in self._db.execute("PRAGMA table_info(blobs)")]
+        if "file" in columns:
+            return
+        with self.transaction():
+            self._db.execute("ALTER TABLE blobs ADD COLUMN file TEXT")
+            for path in self.blob_dir.iterdir():
+                if not path.name.startswith("."):
+                    self._db.execute("INSERT OR IGNORE INTO blobs (key, data, file) VALUES (?, ?, ?)",
+                                     (path.name, b"", path.name))
 
     def _load(self) -> None:
         # Ids sort by creation time, so loading in id order rebuilds insertion-ordered indexes.
@@ -83,13 +154,81 @@ class Store:
             self._children[(kind, parent)][doc_id] = doc
             self._parent_of[(kind, doc_id)] = parent
 
+    def _sweep_blob_files(self) -> None:
+        """Remove blob files no row names: writes cut short by a crash, files a crash kept from removal."""
+        named = {file for (file,) in self._db.execute("SELECT file FROM blobs WHERE file IS NOT NULL")}
+        for path in self.blob_dir.iterdir():
+            if path.name not in named:
+                path.unlink(missing_ok=True)
+
+    # -- transactions ---------------------------------------------------------------------------------
+
+    def transaction(self) -> "_Transaction":
+        """Hold the store's one lock and one SQLite transaction; all of the block's changes, or none.
+
+        Use as ``with store.transaction():``. Nested blocks join the outermost one. Keep blocks short and
+        free of other locks and of event publishing: every writer of the platform waits on this lock.
+        """
+        return self._transaction
+
+    def _begin(self) -> None:
+        self._lock.acquire()
+        self._depth += 1
+        if self._depth == 1:
+            try:
+                self._db.execute("BEGIN")
+            except BaseException:
+                self._depth = 0
+                self._lock.release()
+                raise
+
+    def _end(self, failed: bool) -> None:
+        try:
+            self._depth -= 1
+            if self._depth:
+                return
+            try:
+                if failed:
+                    if self._db.in_transaction:  # SQLite may have rolled back already (disk full, ...)
+                        self._db.execute("ROLLBACK")
+                    self._roll_back_memory()
+                    for path in self._new_files:
+                        path.unlink(missing_ok=True)
+                else:
+                    self._db.execute("COMMIT")
+                    for path in self._dead_files:
+                        path.unlink(missing_ok=True)
+            finally:
+                self._undo.clear()
+                self._new_files.clear()
+                self._dead_files.clear()
+        finally:
+            self._lock.release()
+
+    def _remember(self, kind: str, doc_id: str) -> None:
+        key = (kind, doc_id)
+        if key not in self._undo:
+            self._undo[key] = (self._docs[kind].get(doc_id), self._parent_of.get(key))
+
+    def _roll_back_memory(self) -> None:
+        for (kind, doc_id), (doc, parent) in self._undo.items():
+            current_parent = self._parent_of.pop((kind, doc_id), None)
+            if current_parent is not None:
+                self._children[(kind, current_parent)].pop(doc_id, None)
+            self._docs[kind].pop(doc_id, None)
+            if doc is not None:
+                self._docs[kind][doc_id] = doc
+                self._children[(kind, parent or "")][doc_id] = doc
+                self._parent_of[(kind, doc_id)] = parent or ""
+
     # -- documents ------------------------------------------------------------------------------------
 
     def put(self, kind: str, doc: dict, parent: str = "") -> dict:
         """Insert or replace a document; returns it. The parent of an existing document never changes."""
         doc_id = doc["id"]
         body = json.dumps(doc, separators=(",", ":"))
-        with self._lock:
+        with self.transaction():
+            self._remember(kind, doc_id)
             parent = self._parent_of.get((kind, doc_id), parent)
             self._db.execute(
                 "INSERT OR REPLACE INTO documents (kind, id, parent, body) VALUES (?, ?, ?, ?)",
@@ -113,10 +252,11 @@ class Store:
 
     def delete(self, kind: str, doc_id: str) -> dict | None:
         """Remove a document (and nothing else); returns what was removed."""
-        with self._lock:
-            doc = self._docs[kind].pop(doc_id, None)
-            if doc is None:
+        with self.transaction():
+            if doc_id not in self._docs[kind]:
                 return None
+            self._remember(kind, doc_id)
+            doc = self._docs[kind].pop(doc_id)
             parent = self._parent_of.pop((kind, doc_id), "")
             self._children[(kind, parent)].pop(doc_id, None)
             self._db.execute("DELETE FROM documents WHERE kind = ? AND id = ?", (kind, doc_id))
@@ -140,18 +280,18 @@ class Store:
 
     # -- blobs ----------------------------------------------------------------------------------------
 
-    def blob_path(self, key: str) -> Path:
-        if not key or "/" in key or key.startswith("."):
+    @staticmethod
+    def _check_key(key: str) -> str:
+        if not isinstance(key, str) or not key or "/" in key or key.startswith("."):
             raise ValueError(f"invalid blob key {key!r}")
-        return self.blob_dir / key
+        return key
 
-    def write_blob(self, key: str, chunks: Iterator[bytes] | bytes) -> int:
-        """Store a blob; returns its size in bytes.
+    def stage_blob(self, chunks: Iterator[bytes] | bytes) -> StagedBlob:
+        """Receive a blob's bytes without touching what the store holds; small ones stay in memory.
 
-        A small one is a row; a big one is written to a temp file then renamed, so a failed write never
-        leaves half a blob.
+        A big one streams to a staging file in the blob folder, so the commit is a rename. Runs outside
+        the store's lock: a slow upload never holds up other writers.
         """
-        target = self.blob_path(key)
         chunks = iter([bytes(chunks)] if isinstance(chunks, (bytes, bytearray)) else chunks)
         head: list[bytes] = []
         size = 0
@@ -161,45 +301,75 @@ class Store:
             if size > SMALL_BLOB_BYTES:
                 break
         else:
-            with self._lock:
-                self._db.execute("INSERT OR REPLACE INTO blobs (key, data) VALUES (?, ?)", (key, b"".join(head)))
-            target.unlink(missing_ok=True)  # a smaller overwrite of a blob that was a file
-            return size
-        fd, tmp = tempfile.mkstemp(dir=self.blob_dir, prefix=".part-")
+            return StagedBlob(size, data=b"".join(head))
+        fd, tmp = tempfile.mkstemp(dir=self.blob_dir, prefix=_STAGING)
         size = 0
         try:
             with os.fdopen(fd, "wb") as out:
                 for chunk in itertools.chain(head, chunks):
                     out.write(chunk)
                     size += len(chunk)
-            os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        with self._lock:
-            self._db.execute("DELETE FROM blobs WHERE key = ?", (key,))
-        return size
+        return StagedBlob(size, path=Path(tmp))
 
-    def _small_blob(self, key: str) -> bytes | None:
-        with self._lock:
-            row = self._db.execute("SELECT data FROM blobs WHERE key = ?", (key,)).fetchone()
-        return None if row is None else bytes(row[0])
+    def commit_blob(self, key: str, staged: StagedBlob) -> int:
+        """Make ``staged`` the blob ``key``, as part of the current transaction; returns its size."""
+        self._check_key(key)
+        with self.transaction():
+            self._drop_blob(key)
+            if staged.path is None:
+                self._db.execute("INSERT INTO blobs (key, data, file) VALUES (?, ?, NULL)", (key, staged.data))
+            else:
+                target = self.blob_dir / f"{key}~{secrets.token_hex(6)}"
+                os.rename(staged.path, target)
+                staged.path = None
+                self._new_files.append(target)
+                self._db.execute("INSERT INTO blobs (key, data, file) VALUES (?, ?, ?)", (key, b"", target.name))
+        return staged.size
 
-    def read_blob(self, key: str) -> bytes:
-        target = self.blob_path(key)
-        data = self._small_blob(key)
-        return target.read_bytes() if data is None else data
+    def _drop_blob(self, key: str) -> None:
+        row = self._db.execute("SELECT file FROM blobs WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return
+        if row[0]:
+            self._dead_files.append(self.blob_dir / row[0])
+        self._db.execute("DELETE FROM blobs WHERE key = ?", (key,))
+
+    def write_blob(self, key: str, chunks: Iterator[bytes] | bytes) -> int:
+        """Stage and commit a blob in one step; returns its size in bytes. A failed write changes nothing."""
+        self._check_key(key)
+        staged = self.stage_blob(chunks)
+        try:
+            with self.transaction():
+                return self.commit_blob(key, staged)
+        finally:
+            staged.discard()
 
     def open_blob(self, key: str) -> BinaryIO:
-        """The blob as a binary file object, for readers that want only its start (an image's header)."""
-        target = self.blob_path(key)
-        data = self._small_blob(key)
-        return target.open("rb") if data is None else io.BytesIO(data)
+        """The blob as a binary file object; raises FileNotFoundError when there is no such blob.
+
+        The file is opened under the lock, so a concurrent overwrite that removes it afterwards cannot
+        take the bytes away from this reader.
+        """
+        self._check_key(key)
+        with self._lock:
+            row = self._db.execute("SELECT data, file FROM blobs WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                raise FileNotFoundError(f"no blob {key!r}")
+            if row[1]:
+                return (self.blob_dir / row[1]).open("rb")
+        return io.BytesIO(bytes(row[0]))
+
+    def read_blob(self, key: str) -> bytes:
+        with self.open_blob(key) as blob:
+            return blob.read()
 
     def delete_blob(self, key: str) -> None:
-        self.blob_path(key).unlink(missing_ok=True)
-        with self._lock:
-            self._db.execute("DELETE FROM blobs WHERE key = ?", (key,))
+        self._check_key(key)
+        with self.transaction():
+            self._drop_blob(key)
 
     # -- lifecycle ------------------------------------------------------------------------------------
 

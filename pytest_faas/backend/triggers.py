@@ -208,7 +208,12 @@ class Triggers:
                     if trigger["type"] != "Event" or not trigger.get("active"):
                         continue
                     spec = trigger["spec"]
-                    matcher = dql.compile_filter(spec.get("filter") or {})
+                    try:  # stored before filters were checked as strictly: skipped, never stopping the rest
+                        matcher = dql.compile_filter(spec.get("filter") or {})
+                    except Exception as exc:
+                        log.warning("trigger %s (%s) is skipped: its filter is invalid: %s", trigger.get("name"),
+                                    trigger["id"], exc)
+                        continue
                     for act in spec["actions"]:
                         index.setdefault((trigger["projectId"], spec["resource"], act), []).append((trigger, matcher))
                 self._index = index
@@ -220,26 +225,30 @@ class Triggers:
         return bool(dataset and dataset["metadata"]["system"].get("systemSpace"))
 
     def on_event(self, event: Event) -> None:
-        """Event bus listener: fire every active trigger the change matches."""
+        """Event bus listener: fire every active trigger the change matches, each in its own error boundary."""
         candidates = self._triggers_for(event.project_id, event.resource, event.action)
         if not candidates or self._system(event):
             return
-        doc = event.document
         for trigger, matcher in candidates:
-            if not matcher(doc):
-                continue
-            if trigger["spec"]["executionMode"] == "Once" and event.action in _REPEATABLE:
-                key = f"{trigger['id']}.{doc['id']}"
-                if self.store.find("trigger_once", key) is not None:
-                    continue
-                self.store.put("trigger_once", {"id": key}, parent=trigger["id"])
-            inputs = dict(trigger["spec"].get("input") or {})
-            inputs[self._input_name(trigger, event.resource)] = resource_value(event.resource, doc)
-            context = {"resource": event.resource, "action": event.action, "resourceId": doc["id"],
-                       "datasetId": doc["id"] if event.resource == "Dataset" else doc.get("datasetId"),
-                       "projectId": event.project_id, "userId": LOCAL_USER, "source": "faas-local", "body": None}
             try:
-                self.fire(trigger, inputs, context)
+                self._on_event_for(trigger, matcher, event)
             except Exception as exc:  # one broken trigger must not keep the others from firing
-                log.warning("trigger %s (%s) could not fire on %s %s %s: %s", trigger["name"], trigger["id"],
-                            event.resource, event.action, doc["id"], exc)
+                log.warning("trigger %s (%s) could not fire on %s %s %s: %s", trigger.get("name"), trigger["id"],
+                            event.resource, event.action, event.document.get("id"), exc)
+
+    def _on_event_for(self, trigger: dict, matcher, event: Event) -> None:
+        doc = event.document
+        if not matcher(doc):
+            return
+        if trigger["spec"]["executionMode"] == "Once" and event.action in _REPEATABLE:
+            key = f"{trigger['id']}.{doc['id']}"
+            with self.store.transaction():  # two concurrent updates of one resource fire a Once trigger once
+                if self.store.find("trigger_once", key) is not None:
+                    return
+                self.store.put("trigger_once", {"id": key}, parent=trigger["id"])
+        inputs = dict(trigger["spec"].get("input") or {})
+        inputs[self._input_name(trigger, event.resource)] = resource_value(event.resource, doc)
+        context = {"resource": event.resource, "action": event.action, "resourceId": doc["id"],
+                   "datasetId": doc["id"] if event.resource == "Dataset" else doc.get("datasetId"),
+                   "projectId": event.project_id, "userId": LOCAL_USER, "source": "faas-local", "body": None}
+        self.fire(trigger, inputs, context)

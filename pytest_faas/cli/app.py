@@ -16,6 +16,7 @@ from .docker import docker
 from .executions import executions
 from .items import items
 from .packages import packages
+from .pipelines import pipelines
 from .projects import projects
 from .serve import serve
 from .services import services
@@ -73,7 +74,7 @@ def cli(ctx: click.Context, data_dir, url, token, project, as_json, verbose):
     ctx.obj = Options(data_dir=data_dir, url=url, token=token, project=project, as_json=as_json, verbose=verbose)
 
 
-for group in (projects, datasets, items, packages, services, triggers, executions, serve, docker):
+for group in (projects, datasets, items, packages, services, triggers, executions, pipelines, serve, docker):
     cli.add_command(group)
 refused(cli, "generate", "`faas packages generate --package-name NAME` writes the package's files")
 refused(cli, "deploy", "`faas packages push` then `faas packages deploy --service-file FILE` deploys a package "

@@ -37,6 +37,9 @@ class Shown(str):
 ABSENT = Shown("nothing")
 INTERNAL = "a document pytest-faas can read"  # the safety net's wording; the fuzz tests assert it never shows
 _MAX_FOUND = 80
+# Deeper JSON is refused where it is read: a case's inputs are copied and serialized recursively on their
+# way to the function, and Python's recursion limit (1000 frames) is shared by every caller on the way.
+MAX_DEPTH = 100
 
 # pydantic's own error types, worded as "expected ..." for people who write JSON, not Python.
 _EXPECTED = {
@@ -155,9 +158,11 @@ def read_json(path: Path | str) -> Any:
     except OSError as exc:
         raise ManifestError(file, "", "a readable file", Shown(exc.strerror or type(exc).__name__)) from None
     except UnicodeDecodeError as exc:
-        raise ManifestError(file, "", "UTF-8 text", Shown(f"byte {exc.object[exc.start]:#04x} at offset {exc.start}")) from None
+        utf16 = exc.object.startswith((b"\xff\xfe", b"\xfe\xff"))
+        raise ManifestError(file, "", "UTF-8 text", Shown(f"byte {exc.object[exc.start]:#04x} at offset {exc.start}"),
+                            "the file is UTF-16: save it as UTF-8" if utf16 else None) from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        document = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         # JSON counts lines by "\n" only; str.splitlines would also split on \u2028, \x0b and friends.
         lines = text.split("\n")
@@ -175,6 +180,40 @@ def read_json(path: Path | str) -> Any:
         raise ManifestError(file, "", "valid JSON", Shown(exc.args[0]), "JSON has no NaN or Infinity; use null or a number") from None
     except RecursionError:
         raise ManifestError(file, "", "valid JSON", Shown("a document nested too deeply to read")) from None
+    except ValueError as exc:  # a number of more than 4300 digits: Python refuses to convert it
+        raise ManifestError(file, "", "valid JSON with numbers of at most 4300 digits",
+                            Shown(str(exc).split(";")[0])) from None
+    _check_shape(document, file)
+    return document
+
+
+def _check_shape(document: Any, file: str) -> None:
+    """Refuse what parses but breaks whoever reads it next: nesting deeper than `MAX_DEPTH` (copies and
+    serializers recurse), and lone surrogates (no UTF-8 encoding exists for them: the zip, the report)."""
+    stack: list[tuple[Any, Loc]] = [(document, ())]
+    while stack:
+        value, at = stack.pop()
+        if len(at) > MAX_DEPTH:
+            raise ManifestError(file, format_path(at[:4]) + f"... ({MAX_DEPTH} levels down)",
+                                f"at most {MAX_DEPTH} levels of nesting", Shown("a value nested deeper"))
+        if isinstance(value, str) and _lone_surrogate(value):
+            raise ManifestError(file, format_path(at), "valid Unicode text", Shown("a lone surrogate (\\ud800-\\udfff)"))
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if _lone_surrogate(key):
+                    raise ManifestError(file, format_path(at), "keys of valid Unicode text",
+                                        Shown("a key with a lone surrogate"))
+                stack.append((item, (*at, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*at, i)) for i, item in enumerate(value))
+
+
+def _lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def read_document(path: Path | str) -> dict[str, Any]:

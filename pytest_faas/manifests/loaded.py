@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from ..errors import CheckError, FaasError, ManifestError, ManifestErrors
 from . import checks
+from .jsondoc import INTERNAL, Shown
 from .mock import MockCase, MockFile, load_mock
 from .package import PackageManifest, declares_modules, load_package
 from .service import ServiceManifest, load_service
@@ -145,11 +146,16 @@ class LoadedPackage:
 
 
 def _read(load: Callable[[Path], Any], path: Path, problems: list[FaasError]) -> Any:
+    """``load(path)``, or None with the failure kept as a problem of that file: whatever a hostile file does
+    to a loader, it fails its own package's ``::manifest`` item, never the collection of the others."""
     try:
         return load(path)
     except (ManifestError, ManifestErrors) as exc:
         problems.append(exc)
-        return None
+    except Exception as exc:  # noqa: BLE001 - a loader bug must still name the user's file
+        problems.append(ManifestError(str(path), "", INTERNAL, Shown(f"{type(exc).__name__}: {exc}"[:200]),
+                                      "this is a pytest-faas bug; please report it with the file"))
+    return None
 
 
 def load_folder(path: Path | str, mocks: list[Path] | None = None) -> LoadedPackage | None:
@@ -164,14 +170,9 @@ def load_folder(path: Path | str, mocks: list[Path] | None = None) -> LoadedPack
     if kind is None:
         raise ValueError(f"{path}: not a manifest file ({', '.join(KINDS)})")
     problems: list[FaasError] = []
-    manifest = None
-    try:
-        manifest = kind.load(path)
-    except (ManifestError, ManifestErrors) as exc:
-        problems.append(exc)
-    else:
-        if manifest is None:
-            return None
+    manifest = _read(kind.load, path, problems)
+    if manifest is None and not problems:  # npm's package.json: not ours
+        return None
     service_path = path.parent / SERVICE_FILE
     service = _read(load_service, service_path, problems) if service_path.is_file() else None
     loaded = [(mock_path, _read(load_mock, mock_path, problems))

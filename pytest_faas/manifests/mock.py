@@ -32,8 +32,13 @@ pytest-faas adds four optional keys. The SDK's runner ignores them, so the file 
 - ``items``: ``[{"id"?, "file"?, "name"?, "remote_path"?, "dataset"?, "metadata"?, "annotations"?}]``, see
   `ItemSpec`. Give an item an ``id`` to refer to it from an input value (``"cat-1"`` or
   ``{"item_id": "cat-1"}``).
-- ``cases``: at most one entry per input set, in the same order: ``{"expect"?, "items"?, "datasets"?}``.
-  A case's items and datasets come in addition to the top-level ones.
+- ``cases``: at most one entry per input set, in the same order: ``{"expect"?, "items"?, "datasets"?,
+  "node"?}``. A case's items and datasets come in addition to the top-level ones.
+- ``node``: ``{"name": "<node name>", "customNodeConfig": {...}}`` runs the function as a node of a one-node
+  pipeline, so that ``context.node.metadata["customNodeConfig"]`` and the context's pipeline ids are set. A
+  case's ``node`` replaces the top-level one.
+- ``expect.action``: the action the function passed to ``progress.update(action=...)``; ``null`` means it
+  set none. Absent: not checked.
 
 Unknown top-level keys are ignored as the platform ignores them, except near-misses of known keys
 (``"expected"``, ``"input"``), which are reported with a did-you-mean hint.
@@ -68,11 +73,17 @@ class Expectation(_Own):
     status: Annotated[str, AfterValidator(one_of(("success", "failed")))] = "success"
     output: Any = None
     message: str | None = None
+    action: str | None = None
 
     @property
     def checks_output(self) -> bool:
         """True when ``output`` was given (a null ``output`` still means "must be null")."""
         return "output" in self.model_fields_set
+
+    @property
+    def checks_action(self) -> bool:
+        """True when ``action`` was given (null: the function must set no action)."""
+        return "action" in self.model_fields_set
 
     def merged(self, override: Expectation | None) -> Expectation:
         """This expectation with the keys `override` sets replaced by its values."""
@@ -143,12 +154,21 @@ class ItemSpec(_Own):
         return f"{self.remote_path.rstrip('/')}/{name}" if name else None
 
 
+class NodeSpec(_Own):
+    """The pipeline node a function runs in: its name and the configuration the node gives it."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    name: str = Field("node", min_length=1)
+    custom_node_config: dict[str, Any] = Field(default_factory=dict, alias="customNodeConfig")
+
+
 class CaseSpec(_Own):
-    """Per-input-set additions: an expectation override and the case's own entities."""
+    """Per-input-set additions: an expectation override, the case's own entities and node."""
 
     expect: Expectation | None = None
     items: list[ItemSpec] = Field(default_factory=list)
     datasets: list[DatasetSpec] = Field(default_factory=list)
+    node: NodeSpec | None = None
 
 
 class InputValue(BaseModel):
@@ -178,6 +198,7 @@ class MockCase:
     entry_point: str | None
     threaded: bool
     base_dir: Path | None
+    node: NodeSpec | None = None
 
 
 class MockFile(BaseModel):
@@ -196,6 +217,7 @@ class MockFile(BaseModel):
     items: list[ItemSpec] = Field(default_factory=list)
     datasets: list[DatasetSpec] = Field(default_factory=list)
     case_specs: list[CaseSpec] = Field(default_factory=list, alias="cases")
+    node: NodeSpec | None = None
     _source: Path | None = PrivateAttr(None)
 
     @field_validator("inputs")
@@ -274,7 +296,7 @@ class MockFile(BaseModel):
                 expect=default.merged(spec.expect), items=tuple(self.items + spec.items),
                 datasets=tuple(self.datasets + spec.datasets), module_name=self.module_name,
                 function_name=self.function_name, class_name=self.class_name, entry_point=self.entry_point,
-                threaded=self.threaded, base_dir=base))
+                threaded=self.threaded, base_dir=base, node=spec.node or self.node))
         return out
 
 

@@ -17,9 +17,11 @@ Example:
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
-from pathlib import Path
+import unicodedata
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, PrivateAttr, ValidationError
@@ -40,6 +42,27 @@ INPUT_TYPES = ENTITY_TYPES + PRIMITIVE_TYPES + tuple(f"{t}[]" for t in ENTITY_TY
 DEFAULT_IO_NAMES = {t: t.lower() for t in ("Item", "Dataset", "Annotation", "Project", "Package", "Service",
                                            "Execution", "Model")}
 
+def _printable(value: str) -> str:
+    """Names become file names, zip entries, URLs and report lines: no control characters (NUL...)."""
+    bad = next((c for c in value if unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        raise fail(problem((), "a name without control characters", value,
+                           f"remove the character {bad!r} at position {value.index(bad)}"))
+    return value
+
+
+def _entry_point(value: str) -> str:
+    """A file of the package, as the runner imports it: relative, inside the package, a .py file."""
+    path = PurePosixPath(value.replace("\\", "/"))
+    inside = path.parts and not path.is_absolute() and not PureWindowsPath(value).is_absolute() and ".." not in path.parts
+    if not inside or path.suffix not in ("", ".py"):  # the runner imports "main" as it imports "main.py"
+        raise fail(problem((), "a relative path to a .py file inside the package, e.g. 'main.py'", value))
+    return _printable(value)
+
+
+Name = Annotated[str, AfterValidator(_printable)]
+EntryPoint = Annotated[str, AfterValidator(_entry_point)]
+
 InputType = Annotated[str, AfterValidator(one_of(
     INPUT_TYPES, "a FunctionIO type (inputs and outputs alike): " + ", ".join(ENTITY_TYPES + PRIMITIVE_TYPES) + ", or one of those with [] for a list"))]
 
@@ -48,7 +71,7 @@ class FunctionIO(PlatformModel):
     """One declared input or output: its `type` (a PackageInputType value) and `name`."""
 
     type: InputType
-    name: str = Field(min_length=1)
+    name: Name = Field(min_length=1)
     value: Any = None
     description: str | None = None
     actions: list[str] | None = None
@@ -98,7 +121,7 @@ def _unique_names(value: Any, handler: Any, what: str, name_of: Any) -> Any:
 class Function(PlatformModel):
     """A module function: its name and the inputs it is called with (``input`` in JSON)."""
 
-    name: str = "run"
+    name: Name = "run"
     inputs: list[FunctionIO] = Field(default_factory=list, alias="input")
     outputs: list[FunctionIO] = Field(default_factory=list, alias="output")
     description: str | None = None
@@ -119,9 +142,9 @@ class Function(PlatformModel):
 class Module(PlatformModel):
     """A module: the entry point file, the class in it, its init inputs and its functions."""
 
-    name: str = "default_module"
-    entry_point: str = Field("main.py", alias="entryPoint", min_length=1)
-    class_name: str = Field("ServiceRunner", alias="className", min_length=1)
+    name: Name = "default_module"
+    entry_point: EntryPoint = Field("main.py", alias="entryPoint", min_length=1)
+    class_name: Name = Field("ServiceRunner", alias="className", min_length=1)
     init_inputs: list[FunctionIO] = Field(default_factory=list, alias="initInputs")
     functions: list[Function] = Field(default_factory=list)
     compute_config: dict[str, Any] | None = Field(None, alias="computeConfig")
@@ -165,7 +188,7 @@ class Codebase(PlatformModel):
 class PackageManifest(PlatformModel):
     """package.json (docs/platform.md#package-manifest): the package name, its modules, slots and service templates."""
 
-    name: str = "default-package"
+    name: Name = "default-package"
     version: str | None = None
     type: Annotated[str, AfterValidator(one_of(("faas", "app", "ml")))] | None = None
     is_global: bool | None = Field(None, alias="global")
@@ -181,6 +204,8 @@ class PackageManifest(PlatformModel):
     @field_validator("modules", mode="wrap")
     @classmethod
     def unique_modules(cls, value: Any, handler: Any) -> Any:
+        if not isinstance(value, list):  # unlike a function's one output, a bare module is not accepted
+            raise fail(problem((), "a list of modules, e.g. [{\"name\": \"default_module\", ...}]", value))
         return _unique_names(value, handler, "module", lambda e: e.get("name", "default_module"))
 
     @model_validator(mode="after")
@@ -219,6 +244,12 @@ def declares_modules(path: Path | str) -> bool:
         raw = Path(path).read_bytes()
     except OSError:
         return False
+    if not raw.strip():
+        return True  # an empty package.json is no one's: reported, not skipped
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in raw[:4]:
+        # UTF-16 or UTF-32: ours when it mentions modules; the loader then says to save it as UTF-8.
+        return b'"modules"' in raw or any('"modules"' in raw.decode(codec, errors="replace")
+                                          for codec in ("utf-16", "utf-32"))
     if b'"modules"' not in raw and b"\\u" not in raw:
         return False  # the common npm case, decided without parsing
     text = raw.decode("utf-8-sig", errors="replace")

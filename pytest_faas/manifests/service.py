@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AliasChoices, Field, PrivateAttr, field_validator, model_validator
 
-from .jsondoc import PlatformModel, did_you_mean, fail, one_of, problem, read_document, validate_document
+from .jsondoc import PlatformModel, Shown, did_you_mean, fail, one_of, problem, read_document, validate_document
 
 # Trigger resources and the actions each allows (docs/platform.md#event-triggers).
 TRIGGER_ACTIONS = {
@@ -31,14 +31,18 @@ TRIGGER_ACTIONS = {
     "Assignment": ("Created", "Updated", "Deleted", "statusChanged"),
 }
 ALL_TRIGGER_ACTIONS = ("Created", "Updated", "Deleted", "Clone", "statusChanged", "taskAssigned")
+# What the local platform's services accept (a replica is a thread, a process or a container; each of its
+# executions a thread): a bigger figure is refused here, with its place, rather than at deploy.
+MAX_REPLICAS = 32
+MAX_CONCURRENCY = 1000
 
 
 class Autoscaler(PlatformModel):
     """``runtime.autoscaler`` (docs/platform.md#service-settings)."""
 
     type: Annotated[str, AfterValidator(one_of(("rabbitmq", "rps", "cpu")))] = "rabbitmq"
-    min_replicas: int = Field(0, alias="minReplicas", ge=0)
-    max_replicas: int = Field(1, alias="maxReplicas", ge=0)
+    min_replicas: int = Field(0, alias="minReplicas", ge=0, le=MAX_REPLICAS)
+    max_replicas: int = Field(1, alias="maxReplicas", ge=0, le=MAX_REPLICAS)
     queue_length: int = Field(1000, alias="queueLength", ge=1)
     threshold: float = 10
     rate_seconds: int = Field(30, alias="rateSeconds", ge=1)
@@ -56,10 +60,10 @@ class Runtime(PlatformModel):
     """``runtime`` (docs/platform.md#service-settings), plus the tutorial's legacy ``gpu`` and ``replicas`` keys."""
 
     pod_type: str = Field("regular-s", alias="podType")
-    num_replicas: int | None = Field(None, alias="numReplicas", ge=0)
-    replicas: int | None = Field(None, ge=0)
+    num_replicas: int | None = Field(None, alias="numReplicas", ge=0, le=MAX_REPLICAS)
+    replicas: int | None = Field(None, ge=0, le=MAX_REPLICAS)
     gpu: bool | None = None
-    concurrency: int = Field(10, ge=1)
+    concurrency: int = Field(10, ge=1, le=MAX_CONCURRENCY)
     runner_image: str | None = Field(None, alias="runnerImage")
     proxy_image: str | None = Field(None, alias="proxyImage")
     single_agent: bool | None = Field(None, alias="singleAgent")
@@ -160,15 +164,36 @@ class Trigger(PlatformModel):
                 problems += [problem(origin.get("actions", ()) + ("actions", i), f"an action {self.resource} "
                                      "triggers allow: " + ", ".join(allowed), a, did_you_mean(a, allowed))
                              for i, a in enumerate(self.actions) if a not in allowed]
-        elif not isinstance(self.cron, str) or len(self.cron.split()) != 5:
+        elif not _is_cron(self.cron):
             at = origin.get("cron", ("spec",) if self.spec is not None and self.cron is None else ()) + ("cron",)
             problems.append(problem(at, "a 5-field cron expression, e.g. '*/5 * * * *'", self.cron))
+        if self.type == "Event" and self.filter:
+            problems += _filter_problems(self.filter, origin.get("filter", ()))
         for key, alias in (("start_at", "startAt"), ("end_at", "endAt")):
             if getattr(self, key) is not None and not _is_iso(getattr(self, key)):
                 problems.append(problem(origin.get(key, ()) + (alias,), "an ISO 8601 date-time", getattr(self, key)))
         if problems:
             raise fail(*problems)
         return self
+
+
+def _is_cron(expression: Any) -> bool:
+    if not isinstance(expression, str) or len(expression.split()) != 5:
+        return False
+    from croniter import croniter  # noqa: PLC0415 (only for a file with a cron trigger)
+
+    return bool(croniter.is_valid(expression))
+
+
+def _filter_problems(filter_: dict[str, Any], origin: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The filter compiled as the platform compiles it when the trigger is created; its error, located."""
+    from ..backend import dql  # noqa: PLC0415 (the backend loads only for a file with a filtered trigger)
+
+    try:
+        dql.compile_filter(filter_)
+    except dql.DQLError as exc:  # its message names the place inside the filter: filter.$and[1].dir
+        return [problem(origin + ("filter",), "a valid DQL filter", Shown(str(exc)))]
+    return []
 
 
 def _is_iso(text: str) -> bool:

@@ -57,6 +57,10 @@ def pytest_report_header(config):
 def pytest_collect_file(file_path, parent):
     if not session.settings(parent.config).enabled:
         return None
+    if file_path.name.endswith(".pipeline.json"):
+        from .collect_pipeline import PipelineTemplateFile  # noqa: PLC0415
+
+        return PipelineTemplateFile.from_parent(parent, path=file_path)
     from ..manifests.loaded import kind_of  # noqa: PLC0415 (pydantic: only once --faas is on)
 
     if kind_of(file_path) is None:

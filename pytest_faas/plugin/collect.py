@@ -55,7 +55,8 @@ class ManifestItem(pytest.Item):
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
-        return self.path, None, f"{self.path.parent.name}: manifest"
+        # A line number, not None: pytest's Node.warn asserts one, and a warning finding is issued from here.
+        return self.path, 0, f"{self.path.parent.name}: manifest"
 
 
 class ModuleNode(pytest.Collector):

@@ -27,8 +27,34 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 
+# A codebase is unpacked before a line of it runs, so a zip bomb would fill the disk first: its sizes are
+# read from the zip's directory and refused before anything is written. zipfile never writes more than a
+# member's declared size (a member that holds more fails its CRC check), so the declared sizes are the bound.
+MAX_UNPACKED_BYTES = 1 << 30  # 1 GiB, model weights included
+MAX_FILES = 20_000
+MAX_RATIO = 100  # unpacked/packed, for members over RATIO_FLOOR_BYTES; source code packs 3-10x, zeros 1000x
+RATIO_FLOOR_BYTES = 1 << 20
+
+
 class LoadError(Exception):
     """The code cannot be loaded; the message says which file, class or setting is wrong."""
+
+
+def check_sizes(archive: zipfile.ZipFile) -> None:
+    """Refuse a codebase that unpacks to too much, to too many files, or from a member packed too tightly."""
+    members = archive.infolist()
+    if len(members) > MAX_FILES:
+        raise LoadError(f"the codebase zip has {len(members)} entries, more than the {MAX_FILES} a codebase may "
+                        "have; leave data and environments (venv, node_modules) out of the package folder")
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNPACKED_BYTES:
+        raise LoadError(f"the codebase zip unpacks to {total / 2**20:.0f} MiB, more than the "
+                        f"{MAX_UNPACKED_BYTES / 2**20:.0f} MiB a codebase may unpack to; keep big data in a dataset")
+    for member in members:
+        if member.file_size > RATIO_FLOOR_BYTES and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+            raise LoadError(f"the codebase zip member {member.filename!r} unpacks {member.file_size / 2**20:.0f} "
+                            f"MiB from {member.compress_size} bytes, more than {MAX_RATIO} times its packed size: "
+                            "refused as a zip bomb")
 
 
 def download(client, item_id: str, cache_root: Path, key: str) -> Path:
@@ -55,6 +81,7 @@ def unpack(data: bytes, cache_root: Path, key: str) -> Path:
     scratch = Path(tempfile.mkdtemp(dir=cache_root, prefix=".unpack-"))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_sizes(archive)
             for name in archive.namelist():
                 parts = PurePosixPath(name).parts
                 if name.startswith("/") or ".." in parts:

@@ -11,11 +11,12 @@ LARGE = b"L" * (SMALL_BLOB_BYTES + 1)
 
 
 def _files(store: Store) -> set[str]:
-    return {p.name for p in store.blob_dir.iterdir() if not p.name.startswith(".")}
+    # A big blob's file is named after its key plus a suffix that changes with each write.
+    return {p.name.split("~")[0] for p in store.blob_dir.iterdir() if not p.name.startswith(".")}
 
 
 def _rows(store: Store) -> set[str]:
-    return {key for (key,) in store._db.execute("SELECT key FROM blobs")}
+    return {key for (key,) in store._db.execute("SELECT key FROM blobs WHERE file IS NULL")}  # bytes inline
 
 
 @pytest.fixture(params=[False, True], ids=["memory", "durable"])
@@ -67,3 +68,39 @@ def test_a_durable_store_keeps_its_blobs_across_a_reopen(tmp_path):
         assert (again.read_blob("small"), again.read_blob("big")) == (SMALL, LARGE)
     finally:
         again.close()
+
+
+def test_a_data_dir_of_the_earlier_layout_is_read(tmp_path):
+    # Before blob rows named their files, a big blob was a file named by its key, with no row.
+    import sqlite3
+
+    data = tmp_path / "data"
+    (data / "blobs").mkdir(parents=True)
+    with sqlite3.connect(data / "platform.sqlite3") as db:
+        db.executescript("CREATE TABLE blobs (key TEXT PRIMARY KEY, data BLOB NOT NULL);"
+                         "CREATE TABLE documents (kind TEXT NOT NULL, id TEXT NOT NULL, parent TEXT NOT NULL,"
+                         " body TEXT NOT NULL, PRIMARY KEY (kind, id));")
+        db.execute("INSERT INTO blobs VALUES ('small', ?)", (SMALL,))
+    (data / "blobs" / "big").write_bytes(LARGE)
+    store = Store(data)
+    try:
+        assert (store.read_blob("small"), store.read_blob("big")) == (SMALL, LARGE)
+        store.write_blob("big", SMALL)  # an overwrite removes the old file once committed
+        assert store.read_blob("big") == SMALL and _files(store) == set()
+    finally:
+        store.close()
+
+
+def test_a_failed_transaction_changes_neither_the_database_nor_memory(store):
+    store.put("items", {"id": "a", "v": 1}, parent="d")
+    store.write_blob("a", SMALL)
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.put("items", {"id": "a", "v": 2})
+            store.put("items", {"id": "b", "v": 1}, parent="d")
+            store.write_blob("a", LARGE)
+            raise RuntimeError("half-way")
+    assert store.get("items", "a") == {"id": "a", "v": 1} and store.find("items", "b") is None
+    assert [d["id"] for d in store.children("items", "d")] == ["a"]
+    assert store.read_blob("a") == SMALL and _files(store) == set()
+    assert [row[0] for row in store._db.execute("SELECT id FROM documents")] == ["a"]
