@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 _ITEM_URL_KEYS = ("stream", "url", "thumbnail")
 # Routes whose answers hold item records: one item, a page of them, or an upload's answer.
 _ITEM_ROUTES = ("/items", "/datasets/<dataset_id>/query", "/datasets/<dataset_id>/items")
+# An item's own bytes are never rewritten, whatever their type (an export is a JSON file of item records).
+_BYTE_ROUTES = ("/stream", "/thumbnail")
 
 
 def absolute(record: dict, base: str) -> dict:
@@ -67,8 +69,8 @@ def _with_absolute_urls(handler):
 
 def item_urls_absolute(routes: Iterable[Route]) -> list[Route]:
     """The routing table with every route that answers item records giving absolute item URLs."""
-    return [Route(r.path, r.methods, _with_absolute_urls(r.handler)) if r.path.startswith(_ITEM_ROUTES) else r
-            for r in routes]
+    return [Route(r.path, r.methods, _with_absolute_urls(r.handler))
+            if r.path.startswith(_ITEM_ROUTES) and not r.path.endswith(_BYTE_ROUTES) else r for r in routes]
 
 
 def thumbnail_routes(backend: "Backend") -> list[Route]:

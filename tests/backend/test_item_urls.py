@@ -38,3 +38,10 @@ def test_download_still_works_and_update_keeps_the_stored_paths(faas_dl, faas_da
     item = item.update()
     assert item.metadata["user"] == {"k": 1} and item.stream.startswith("http")
     assert faas_dl.items.get(item_id=item.id).download(save_locally=False).getvalue() == data
+
+
+def test_a_json_item_is_served_byte_for_byte(faas_dataset):
+    # A JSON file of item records (as an export is) must come back as uploaded, URLs and all.
+    data = b'[{"id":"x","stream":"/items/x/stream","url":"/items/x"}]'
+    item = faas_dataset.items.upload(local_path=io.BytesIO(data), remote_name="records.json")
+    assert item.download(save_locally=False).getvalue() == data
