@@ -22,15 +22,19 @@ from .exports import Exports
 from .faas_routes import faas_routes
 from .http import PlatformApp
 from .items import Items
+from .ontologies import Ontologies
 from .pipeline_executions import PipelineRuns
 from .pipeline_routes import pipeline_routes
 from .pipeline_triggers import PipelineTriggers
 from .pipelines import Pipelines
 from .projects import Projects
+from .recipe_routes import recipe_routes
+from .recipes import Recipes
 from .routes import data_routes
 from .seeding import Seeder, seed_routes
 from .server import ServerThread
 from .store import Store
+from .urls import item_urls_absolute, thumbnail_routes
 
 __all__ = ["Backend"]
 
@@ -54,7 +58,9 @@ class Backend:
         self.function_token = derive_token(token, FUNCTION)
         self.store = Store(data_dir, durable=durable)
         self.bus = EventBus()
-        self.projects = Projects(self.store, self.bus)
+        self.ontologies = Ontologies(self.store)
+        self.recipes = Recipes(self.store, self.ontologies)
+        self.projects = Projects(self.store, self.bus, self.recipes)
         self.items = Items(self.store, self.bus, self.projects)
         self.annotations = Annotations(self.store, self.bus, self.projects, self.items)
         self.exports = Exports(self.store, self.projects, self.items, self.annotations)
@@ -66,7 +72,8 @@ class Backend:
         self.dpks = Dpks(self.store, self.projects)
         self.apps = Apps(self.store, self.projects, self.dpks, self.engine.packages, self.engine.services,
                          self.engine.triggers)
-        self.app = PlatformApp(token, data_routes(self) + seed_routes(self.seeder) + faas_routes(self)
+        data_plane = item_urls_absolute(data_routes(self) + thumbnail_routes(self)) + recipe_routes(self)
+        self.app = PlatformApp(token, data_plane + seed_routes(self.seeder) + faas_routes(self)
                                + app_routes(self) + control_routes(self) + pipeline_routes(self),
                                tokens={self.agent_token: AGENT, self.function_token: FUNCTION})
         self._servers: list[ServerThread] = []

@@ -32,7 +32,8 @@ class Annotations:
     def get(self, annotation_id: str) -> dict:
         return self.store.get("annotations", annotation_id, "Annotation")
 
-    def upload(self, item_id: str, sent: list | dict) -> list[dict]:
+    def upload(self, item_id: str, sent: list | dict, keep_ids: bool = False) -> list[dict]:
+        """Store annotations on an item; ``keep_ids`` (seeding only) keeps the ``id`` each one names."""
         self.items.get(item_id)
         if isinstance(sent, dict):
             sent = [sent]
@@ -43,11 +44,17 @@ class Annotations:
                 raise BadRequest(f"annotation [{index}] must be a JSON object, found {type(annotation).__name__}")
             if not annotation.get("type"):
                 raise BadRequest(f"annotation [{index}] has no 'type' (e.g. 'class', 'box')")
+            if keep_ids and annotation.get("id") is not None:
+                if not isinstance(annotation["id"], str) or not annotation["id"]:
+                    raise BadRequest(f"annotation [{index}] 'id' must be a non-empty string")
+                if self.store.find("annotations", annotation["id"]) is not None:
+                    raise BadRequest(f"annotation [{index}]: an annotation with id {annotation['id']!r} exists")
         # One transaction: the item cannot be deleted or patched between the check and the recount, so
         # an upload neither brings a deleted item back nor undoes a concurrent PATCH.
         with self.store.transaction():
             item = self.items.get(item_id)
-            records = [self.store.put("annotations", entities.annotation_json(item, a), parent=item_id)
+            records = [self.store.put("annotations", entities.annotation_json(
+                           item, a, annotation_id=a.get("id") if keep_ids else None), parent=item_id)
                        for a in sent]
             self._recount(item_id)
         for record in records:

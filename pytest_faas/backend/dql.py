@@ -277,8 +277,34 @@ def _compile_document(filt: dict, loc: str, depth: int) -> Predicate:
         elif key.startswith("$"):
             raise _fail(here, f"unknown operator {key!r} here (known here: $and, $or; others go under a field)")
         else:
-            preds.append(_compile_field(key, value, here, depth + 1))
+            for path, cond in _dotted_fields(key, value, depth):
+                preds.append(_compile_field(path, cond, f"{loc}.{path}", depth + 1))
     return _all_of(preds) if preds else (lambda doc: True)
+
+
+def _has_operator(value: Any, depth: int) -> bool:
+    if not isinstance(value, dict) or depth > _MAX_DEPTH:
+        return False
+    return any((isinstance(k, str) and k.startswith("$")) or _has_operator(v, depth + 1) for k, v in value.items())
+
+
+def _dotted_fields(key: str, value: Any, depth: int) -> list[tuple[str, Any]]:
+    """The nested-document form as dotted paths: ``{"metadata": {"system": {"mimetype": {"$eq": "image/*"}}}}``
+    is ``{"metadata.system.mimetype": {"$eq": "image/*"}}``, as the platform reads it (service.json
+    trigger filters are written both ways).
+
+    Only an object with an operator somewhere below is read so: an object of plain values stays a literal
+    compared whole (``{"refs": {"type": "task", "id": "t1"}}`` matches an equal array element), and an object
+    with operators cannot be a literal, so reading it whole could only never match.
+    """
+    if not isinstance(value, dict) or not value or depth > _MAX_DEPTH or not _has_operator(value, depth):
+        return [(key, value)]
+    if any(isinstance(k, str) and k.startswith("$") for k in value):
+        return [(key, value)]  # an operator object ends the path (a mix of fields and operators is refused there)
+    fields: list[tuple[str, Any]] = []
+    for sub, sub_value in value.items():
+        fields.extend(_dotted_fields(f"{key}.{sub}", sub_value, depth + 1))
+    return fields
 
 
 def compile_filter(filter: dict | None) -> Predicate:  # noqa: A002 - the name is the query key

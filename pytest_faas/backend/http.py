@@ -25,6 +25,7 @@ import math
 import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
+from urllib.parse import parse_qs
 
 import pydantic
 import pydantic_core
@@ -39,6 +40,7 @@ from ..handle import API_PREFIX
 
 log = logging.getLogger(__name__)
 
+JWT_QUERY_PATHS = ("/stream", "/thumbnail")
 _JSON_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
 
 JSON_BYTES = 64 * 1024 * 1024  # any body but an upload: an execution's output alone may be 4 MB
@@ -175,6 +177,11 @@ class PlatformApp:
 
     def _role(self, environ: Mapping) -> str | None:
         sent = environ.get("HTTP_AUTHORIZATION", "").encode("latin-1", "replace")
+        # Byte routes also take the token as `?jwt=` (video players and <img> tags cannot send headers).
+        path = environ.get("PATH_INFO", "")
+        if not sent and environ.get("REQUEST_METHOD") == "GET" and path.endswith(JWT_QUERY_PATHS):
+            jwt = parse_qs(environ.get("QUERY_STRING", "")).get("jwt", [""])[0]
+            sent = f"Bearer {jwt}".encode("latin-1", "replace")
         role = None
         for token, name in self._tokens:  # every comparison made, so the time tells nothing
             if hmac.compare_digest(sent, token):

@@ -7,6 +7,8 @@ it with the project and hides it from ordinary dataset listings; it is found onl
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from . import dql
 from ..errors import BadRequest, Conflict, NotFound
 from ..ids import now_iso
@@ -14,15 +16,19 @@ from . import records as entities
 from .events import Event, EventBus
 from .store import Store
 
+if TYPE_CHECKING:
+    from .recipes import Recipes
+
 BINARIES = "Binaries"
 
 
 class Projects:
     """Project and dataset records, stored as kinds ``projects`` and ``datasets`` (parent: project id)."""
 
-    def __init__(self, store: Store, bus: EventBus):
+    def __init__(self, store: Store, bus: EventBus, recipes: "Recipes | None" = None):
         self.store = store
         self.bus = bus
+        self.recipes = recipes  # gives each new dataset its default recipe and ontology
 
     # -- projects -------------------------------------------------------------------------------------
 
@@ -68,6 +74,8 @@ class Projects:
 
     def _create_dataset(self, project_id: str, name: str, system: bool, dataset_id: str | None = None) -> dict:
         record = entities.dataset_json(name, project_id, system=system, dataset_id=dataset_id)
+        if self.recipes is not None:
+            record = self.recipes.create_default(record)
         return self.store.put("datasets", record, parent=project_id)
 
     def delete_dataset(self, dataset_id: str) -> dict:
@@ -79,6 +87,46 @@ class Projects:
             self.store.delete("datasets", dataset_id)
         self.bus.publish(Event("Dataset", "Deleted", dataset, self.project_of_dataset(dataset)))
         return dataset
+
+    def update_dataset(self, dataset_id: str, patch: dict, system: bool = False) -> dict:
+        with self.store.transaction():  # read, check and write as one
+            return self._update_dataset(dataset_id, patch, system)
+
+    def _update_dataset(self, dataset_id: str, patch: dict, system: bool = False) -> dict:
+        """``PATCH /datasets/<id>``: name, description and user metadata; ``metadata.system`` with ``system``.
+
+        dtlpy sends the whole dataset back (``dataset.update()``, ``switch_recipe``); other keys are the
+        platform's and are left as they are.
+        """
+        dataset = dict(self.get_dataset(dataset_id))
+        for key in ("name", "description"):
+            if patch.get(key) is not None:
+                if not isinstance(patch[key], str) or not patch[key].strip():
+                    raise BadRequest(f"dataset '{key}' must be a non-empty string, got {patch[key]!r}")
+                dataset[key] = patch[key]
+        metadata = patch.get("metadata")
+        if metadata is not None:
+            if not isinstance(metadata, dict):
+                raise BadRequest(f"dataset 'metadata' must be an object, got {metadata!r}")
+            sent_system = metadata.get("system", dataset["metadata"]["system"])
+            if not isinstance(sent_system, dict):
+                raise BadRequest("dataset 'metadata.system' must be an object")
+            recipes = sent_system.get("recipes") if system else None
+            if recipes is not None and (not isinstance(recipes, list) or self.recipes is None):
+                raise BadRequest(f"dataset 'metadata.system.recipes' must be a list of recipe ids, got {recipes!r}")
+            for recipe_id in recipes or []:
+                self.recipes.get(recipe_id)
+            kept = {**dataset["metadata"]["system"], **(sent_system if system else {})}
+            # systemSpace marks Binaries: never changed from outside.
+            kept["systemSpace"] = dataset["metadata"]["system"].get("systemSpace", False)
+            dataset["metadata"] = {**{k: v for k, v in metadata.items() if k != "system"}, "system": kept}
+        if dataset["name"] != self.get_dataset(dataset_id)["name"]:
+            project_id = self.project_of_dataset(dataset)
+            if dataset["name"] == BINARIES or any(d["name"] == dataset["name"] and d["id"] != dataset_id
+                                                  for d in self.store.children("datasets", project_id)):
+                raise Conflict(f"a dataset named {dataset['name']!r} already exists in project {project_id}")
+        dataset["updatedAt"] = now_iso()
+        return self.store.put("datasets", dataset)
 
     def get_dataset(self, dataset_id: str) -> dict:
         return self.store.get("datasets", dataset_id, "Dataset")

@@ -94,9 +94,12 @@ def item_json(dataset: dict, path: dict, size: int, *, metadata: dict | None = N
     return record
 
 
-def annotation_json(item: dict, sent: dict, creator: str = LOCAL_USER) -> dict:
-    """A stored annotation record built from what the SDK sent (docs/platform.md#annotations)."""
-    annotation_id = new_id()
+def annotation_json(item: dict, sent: dict, creator: str = LOCAL_USER, annotation_id: str | None = None) -> dict:
+    """A stored annotation record built from what the SDK sent (docs/platform.md#annotations).
+
+    ``annotation_id`` fixes its id (a mock file's annotation, named by an input); else one is made.
+    """
+    annotation_id = annotation_id or new_id()
     created = now_iso()
     metadata = dict(sent.get("metadata") or {})
     metadata.setdefault("system", {})

@@ -42,6 +42,9 @@ class Seeder:
 
     def item(self, dataset_id: str, remote_path: str, data: bytes, *, item_id: str | None = None,
              metadata: dict | None = None, annotations: list | None = None) -> dict:
+        if annotations is not None and (not isinstance(annotations, list)
+                                        or not all(isinstance(a, dict) for a in annotations)):
+            raise BadRequest("an item's 'annotations' must be a list of annotation objects")
         if item_id is not None and self.items.store.find("items", item_id) is not None:
             self.items.delete(item_id)
         record, op = self.items.upload(dataset_id, remote_path, data, mode="skip", metadata=metadata,
@@ -50,7 +53,11 @@ class Seeder:
             self.items.delete(record["id"])
             record, _ = self.items.upload(dataset_id, remote_path, data, metadata=metadata, item_id=item_id)
         if annotations:
-            self.annotations.upload(record["id"], annotations)
+            for annotation in annotations:  # left by an earlier case: this one's replaces it
+                fixed = annotation.get("id")
+                if isinstance(fixed, str) and self.annotations.store.find("annotations", fixed) is not None:
+                    self.annotations.delete(fixed)
+            self.annotations.upload(record["id"], annotations, keep_ids=True)
             record = self.items.get(record["id"])
         return record
 

@@ -326,6 +326,10 @@ def _runtime_notes(file: str, service: ServiceManifest) -> list[Finding]:
         notes.append(Finding(file, None, "runtime.gpu is true, but locally functions run on this machine's CPU "
                              "(no GPU is attached, whatever the placement); code that needs CUDA fails here",
                              "warning", "runtime.gpu"))
+    if runtime is not None and runtime.pod_type.startswith("gpu"):
+        notes.append(Finding(file, None, f"runtime.podType {runtime.pod_type!r} is a GPU pod, but locally functions "
+                             "run on this machine's CPU (no GPU is attached, whatever the placement); code that "
+                             "needs CUDA fails here", "warning", "runtime.podType"))
     if runtime is not None and runtime.runner_image:
         notes.append(Finding(file, None, f"runtime.runnerImage {runtime.runner_image!r} is used only by the docker "
                              "placement (--faas-placement=docker, `faas packages test --placement docker`); the "

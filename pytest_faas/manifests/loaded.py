@@ -23,6 +23,7 @@ from .app import AppManifest, load_app
 from .jsondoc import INTERNAL, Shown
 from .mock import MockCase, MockFile, load_mock
 from .package import PackageManifest, declares_modules, load_package
+from .salvage import outside, salvage_package
 from .service import ServiceManifest, load_service
 
 SERVICE_FILE = "service.json"
@@ -40,6 +41,8 @@ class ManifestKind:
         check_mock: a mock file against the manifest: findings, never raises.
         reads_service: whether service.json beside the manifest describes its service (an app's compute
             configs do that inside dataloop.json).
+        salvage: for a file that fails its schema, the manifest with its bad values set aside and the JSON
+            paths set aside, so that ``check`` still runs (`salvage.salvage_package`); None: not offered.
     """
 
     filename: str
@@ -48,6 +51,7 @@ class ManifestKind:
     check: Callable[[Path, Any], list[checks.Finding]]
     check_mock: Callable[[Any, MockFile], list[checks.Finding]] = checks.check_mock
     reads_service: bool = True
+    salvage: Callable[[Path, Any], tuple[Any, list[str]] | None] | None = None
 
 
 APP_FILE = "dataloop.json"
@@ -59,7 +63,8 @@ def _declares_package(path: Path) -> bool:
 
 
 KINDS: dict[str, ManifestKind] = {
-    "package.json": ManifestKind("package.json", _declares_package, load_package, checks.check_package),
+    "package.json": ManifestKind("package.json", _declares_package, load_package, checks.check_package,
+                                 salvage=salvage_package),
     APP_FILE: ManifestKind(APP_FILE, lambda path: True, load_app, app_checks.check_app, app_checks.check_app_mock,
                            reads_service=False),
 }
@@ -116,6 +121,7 @@ class LoadedPackage:
     service: ServiceManifest | None = None
     mocks: list[tuple[Path, MockFile]] = field(default_factory=list)
     problems: list[FaasError] = field(default_factory=list)
+    salvaged: tuple[Any, list[str]] | None = field(default=None, repr=False)
     _findings: list[checks.Finding] | None = field(default=None, repr=False)
 
     @property
@@ -144,12 +150,14 @@ class LoadedPackage:
         manifest; errors and warnings alike. Computed on first call (it reads the code)."""
         if self._findings is None:
             found: list[checks.Finding] = []
-            if self.manifest is not None:
-                found += self.kind.check(self.folder, self.manifest)
+            manifest, aside = (self.manifest, []) if self.manifest is not None else (self.salvaged or (None, []))
+            if manifest is not None:
+                # With a salvaged manifest, what is said of a value set aside is dropped (see salvage.py).
+                found += [f for f in self.kind.check(self.folder, manifest) if outside(f.json_path, aside)]
                 if self.service is not None:
-                    found += checks.check_service(self.manifest, self.service)
+                    found += checks.check_service(manifest, self.service)
                 for _, mock in self.mocks:
-                    found += self.kind.check_mock(self.manifest, mock)
+                    found += self.kind.check_mock(manifest, mock)
             self._findings = found
         return self._findings
 
@@ -196,8 +204,15 @@ def load_folder(path: Path | str, mocks: list[Path] | None = None) -> LoadedPack
     manifest = _read(kind.load, path, problems)
     if manifest is None and not problems:  # npm's package.json: not ours
         return None
+    salvaged = None
+    if manifest is None and kind.salvage is not None and isinstance(problems[0], (ManifestError, ManifestErrors)):
+        try:
+            salvaged = kind.salvage(path, problems[0])
+        except Exception:  # noqa: BLE001 - the schema errors are reported whatever happens here
+            salvaged = None
     service_path = path.parent / SERVICE_FILE
     service = _read(load_service, service_path, problems) if kind.reads_service and service_path.is_file() else None
     loaded = [(mock_path, _read(load_mock, mock_path, problems))
               for mock_path in (mock_files(path.parent) if mocks is None else mocks)]
-    return LoadedPackage(path, kind, manifest, service, [(p, m) for p, m in loaded if m is not None], problems)
+    return LoadedPackage(path, kind, manifest, service, [(p, m) for p, m in loaded if m is not None], problems,
+                         salvaged)

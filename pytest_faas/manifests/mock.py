@@ -175,7 +175,8 @@ class ItemSpec(_Own):
         dataset: id or name of a declared dataset; absent: the case's first declared dataset, else one the
             harness creates.
         metadata: merged into the item's metadata (e.g. ``{"user": {...}}``).
-        annotations: raw annotation JSON, passed to the platform as is.
+        annotations: raw annotation JSON, passed to the platform as is; an ``id`` there fixes the
+            annotation's id, so that an ``Annotation`` input can name it (``{"annotation_id": "ann-1"}``).
     """
 
     id: str | None = Field(None, min_length=1)

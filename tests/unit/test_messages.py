@@ -33,5 +33,8 @@ def test_gpu_and_runner_image_requests_are_noted():
     notes = {f.json_path: f for f in check_service(manifest, service)}
     assert notes["runtime.gpu"].severity == "warning" and "CPU" in notes["runtime.gpu"].message
     assert "--faas-placement=docker" in notes["runtime.runnerImage"].message
+    gpu_pod = ServiceManifest.model_validate({"name": "s", "moduleName": "m", "runtime": {"podType": "gpu-t4"}})
+    [note] = check_service(manifest, gpu_pod)
+    assert (note.json_path, note.severity) == ("runtime.podType", "warning") and "'gpu-t4'" in note.message
     plain = ServiceManifest.model_validate({"name": "s", "moduleName": "m", "runtime": {"runnerImage": ""}})
     assert check_service(manifest, plain) == []
