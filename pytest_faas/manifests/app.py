@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, field_validator
 
 from .jsondoc import PlatformModel, one_of, read_document, validate_document
-from .package import Function, Module, PackageManifest, _unique_names
+from .package import Function, Module, Name, PackageManifest, _unique_names
 from .service import Runtime, Trigger
 
 APP_SCOPES = ("project", "organization", "public", "system")
@@ -39,7 +39,7 @@ class Kept(PlatformModel):
 class ComputeConfig(Kept):
     """``components.computeConfigs[]``: how a service runs (its runtime, timeout, init parameters)."""
 
-    name: str = Field(min_length=1)
+    name: Name = Field(min_length=1)
     runtime: Runtime = Field(default_factory=Runtime)
     execution_timeout: int = Field(3600, alias="executionTimeout", gt=0)
     init_params: dict[str, Any] = Field(default_factory=dict, alias="initParams")
@@ -129,7 +129,7 @@ class AppCodebase(Kept):
 class AppManifest(Kept):
     """dataloop.json: the app's identity and its components."""
 
-    name: str = Field(min_length=1)
+    name: Name = Field(min_length=1)
     version: str | None = None
     display_name: str | None = Field(None, alias="displayName")
     description: str | None = None
