@@ -59,6 +59,9 @@ class PackageWatch:
         self.pushes = 0
 
     def start(self) -> "PackageWatch":
+        # The first look is taken before start returns: a change made right after it is a change, however
+        # late the thread is scheduled.
+        self._seen = {folder: snapshot(folder) for folder in self.folders}
         self._thread.start()
         for folder in self.folders:
             self.echo(f"watching {folder}: a change pushes it again (its services restart on the new version)")
@@ -69,7 +72,7 @@ class PackageWatch:
         self._thread.join(timeout=60)
 
     def _loop(self) -> None:
-        seen = {folder: snapshot(folder) for folder in self.folders}
+        seen = self._seen
         pending: dict[Path, tuple[float, list[str]]] = {}
         while not self._stop.wait(self.interval_s):
             now = time.monotonic()
