@@ -32,9 +32,11 @@ def _load_or_make_token(data_dir: Path | None) -> str:
     if path.exists():
         return path.read_text().strip()
     token = make_token()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(token)
-    path.chmod(0o600)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Created 0600 in one call (never readable by others, not even between a write and a chmod).
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(token)
     return token
 
 
@@ -119,9 +121,10 @@ class LocalPlatform:
             from .runtime.placements import ThreadPlacement  # noqa: PLC0415
 
             # Agents in this process speak the same protocol to the same app, without a socket.
-            ready["thread"] = ThreadPlacement(self.url, self.token, self.backend.engine.replica_died,
+            ready["thread"] = ThreadPlacement(self.url, self.backend.agent_token, self.backend.engine.replica_died,
                                               Path(self._runtime_dir), transport=InProcessAdapter(self.backend.app))
-        self.placements = Placements(self.placement, url=self.url, token=self.token,
+        # Agents get the agent token: the agents' protocol and the Dataloop API, not the harness's routes.
+        self.placements = Placements(self.placement, url=self.url, token=self.backend.agent_token,
                                      on_died=self.backend.engine.replica_died, work_dir=Path(self._runtime_dir),
                                      ready=ready)
         self.backend.engine.attach(self.placements)
@@ -135,7 +138,7 @@ class LocalPlatform:
         socket_dir = Path(self._runtime_dir) / "run"
         socket_dir.mkdir()
         self.backend.serve(f"unix://{socket_dir / 'platform.sock'}")
-        return DockerPlacement(self.url, self.token, self.backend.engine.replica_died,
+        return DockerPlacement(self.url, self.backend.agent_token, self.backend.engine.replica_died,
                                self.backend.engine.service_failed, Path(self._runtime_dir), socket_dir=socket_dir,
                                platform_id=new_id()[-12:], network=self.container_network, keep=self.keep_containers)
 

@@ -8,16 +8,13 @@ the client's cookie file for a private one. Either way the user's own login is n
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import logging
 import os
-import time
 
+from . import tokens
 from .backend.records import LOCAL_USER
 from .handle import api_url, gate_url
+from .tokens import DEFAULT_LIFETIME_S
 
 log = logging.getLogger(__name__)
 
@@ -48,24 +45,9 @@ class HarnessChatter(logging.Filter):
 CHATTER = HarnessChatter()
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def make_token(email: str = LOCAL_USER, secret: str | None = None, lifetime_s: int = 10 * 365 * 86400) -> str:
-    """A signed HS256 JWT with the claims dtlpy reads (``email``, ``exp``); the platform compares it whole.
-
-    dtlpy decodes the token without checking the signature and refuses it when ``exp`` is near
-    (docs/platform.md#tokens), so the token is long-lived; its secret only makes it unguessable.
-    """
-    secret = secret or os.urandom(16).hex()
-    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    now = int(time.time())
-    claims = {"email": LOCAL_USER if email is None else email, "sub": email, "iat": now, "exp": now + lifetime_s,
-              "iss": "pytest-faas", "https://dataloop.ai/authorization": {"user_type": "human"}}
-    payload = _b64(json.dumps(claims).encode())
-    signature = _b64(hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest())
-    return f"{header}.{payload}.{signature}"
+def make_token(email: str = LOCAL_USER, secret: str | None = None, lifetime_s: int = DEFAULT_LIFETIME_S) -> str:
+    """A platform token for ``email`` (see :mod:`pytest_faas.tokens`)."""
+    return tokens.make_token(LOCAL_USER if email is None else email, secret, lifetime_s)
 
 
 class DtlpyBinding:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..tokens import AGENT, FUNCTION, derive_token
 from .annotations import Annotations
 from .app_routes import app_routes
 from .apps import Apps
@@ -39,7 +40,7 @@ class Backend:
 
     Args:
         data_dir: where the SQLite file and blobs live; ``None`` for a temporary folder removed on close.
-        token: the bearer token to accept.
+        token: the platform's own bearer token; the agents' and the functions' are derived from it.
         durable: False keeps documents in an in-memory database (faster; lost on close).
         **engine_options: passed to :class:`~pytest_faas.backend.engine.Engine` (``clock``, ``lease_s``,
             ``get_grace_s``).
@@ -48,6 +49,9 @@ class Backend:
     def __init__(self, token: str, data_dir: str | os.PathLike | None = None, durable: bool = True,
                  **engine_options):
         self.token = token
+        # The narrower tokens (what each reaches: http.REACH): the agents' and the one functions get.
+        self.agent_token = derive_token(token, AGENT)
+        self.function_token = derive_token(token, FUNCTION)
         self.store = Store(data_dir, durable=durable)
         self.bus = EventBus()
         self.projects = Projects(self.store, self.bus)
@@ -63,7 +67,8 @@ class Backend:
         self.apps = Apps(self.store, self.projects, self.dpks, self.engine.packages, self.engine.services,
                          self.engine.triggers)
         self.app = PlatformApp(token, data_routes(self) + seed_routes(self.seeder) + faas_routes(self)
-                               + app_routes(self) + control_routes(self) + pipeline_routes(self))
+                               + app_routes(self) + control_routes(self) + pipeline_routes(self),
+                               tokens={self.agent_token: AGENT, self.function_token: FUNCTION})
         self._servers: list[ServerThread] = []
 
     @property
@@ -72,7 +77,7 @@ class Backend:
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> ServerThread:
         """Start serving on a TCP address (or ``unix:///path``) in a daemon thread; returns the server."""
-        server = ServerThread(self.app, host, port).start()
+        server = ServerThread(self.app, host, port, gate=self.app.screen).start()
         self._servers.append(server)
         return server
 

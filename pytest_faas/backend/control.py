@@ -3,7 +3,8 @@
 Not part of the Dataloop API, and never called by dtlpy. Agents (``runtime/agent.py``) use:
 
 - ``POST /_faas/agents`` ``{serviceId, replica, pid, host}`` -> ``{agentId, replicaId, service, package,
-  module, leaseS, maxWaitS}``: register one replica's runner.
+  module, leaseS, maxWaitS, functionToken}``: register one replica's runner; ``functionToken`` is what the
+  agent binds to the user's code (it reaches the Dataloop API, not these routes).
 - ``POST /_faas/agents/{agentId}/claim`` ``{max, wait}`` -> ``{executions: [...], stop}``: long-poll for work.
 - ``POST /_faas/agents/{agentId}/signals`` ``{wait}`` -> ``{terminate: [ids], abandon: [ids], stop}``:
   long-poll for orders; also the agent's heartbeat.
@@ -13,7 +14,10 @@ Not part of the Dataloop API, and never called by dtlpy. Agents (``runtime/agent
 - ``POST /_faas/agents/{agentId}/failed`` ``{message}``: the code could not be loaded or constructed.
 - ``DELETE /_faas/agents/{agentId}``: a clean exit after draining.
 
-Tests and the CLI use:
+These need the agent token or the platform's (``backend/http.py``, ``REACH``). Bodies are checked by the
+models of :mod:`.bodies`: waits are at most ``bodies.MAX_WAIT_S``, a claim at most ``bodies.MAX_CLAIM``.
+
+Tests and the CLI use (the platform's own token only):
 
 - ``POST /_faas/cron/advance`` ``{seconds}`` -> ``{now, executions}``; ``GET /_faas/cron`` -> ``{now}``.
 - ``GET /_faas/executions/{id}/wait?timeout=s`` -> the record once final.
@@ -26,7 +30,9 @@ from typing import TYPE_CHECKING
 from werkzeug.wrappers import Request
 
 from ..errors import BadRequest
-from .http import Route, read_json
+from . import bodies
+from .dispatch import RESULT_WAIT_S
+from .http import Route, check, read_json
 
 if TYPE_CHECKING:
     from . import Backend
@@ -34,11 +40,9 @@ if TYPE_CHECKING:
 PREFIX = "/_faas"
 
 
-def _number(body: dict, name: str, default: float) -> float:
-    value = body.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise BadRequest(f"{name!r} must be a non-negative number, found {value!r}")
-    return float(value)
+def _body(request: Request, model):
+    """The JSON object body as ``model`` (its fields parsed), or a 400 naming what is wrong."""
+    return check(model, read_json(request, expect=dict))
 
 
 def control_routes(backend: "Backend") -> list[Route]:
@@ -46,32 +50,30 @@ def control_routes(backend: "Backend") -> list[Route]:
     dispatch = engine.dispatch
 
     def register(request: Request):
-        body = read_json(request, expect=dict)
-        if not body.get("serviceId"):
-            raise BadRequest("agent registration needs 'serviceId'")
-        replica = body.get("replica", 0)
-        if isinstance(replica, bool) or not isinstance(replica, int) or replica < 0:
-            raise BadRequest(f"'replica' must be a non-negative integer, found {replica!r}")
-        return dispatch.register(body["serviceId"], replica, body.get("pid"), body.get("host"))
+        body = _body(request, bodies.Register)
+        registration = dispatch.register(body.serviceId, body.replica, body.pid, body.host)
+        # What the agent binds to the user's code: a token that reaches the Dataloop API only.
+        return {**registration, "functionToken": backend.function_token}
 
     def claim(request: Request, agent_id: str):
-        body = read_json(request, expect=dict)
-        return dispatch.claim(agent_id, int(_number(body, "max", 1)), _number(body, "wait", 0))
+        body = _body(request, bodies.Claim)
+        return dispatch.claim(agent_id, body.max, body.wait)
 
     def signals(request: Request, agent_id: str):
-        return dispatch.signals(agent_id, _number(read_json(request, expect=dict), "wait", 0))
+        return dispatch.signals(agent_id, _body(request, bodies.Signals).wait)
 
     def finish(request: Request, agent_id: str, execution_id: str):
-        return dispatch.finish(agent_id, execution_id, read_json(request, expect=dict))
+        body = read_json(request, expect=dict)
+        check(bodies.Finish, body)
+        return dispatch.finish(agent_id, execution_id, body)
 
     def logs(request: Request, agent_id: str):
-        entries = read_json(request, expect=dict).get("entries") or []
-        if not isinstance(entries, list):
-            raise BadRequest("'entries' must be a list of {executionId, lines}")
-        return {"stored": dispatch.append_logs(agent_id, entries)}
+        body = read_json(request, expect=dict)
+        check(bodies.Logs, body)
+        return {"stored": dispatch.append_logs(agent_id, body.get("entries") or [])}
 
     def failed(request: Request, agent_id: str):
-        dispatch.startup_failed(agent_id, str(read_json(request, expect=dict).get("message") or "unknown error"))
+        dispatch.startup_failed(agent_id, _body(request, bodies.Failed).message or "unknown error")
         return {}
 
     def bye(request: Request, agent_id: str):
@@ -82,8 +84,7 @@ def control_routes(backend: "Backend") -> list[Route]:
         return {"now": engine.cron.now().isoformat()}
 
     def cron_advance(request: Request):
-        body = read_json(request, expect=dict)
-        fired = engine.cron.advance(_number(body, "seconds", 0))
+        fired = engine.cron.advance(_body(request, bodies.CronAdvance).seconds)
         return {"now": engine.cron.now().isoformat(), "executions": fired}
 
     def wait_execution(request: Request, execution_id: str):
@@ -91,7 +92,9 @@ def control_routes(backend: "Backend") -> list[Route]:
             timeout = float(request.args.get("timeout", 30))
         except ValueError:
             raise BadRequest("'timeout' must be a number of seconds") from None
-        return engine.wait(execution_id, min(max(timeout, 0.0), 300.0))
+        if not 0 <= timeout <= RESULT_WAIT_S:  # NaN included
+            raise BadRequest(f"'timeout' must be a number of seconds from 0 to {RESULT_WAIT_S:g}")
+        return engine.wait(execution_id, min(timeout, dispatch.max_result_wait_s))
 
     return [
         Route(f"{PREFIX}/agents", ("POST",), register),

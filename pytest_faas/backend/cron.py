@@ -15,6 +15,7 @@ from typing import Callable
 
 from croniter import croniter
 
+from ..errors import BadRequest
 from ..ids import parse_iso
 from .triggers import Triggers
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], _dt.datetime]
 MAX_CATCH_UP = 100  # ticks fired per trigger in one step; more are skipped with a warning
 POLL_S = 0.5
+MAX_CLOCK_MARGIN_DAYS = 366  # the clock stays this far below datetime's end, so schedules can look ahead
 
 
 def utc_now() -> _dt.datetime:
@@ -42,6 +44,7 @@ class Cron:
         self.clock = clock or utc_now
         self.offset = _dt.timedelta()
         self._next: dict[str, tuple[tuple, _dt.datetime]] = {}  # trigger id -> (schedule key, next tick)
+        self._broken: dict[str, str] = {}  # trigger id -> the spec that could not be scheduled
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="faas-cron", daemon=True)
@@ -58,9 +61,18 @@ class Cron:
             self._thread.join(timeout=5)
 
     def advance(self, seconds: float) -> list[str]:
-        """Move this platform's time forward and fire what became due; returns the new execution ids."""
+        """Move this platform's time forward and fire what became due; returns the new execution ids.
+
+        A move that would take the clock past what a datetime holds is refused (a :class:`BadRequest`)
+        and changes nothing: once there, every later tick would fail.
+        """
         with self._lock:
-            self.offset += _dt.timedelta(seconds=seconds)
+            try:
+                offset = self.offset + _dt.timedelta(seconds=seconds)
+                self.clock() + offset + _dt.timedelta(days=MAX_CLOCK_MARGIN_DAYS)
+            except (OverflowError, ValueError):
+                raise BadRequest(f"cannot move the clock {seconds:g} s forward: it would pass the year 9999") from None
+            self.offset = offset
         return self.tick()
 
     def schedule(self, trigger: dict) -> None:
@@ -86,12 +98,23 @@ class Cron:
         with self._lock:
             live = set()
             for trigger in self.triggers.store.all("triggers"):
-                if trigger["type"] != "Cron" or not trigger.get("active"):
+                if trigger.get("type") != "Cron" or not trigger.get("active"):
                     continue
                 live.add(trigger["id"])
-                fired.extend(self._due(trigger, now))
+                spec_key = repr(trigger.get("spec"))
+                if self._broken.get(trigger["id"]) == spec_key:
+                    continue  # said once; tried again when its spec changes
+                try:
+                    fired.extend(self._due(trigger, now))
+                except Exception:  # one trigger's schedule must not stop the others' (nor the thread)
+                    log.exception("cron trigger %s (%s) cannot be scheduled; it is skipped until changed",
+                                  trigger.get("name"), trigger["id"])
+                    self._next.pop(trigger["id"], None)
+                    self._broken[trigger["id"]] = spec_key
             for trigger_id in set(self._next) - live:
                 del self._next[trigger_id]
+            for trigger_id in set(self._broken) - live:
+                del self._broken[trigger_id]
         return fired
 
     def _due(self, trigger: dict, now: _dt.datetime) -> list[str]:
@@ -104,14 +127,16 @@ class Cron:
         schedule = croniter(spec["cron"], known[1])
         tick, fired = known[1], []
         while tick <= now and (end is None or tick <= end):
-            if len(fired) < MAX_CATCH_UP:
-                try:
-                    fired.append(self.triggers.fire(trigger, dict(spec.get("input") or {}))["id"])
-                except Exception as exc:  # the service may be gone; keep the schedule going
-                    log.warning("cron trigger %s (%s) could not fire: %s", trigger["name"], trigger["id"], exc)
+            if len(fired) >= MAX_CATCH_UP:
+                # The rest are skipped, not walked: after a jump of years, walking them would take minutes.
+                log.warning("cron trigger %s: only %d missed ticks were fired", trigger["name"], MAX_CATCH_UP)
+                tick = croniter(spec["cron"], now).get_next(_dt.datetime)
+                break
+            try:
+                fired.append(self.triggers.fire(trigger, dict(spec.get("input") or {}))["id"])
+            except Exception as exc:  # the service may be gone; keep the schedule going
+                log.warning("cron trigger %s (%s) could not fire: %s", trigger["name"], trigger["id"], exc)
             tick = schedule.get_next(_dt.datetime)
-        if len(fired) >= MAX_CATCH_UP:
-            log.warning("cron trigger %s: only %d missed ticks were fired", trigger["name"], MAX_CATCH_UP)
         self._next[trigger["id"]] = (known[0], tick)
         return fired
 

@@ -26,7 +26,8 @@ from .services import Services
 
 log = logging.getLogger(__name__)
 
-MAX_WAIT_S = 10.0
+MAX_WAIT_S = 10.0  # an agent's long polls (claim, signals); the request models refuse longer
+RESULT_WAIT_S = 300.0  # a test's wait for an execution's result
 
 
 class Gone(PlatformError):
@@ -90,6 +91,9 @@ class Dispatcher:
         self.services = services
         self.cond = cond
         self.lease_s = lease_s
+        # The bounds of the long waits; a test platform may set them lower (the fuzz does, to stay fast).
+        self.max_wait_s = MAX_WAIT_S
+        self.max_result_wait_s = RESULT_WAIT_S
         self.runners: Runners = NullRunners()
         self.agents: dict[str, Agent] = {}
         self._deadlines: list[tuple[float, str, int]] = []
@@ -141,7 +145,7 @@ class Dispatcher:
             self.agents[agent.id] = agent
         log.debug("agent %s registered for %s replica %s (pid %s)", agent.id, service["name"], replica, pid)
         return {"agentId": agent.id, "replicaId": agent.replica_id, "service": service, "package": revision,
-                "module": module, "leaseS": self.lease_s, "maxWaitS": MAX_WAIT_S}
+                "module": module, "leaseS": self.lease_s, "maxWaitS": self.max_wait_s}
 
     def _agent(self, agent_id: str) -> Agent:
         agent = self.agents.get(agent_id)
@@ -152,7 +156,7 @@ class Dispatcher:
 
     def claim(self, agent_id: str, limit: int, wait_s: float) -> dict:
         """Long-poll: up to ``limit`` executions for the agent's service, or none after ``wait_s``."""
-        deadline = time.monotonic() + max(0.0, min(float(wait_s), MAX_WAIT_S))
+        deadline = time.monotonic() + max(0.0, min(float(wait_s), self.max_wait_s))
         with self.cond:
             while True:
                 agent = self.agents.get(agent_id)
@@ -179,7 +183,7 @@ class Dispatcher:
 
     def signals(self, agent_id: str, wait_s: float) -> dict:
         """Long-poll: executions to terminate or abandon, and whether to stop. Also the agent's heartbeat."""
-        deadline = time.monotonic() + max(0.0, min(float(wait_s), MAX_WAIT_S))
+        deadline = time.monotonic() + max(0.0, min(float(wait_s), self.max_wait_s))
         with self.cond:
             while True:
                 agent = self.agents.get(agent_id)

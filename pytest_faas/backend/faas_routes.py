@@ -13,7 +13,8 @@ from werkzeug.wrappers import Request
 from ..errors import BadRequest
 from ..ids import new_id, now_iso
 from ..protocol import TERMINAL
-from .http import Route, read_json
+from . import bodies
+from .http import Route, read_body, read_json
 from .services import BOT
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ def faas_routes(backend: "Backend") -> list[Route]:
     def query_faas(request: Request):
         query = read_json(request, expect=dict)
         resource = query.get("resource")
+        if resource in ("packages", "services", "triggers", "executions"):
+            read_body(request, bodies.FaasQuery)
         handlers = {"packages": packages.query, "services": services.query, "triggers": triggers.query,
                     "executions": executions.query}
         if resource not in handlers:
@@ -41,13 +44,13 @@ def faas_routes(backend: "Backend") -> list[Route]:
     # -- packages -------------------------------------------------------------------------------------
 
     def create_package(request: Request):
-        return packages.create(read_json(request, expect=dict))
+        return packages.create(read_body(request, bodies.PackageBody))
 
     def get_package(request: Request, package_id: str):
         return packages.get(package_id)
 
     def update_package(request: Request, package_id: str):
-        return packages.update(package_id, read_json(request, expect=dict))
+        return packages.update(package_id, read_body(request, bodies.PackageBody))
 
     def delete_package(request: Request, package_id: str):
         engine.delete_package(package_id)
@@ -59,13 +62,13 @@ def faas_routes(backend: "Backend") -> list[Route]:
     # -- services -------------------------------------------------------------------------------------
 
     def create_service(request: Request):
-        return services.create(read_json(request, expect=dict))
+        return services.create(read_body(request, bodies.ServiceCreate))
 
     def get_service(request: Request, service_id: str):
         return services.get(service_id)
 
     def update_service(request: Request, service_id: str):
-        return services.update(service_id, read_json(request, expect=dict))
+        return services.update(service_id, read_body(request, bodies.ServiceCreate))
 
     def delete_service(request: Request, service_id: str):
         services.delete(service_id)
@@ -84,7 +87,7 @@ def faas_routes(backend: "Backend") -> list[Route]:
         return engine.dispatch.status(service_id)
 
     def service_logs(request: Request):
-        return engine.logs.query(read_json(request, expect=dict))
+        return engine.logs.query(read_body(request, bodies.LogsQuery))
 
     def project_bots(request: Request, project_id: str):
         backend.projects.get_project(project_id)
@@ -93,13 +96,13 @@ def faas_routes(backend: "Backend") -> list[Route]:
     # -- triggers -------------------------------------------------------------------------------------
 
     def create_trigger(request: Request):
-        return triggers.create(read_json(request, expect=dict))
+        return triggers.create(read_body(request, bodies.TriggerBody))
 
     def get_trigger(request: Request, trigger_id: str):
         return triggers.get(trigger_id)
 
     def update_trigger(request: Request, trigger_id: str):
-        return triggers.update(trigger_id, read_json(request, expect=dict))
+        return triggers.update(trigger_id, read_body(request, bodies.TriggerBody))
 
     def delete_trigger(request: Request, trigger_id: str):
         triggers.delete(trigger_id)
@@ -108,7 +111,7 @@ def faas_routes(backend: "Backend") -> list[Route]:
     # -- executions -----------------------------------------------------------------------------------
 
     def create_execution(request: Request, service_id: str):
-        return executions.public(executions.create(service_id, read_json(request, expect=dict)))
+        return executions.public(executions.create(service_id, read_body(request, bodies.ExecutionCreate)))
 
     def get_execution(request: Request, execution_id: str):
         doc = executions.get(execution_id)
@@ -121,7 +124,7 @@ def faas_routes(backend: "Backend") -> list[Route]:
         return executions.public(executions.get(execution_id))
 
     def progress_execution(request: Request, execution_id: str):
-        return executions.public(executions.progress(execution_id, read_json(request, expect=dict)))
+        return executions.public(executions.progress(execution_id, read_body(request, bodies.Progress)))
 
     def terminate_execution(request: Request, execution_id: str):
         return executions.public(engine.dispatch.terminate(execution_id))
@@ -133,7 +136,7 @@ def faas_routes(backend: "Backend") -> list[Route]:
         return executions.increment(execution_id)
 
     def rerun_batch(request: Request):
-        body = read_json(request, expect=dict)
+        body = read_body(request, bodies.RerunBatch)
         found = executions.query({"filter": body.get("query") or {}, "pageSize": 1000})["items"]
         rerun = [executions.rerun(e["id"])["id"] for e in found if e["latestStatus"]["status"] in TERMINAL]
         now = now_iso()

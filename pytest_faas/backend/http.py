@@ -4,6 +4,16 @@ Handlers are plain functions ``handler(request, **path_args)`` that return a JSO
 werkzeug ``Response``, and raise :class:`pytest_faas.errors.PlatformError` kinds for refusals. This module
 turns those into responses the way the platform answers (``{"message": ...}`` with a status dtlpy maps to
 its own exceptions), checks the bearer token, and never answers 502/503, which dtlpy retries for a minute.
+
+The request policy, applied in this order and before any handler runs:
+
+1. the token, on the headers alone (:meth:`PlatformApp.screen`, which the HTTP server calls before it
+   reads a byte of the body): a missing or unknown token is a 401, a token that does not reach the route
+   (:data:`REACH`) a 403;
+2. the body's size: at most :data:`UPLOAD_BYTES` for an item upload, :data:`JSON_BYTES` for the rest
+   (413 past it, from ``Content-Length`` before the body is read, or as a chunked body crosses it);
+3. the body's shape: JSON without ``NaN``/``Infinity`` and at most :data:`MAX_DEPTH` levels deep, then
+   the route's pydantic model (:mod:`.bodies`): a 400 that says which field and why.
 """
 
 from __future__ import annotations
@@ -11,20 +21,42 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 import traceback
-from dataclasses import dataclass
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 
+import pydantic
+import pydantic_core
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from ..errors import BadRequest, PlatformError
+from ..protocol import AGENT_ROUTES
+from ..tokens import AGENT, FUNCTION, PLATFORM
 from ..handle import API_PREFIX
 
 log = logging.getLogger(__name__)
 
 _JSON_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+
+JSON_BYTES = 64 * 1024 * 1024  # any body but an upload: an execution's output alone may be 4 MB
+UPLOAD_BYTES = 2 * 1024 * 1024 * 1024  # one item upload's multipart body
+MAX_DEPTH = 64  # levels of JSON nesting; deeper bodies are refused before any handler walks them
+
+# Which routes each kind of token reaches. "api" is the Dataloop API (data plane and FaaS), which is what a
+# function may call on the real platform; "agent" the runner agents' protocol; "harness" this platform's
+# own test controls (seeding, the cron clock, waits), which only the platform's own token reaches.
+REACH = {PLATFORM: frozenset({"api", "agent", "harness"}), AGENT: frozenset({"api", "agent"}),
+         FUNCTION: frozenset({"api"})}
+
+
+def reach_of(path: str) -> str:
+    """The reach a route needs, from its path (relative to /api/v1)."""
+    if path == AGENT_ROUTES or path.startswith(AGENT_ROUTES + "/"):
+        return "agent"
+    return "harness" if path.startswith("/_faas/") else "api"
 
 
 @dataclass(frozen=True)
@@ -34,6 +66,7 @@ class Route:
     path: str
     methods: tuple[str, ...]
     handler: Callable[..., Any]
+    body_bytes: int = JSON_BYTES  # the largest body this route reads
 
 
 def json_response(value: Any, status: int = 200, headers: dict | None = None) -> Response:
@@ -46,33 +79,89 @@ def error_response(status: int, message: str) -> Response:
 
 
 def read_json(request: Request, *, expect: type | tuple[type, ...] | None = None) -> Any:
-    """The request body as JSON, or a 400 that says what is wrong with it."""
+    """The request body as JSON, or a 400 that says what is wrong with it.
+
+    Strict where Python's ``json`` is not: ``NaN`` and ``Infinity`` are not JSON, and nesting deeper than
+    :data:`MAX_DEPTH` is refused (it would overflow the stack of whatever walks it later).
+    """
     raw = request.get_data(cache=True)
     if not raw:
         if expect is None or expect is dict:
             return {}
         raise BadRequest("request body is empty; expected JSON")
     try:
-        value = json.loads(raw)
+        value = pydantic_core.from_json(raw, allow_inf_nan=False)
     except ValueError as exc:
         raise BadRequest(f"malformed JSON body: {exc}") from None
+    if isinstance(value, (dict, list, float)) and (problem := _unusable(value)):
+        raise BadRequest(problem)
     if expect is not None and not isinstance(value, expect):
         wanted = " or ".join(_JSON_NAMES[t] for t in (expect if isinstance(expect, tuple) else (expect,)))
-        raise BadRequest(f"request body must be a JSON {wanted}, found a JSON {_JSON_NAMES.get(type(value), 'value')}")
+        raise BadRequest(f"request body must be a JSON {wanted}, found {_json_name(value)}")
     return value
+
+
+def _json_name(value: Any) -> str:
+    return "null" if value is None else f"a JSON {_JSON_NAMES.get(type(value), 'value')}"
+
+
+def _unusable(value: Any) -> str | None:
+    """What makes a parsed body unusable: nesting past MAX_DEPTH, or a number too large for a float (the
+    parser reads ``1e999`` as infinity). Walked iteratively: no recursion to overflow."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, float):
+            if not math.isfinite(node):
+                return "a number in the JSON body is too large (it would be infinite)"
+            continue
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth >= MAX_DEPTH:
+                    return f"JSON body nested more than {MAX_DEPTH} levels deep"
+                stack.append((child, depth + 1))
+            elif isinstance(child, float):
+                stack.append((child, depth))
+    return None
+
+
+def read_body(request: Request, model: type[pydantic.BaseModel]) -> dict:
+    """The JSON object body, checked against ``model``; returns the body as sent (fields the model does
+    not name pass through), or a 400 naming the first fields that are wrong."""
+    body = read_json(request, expect=dict)
+    check(model, body)
+    return body
+
+
+def check(model: type[pydantic.BaseModel], value: Any, what: str = "request body") -> pydantic.BaseModel:
+    """``value`` validated by ``model``, or a :class:`BadRequest` that names each wrong field."""
+    try:
+        return model.model_validate(value)
+    except pydantic.ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False)[:5]:
+            where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
+            where = where.lstrip(".") or what
+            problems.append(f"{where}: {error['msg']}")
+        raise BadRequest(f"invalid {what}: " + "; ".join(problems)) from None
 
 
 class PlatformApp:
     """Dispatch requests under ``/api/v1`` to handlers, with bearer-token auth.
 
     Args:
-        token: the one bearer token this platform accepts.
+        token: the platform's own bearer token (reaches every route).
         routes: the routing table; later tables may add to it through :meth:`add_routes`.
+        tokens: more tokens and their roles (``{token: "agent" or "function"}``), see :data:`REACH`.
     """
 
-    def __init__(self, token: str, routes: list[Route] = ()):  # type: ignore[assignment]
-        self._token = f"Bearer {token}".encode()
-        self._map = Map(strict_slashes=False)
+    def __init__(self, token: str, routes: list[Route] = (), tokens: Mapping[str, str] | None = None
+                 ):  # type: ignore[assignment]
+        self._tokens = [(f"Bearer {token}".encode(), PLATFORM)]
+        self._tokens += [(f"Bearer {other}".encode(), role) for other, role in (tokens or {}).items()]
+        # No slash merging or redirects: a redirect would name this adapter's host ("localhost", port 80).
+        self._map = Map(strict_slashes=False, merge_slashes=False)
         # Rules match on path and method only (no host rules; no slash redirects), so one adapter, bound
         # once, serves every request: binding one per request cost about 0.04 ms a call.
         self._adapter = self._map.bind("localhost")
@@ -81,24 +170,53 @@ class PlatformApp:
 
     def add_routes(self, routes) -> None:
         for route in routes:
-            self._map.add(Rule(API_PREFIX + route.path, methods=list(route.methods), endpoint=route.handler))
+            self._map.add(Rule(API_PREFIX + route.path, methods=list(route.methods),
+                               endpoint=(route.handler, reach_of(route.path), route.body_bytes)))
 
-    def _authorized(self, request: Request) -> bool:
-        sent = request.headers.get("Authorization", "").encode()
-        return hmac.compare_digest(sent, self._token)
+    def _role(self, environ: Mapping) -> str | None:
+        sent = environ.get("HTTP_AUTHORIZATION", "").encode("latin-1", "replace")
+        role = None
+        for token, name in self._tokens:  # every comparison made, so the time tells nothing
+            if hmac.compare_digest(sent, token):
+                role = name
+        return role
+
+    def screen(self, environ: dict) -> tuple[Response | None, int]:
+        """Judge a request on its headers: ``(refusal, body limit)``; the refusal is None when admitted.
+
+        The HTTP server calls this before it reads the body, and :meth:`dispatch` again for callers that
+        did not. The route matched is kept in the environ for :meth:`dispatch`.
+        """
+        role = self._role(environ)
+        # The token comes first: without it, not even which paths exist is told.
+        if role is None:
+            return error_response(401, "missing or wrong bearer token for this local platform"), 0
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        try:
+            (handler, reach, limit), args = self._adapter.match(path, method)
+        except RouteNotFound:
+            return error_response(404, f"no such endpoint: {method} {path}"), 0
+        except MethodNotAllowed as exc:
+            return error_response(405, f"{method} is not allowed on {path} ({exc.valid_methods})"), 0
+        except HTTPException:  # routing asked for a redirect: a path this platform does not serve as sent
+            return error_response(404, f"no such endpoint: {method} {path}"), 0
+        if reach not in REACH[role]:
+            return error_response(403, f"the {role} token does not reach {method} {path}: "
+                                       f"{_REACH_WORDS[reach]}"), 0
+        declared = environ.get("CONTENT_LENGTH") or ""
+        if declared.isdigit() and int(declared) > limit:
+            return error_response(413, f"request body too large: {method} {path} takes at most {limit} bytes, "
+                                       f"the request declares {int(declared)}"), 0
+        environ["faas.route"] = (handler, args)
+        return None, limit
 
     def dispatch(self, request: Request) -> Response:
-        # The token comes first: without it, not even which paths exist is told.
-        if not self._authorized(request):
-            return error_response(401, "missing or wrong bearer token for this local platform")
-        try:
-            handler, args = self._adapter.match(request.path, request.method)
-        except RouteNotFound:
-            return error_response(404, f"no such endpoint: {request.method} {request.path}")
-        except MethodNotAllowed as exc:
-            return error_response(405, f"{request.method} is not allowed on {request.path} ({exc.valid_methods})")
-        except HTTPException as exc:  # e.g. a redirect for a trailing slash
-            return exc.get_response(request.environ)
+        environ = request.environ
+        if "faas.route" not in environ:
+            refusal, _ = self.screen(environ)
+            if refusal is not None:
+                return refusal
+        handler, args = environ["faas.route"]
         try:
             result = handler(request, **args)
         except PlatformError as exc:
@@ -116,3 +234,7 @@ class PlatformApp:
         request = Request(environ)
         response = self.dispatch(request)
         return response(environ, start_response)
+
+
+_REACH_WORDS = {"agent": "the runner agents' protocol needs an agent's token",
+                "harness": "the harness's own routes (seeding, the cron clock, waits) need the platform's token"}

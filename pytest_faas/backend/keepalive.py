@@ -7,12 +7,18 @@ request. This handler reads each body whole before the app runs (in memory, spoo
 open for the client's next call. The environ is werkzeug's (``make_environ``); the app sees a body with a
 known length, chunked uploads (dtlpy's aiohttp) included.
 
+Nothing of the body is read before the app's gate (``server.gate``, :meth:`PlatformApp.screen`) has seen
+the headers: a request without the token, or announcing more than the body limit, is answered from its
+headers alone and its connection closed, and ``100 Continue`` is sent only to a request the gate admitted.
+Chunked bodies are read here, chunk by chunk, and stop at the same limit.
+
 Measured here: a small JSON call costs the server about half the CPU it did with a connection (and a new
 server thread) per request.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import socket
 import tempfile
@@ -22,9 +28,15 @@ import weakref
 from werkzeug.exceptions import InternalServerError
 from werkzeug.serving import WSGIRequestHandler
 
+from .http import error_response
+
 log = logging.getLogger(__name__)
 
 SPOOL_BYTES = 8 * 1024 * 1024
+_MAX_LINE = 4096  # a chunk-size or trailer line
+_MAX_CHUNK_DIGITS = 16  # hex digits of a chunk size (2**64)
+_MAX_TRAILERS = 32
+_HEX = b"0123456789abcdefABCDEF"
 IDLE_S = 300.0
 _READ_BYTES = 64 * 1024
 _NO_BODY = {204, 304}
@@ -56,18 +68,45 @@ class KeepAliveHandler(WSGIRequestHandler):
             _OPEN.get(self.server, set()).discard(self.connection)
         super().finish()
 
+    def handle_expect_100(self) -> bool:
+        # http.server answers "100 Continue" while parsing the headers; here it is sent only once the gate
+        # admitted the request (in _read_body), so an unauthenticated client is never invited to send.
+        return True
+
+    def parse_request(self) -> bool:
+        # An HTTP/0.9 request line ("GET /") has no headers; http.server would wait for them until the idle
+        # timeout. Answer at once (in 0.9's form: the body alone) and close.
+        if len(self.raw_requestline.split()) == 2:
+            self.command, self.path, self.request_version = None, "", "HTTP/0.9"
+            self.close_connection = True
+            self.send_error(400, "HTTP/0.9 is not served here; send an HTTP/1.1 request")
+            return False
+        return super().parse_request()
+
     def run_wsgi(self) -> None:
-        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
-            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         environ = self.make_environ()
-        try:
-            body, length = _read_body(environ)
-        except ValueError as exc:
+        gate = getattr(self.server, "gate", None)
+        refusal, limit = gate(environ) if gate is not None else (None, None)
+        if refusal is None:
+            try:
+                body, length = _read_body(self, environ, limit)
+            except BodyTooLarge as exc:
+                refusal = exc.response
+            except ValueError as exc:
+                self.close_connection = True
+                self.send_error(400, str(exc))
+                return
+            except (OSError, ConnectionError):  # the client went away or sent broken chunks: nothing to answer
+                self.close_connection = True
+                return
+        if refusal is not None:
+            # Answered from the headers alone: the unread body (if any) makes the stream unusable after.
             self.close_connection = True
-            self.send_error(400, str(exc))
-            return
-        except (OSError, ConnectionError):  # the client went away or sent broken chunks: nothing to answer
-            self.close_connection = True
+            environ.update({"wsgi.input": io.BytesIO(), "CONTENT_LENGTH": "0"})
+            try:
+                _Exchange(self, environ).run(refusal)
+            except (ConnectionError, socket.timeout):
+                pass
             return
         environ.pop("HTTP_TRANSFER_ENCODING", None)
         environ.pop("wsgi.input_terminated", None)
@@ -80,10 +119,22 @@ class KeepAliveHandler(WSGIRequestHandler):
             body.close()
 
 
-def _read_body(environ: dict) -> tuple[tempfile.SpooledTemporaryFile, int]:
-    """The whole request body and its length; chunked bodies are read to their last chunk."""
-    source = environ["wsgi.input"]  # werkzeug's dechunking stream for a chunked body, else the socket's
-    if environ.get("wsgi.input_terminated"):
+class BodyTooLarge(Exception):
+    """A chunked body went past the limit while it was read; ``response`` is the answer to send."""
+
+    def __init__(self, response):
+        super().__init__("request body too large")
+        self.response = response
+
+
+def _read_body(handler: KeepAliveHandler, environ: dict, limit: int | None
+               ) -> tuple[tempfile.SpooledTemporaryFile, int]:
+    """The whole request body and its length; chunked bodies are read to their last chunk.
+
+    ``limit`` (from the gate) caps a chunked body; a declared ``Content-Length`` was checked by the gate.
+    """
+    chunked = bool(environ.get("wsgi.input_terminated"))
+    if chunked:
         remaining = None
     else:
         try:
@@ -92,21 +143,66 @@ def _read_body(environ: dict) -> tuple[tempfile.SpooledTemporaryFile, int]:
             raise ValueError(f"Content-Length {environ.get('CONTENT_LENGTH')!r} is not a number") from None
         if remaining < 0:
             raise ValueError(f"Content-Length {remaining} is negative")
+    if handler.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+        handler.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-    total = 0
-    while remaining is None or remaining > 0:
-        chunk = source.read(_READ_BYTES if remaining is None else min(_READ_BYTES, remaining))
-        if not chunk:
-            if remaining:
-                spool.close()
-                raise ConnectionError("the client closed the connection in the middle of the body")
-            break
-        spool.write(chunk)
-        total += len(chunk)
-        if remaining is not None:
-            remaining -= len(chunk)
+    try:
+        if chunked:
+            total = _read_chunks(handler.rfile, spool, limit, environ)
+        else:
+            total = _copy(handler.rfile, spool, remaining)
+    except BaseException:
+        spool.close()
+        raise
     spool.seek(0)
     return spool, total
+
+
+def _copy(source, spool, count: int) -> int:
+    """Copy exactly ``count`` bytes; the client closing before that is a ``ConnectionError``."""
+    left = count
+    while left > 0:
+        chunk = source.read(min(_READ_BYTES, left))
+        if not chunk:
+            raise ConnectionError("the client closed the connection in the middle of the body")
+        spool.write(chunk)
+        left -= len(chunk)
+    return count
+
+
+def _read_chunks(source, spool, limit: int | None, environ: dict) -> int:
+    """A ``Transfer-Encoding: chunked`` body (RFC 9112 section 7.1), refused past ``limit`` bytes."""
+    total = 0
+    while True:
+        size_text = _line(source).split(b";", 1)[0].strip()
+        if not size_text or len(size_text) > _MAX_CHUNK_DIGITS or size_text.strip(_HEX):
+            raise ValueError(f"bad chunk size {size_text[:40]!r} in a chunked body")
+        size = int(size_text, 16)
+        if size == 0:
+            break
+        if limit is not None and total + size > limit:
+            raise BodyTooLarge(_too_large(environ, limit))
+        total += _copy(source, spool, size)
+        if _line(source).strip():
+            raise ValueError("a chunk of a chunked body does not end where its size says")
+    for _ in range(_MAX_TRAILERS):  # trailer fields, ignored, up to the empty line
+        if not _line(source).strip():
+            return total
+    raise ValueError("too many trailer lines after a chunked body")
+
+
+def _line(source) -> bytes:
+    line = source.readline(_MAX_LINE)
+    if not line.endswith(b"\n"):
+        if not line:
+            raise ConnectionError("the client closed the connection in the middle of a chunked body")
+        raise ValueError("a line of a chunked body is too long")
+    return line
+
+
+def _too_large(environ: dict, limit: int):
+    return error_response(413, f"request body too large: {environ.get('REQUEST_METHOD')} "
+                               f"{environ.get('PATH_INFO')} takes at most {limit} bytes")
 
 
 class _Exchange:

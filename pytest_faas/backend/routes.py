@@ -13,7 +13,8 @@ from werkzeug.wrappers import Request, Response
 
 from ..errors import BadRequest, NotFound
 from . import records as entities
-from .http import Route, json_response, read_json
+from . import bodies
+from .http import UPLOAD_BYTES, Route, check, json_response, read_body, read_json
 from .multipart import parse_form
 
 if TYPE_CHECKING:
@@ -28,8 +29,11 @@ def data_routes(backend: "Backend") -> list[Route]:
 
     def create_project(request: Request):
         # dtlpy posts a form (`name=`); accept JSON too for curl users.
-        name = request.form.get("name") if request.form else read_json(request).get("name")
-        return projects.create_project(name)
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            body = dict(request.form)
+        else:
+            body = read_json(request, expect=dict)
+        return projects.create_project(check(bodies.ProjectCreate, body).name)
 
     def list_projects(request: Request):
         return projects.list_projects()
@@ -44,20 +48,17 @@ def data_routes(backend: "Backend") -> list[Route]:
         return found
 
     def create_dataset(request: Request):
-        body = read_json(request, expect=dict)
-        project_ids = body.get("projects") or []
-        if not isinstance(project_ids, list) or not project_ids:
-            raise BadRequest("dataset create needs 'projects': [<project id>]")
-        return projects.create_dataset(project_ids[0], body.get("name"))
+        body = check(bodies.DatasetCreate, read_json(request, expect=dict))
+        return projects.create_dataset(body.projects[0], body.name)
 
     def get_dataset(request: Request, dataset_id: str):
         return projects.get_dataset(dataset_id)
 
     def query_datasets(request: Request):
-        return projects.query_datasets(read_json(request, expect=dict))
+        return projects.query_datasets(read_body(request, bodies.DatasetsQuery))
 
     def query_dataset(request: Request, dataset_id: str):
-        query = read_json(request, expect=dict)
+        query = read_body(request, bodies.Query)
         resource = query.get("resource", "items")
         if resource == "items":
             return items.query(dataset_id, query)
@@ -66,8 +67,9 @@ def data_routes(backend: "Backend") -> list[Route]:
         raise BadRequest(f"query resource {resource!r} is not supported here; use 'items' or 'annotations'")
 
     def upload_item(request: Request, dataset_id: str):
-        if not request.mimetype.startswith("multipart/"):
-            raise BadRequest(f"item upload must be multipart/form-data, found {request.mimetype or 'no body'!r}")
+        if request.mimetype != "multipart/form-data" or not request.mimetype_params.get("boundary"):
+            raise BadRequest("item upload must be multipart/form-data with a boundary, found "
+                             f"{request.content_type or 'no content type'!r}")
         form = parse_form(request.content_type, request.stream)
         try:
             upload = form.files.get("file")
@@ -93,7 +95,7 @@ def data_routes(backend: "Backend") -> list[Route]:
 
     def patch_item(request: Request, item_id: str):
         system = request.args.get("system", "false").lower() == "true"
-        return items.patch(item_id, read_json(request, expect=dict), system=system)
+        return items.patch(item_id, read_body(request, bodies.ItemPatch), system=system)
 
     def delete_item(request: Request, item_id: str):
         items.delete(item_id)
@@ -106,7 +108,11 @@ def data_routes(backend: "Backend") -> list[Route]:
         return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
 
     def upload_annotations(request: Request, item_id: str):
-        return annotations.upload(item_id, read_json(request, expect=(list, dict)))
+        body = read_json(request, expect=(list, dict))
+        for index, entry in enumerate(body if isinstance(body, list) else [body]):
+            if isinstance(entry, dict):  # what is not an object at all, annotations.upload names itself
+                check(bodies.Annotation, entry, what=f"annotation [{index}]")
+        return annotations.upload(item_id, body)
 
     def item_annotations(request: Request, item_id: str):
         items.get(item_id)
@@ -116,14 +122,14 @@ def data_routes(backend: "Backend") -> list[Route]:
         return annotations.get(annotation_id)
 
     def update_annotation(request: Request, annotation_id: str):
-        return annotations.update(annotation_id, read_json(request, expect=dict))
+        return annotations.update(annotation_id, read_body(request, bodies.Annotation))
 
     def delete_annotation(request: Request, annotation_id: str):
         annotations.delete(annotation_id)
         return {"id": annotation_id, "deleted": True}
 
     def export_dataset(request: Request, dataset_id: str):
-        return exports.export(dataset_id, read_json(request, expect=dict))
+        return exports.export(dataset_id, read_body(request, bodies.ExportRequest))
 
     def get_command(request: Request, command_id: str):
         return exports.command(command_id)
@@ -138,7 +144,7 @@ def data_routes(backend: "Backend") -> list[Route]:
         Route("/datasets/query", ("POST",), query_datasets),
         Route("/datasets/<dataset_id>", ("GET",), get_dataset),
         Route("/datasets/<dataset_id>/query", ("POST",), query_dataset),
-        Route("/datasets/<dataset_id>/items", ("POST",), upload_item),
+        Route("/datasets/<dataset_id>/items", ("POST",), upload_item, body_bytes=UPLOAD_BYTES),
         Route("/datasets/<dataset_id>/export", ("POST",), export_dataset),
         Route("/items/<item_id>", ("GET",), get_item),
         Route("/items/<item_id>", ("PATCH",), patch_item),

@@ -12,7 +12,8 @@ import binascii
 
 from ..errors import BadRequest
 from .annotations import Annotations
-from .http import Route, read_json
+from .bodies import SeedDataset, SeedItem
+from .http import Route, check, read_json
 from .items import Items
 from .projects import Projects
 
@@ -59,12 +60,14 @@ def seed_routes(seeder: Seeder) -> list[Route]:
         body = read_json(request, expect=dict)
         if not body.get("projectId") or not body.get("name"):
             raise BadRequest("seed a dataset with {projectId, name[, id]}")
+        check(SeedDataset, body)
         return seeder.dataset(body["projectId"], body["name"], body.get("id"))
 
     def seed_item(request):
         body = read_json(request, expect=dict)
         if not body.get("datasetId") or not body.get("path"):
             raise BadRequest("seed an item with {datasetId, path, contentBase64[, id, metadata, annotations]}")
+        check(SeedItem, body)
         try:
             data = base64.b64decode(body.get("contentBase64") or "", validate=True)
         except (binascii.Error, ValueError) as exc:

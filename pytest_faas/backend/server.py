@@ -29,7 +29,8 @@ class _QuietHandler(KeepAliveHandler):
     """Request logs go to ``logging`` at debug level, never to stderr of the test run."""
 
     def log_request(self, code="-", size="-"):
-        log.debug("%s %s -> %s", self.command, self.path, code)
+        # A request line that failed to parse leaves no command or path behind.
+        log.debug("%s %s -> %s", getattr(self, "command", None), getattr(self, "path", ""), code)
 
     def log(self, type, message, *args):  # noqa: A002 (werkzeug's signature)
         log.debug(message, *args)
@@ -45,11 +46,13 @@ class ServerThread:
 
     Args:
         app: the WSGI application.
+        gate: ``gate(environ) -> (refusal or None, body limit)``, asked on the headers before any body byte
+            is read (:meth:`~pytest_faas.backend.http.PlatformApp.screen`); ``None`` admits everything.
         host: ``127.0.0.1`` by default; ``unix:///path/to/socket`` for a Unix socket.
         port: 0 picks a free port; read the real one from :attr:`port`.
     """
 
-    def __init__(self, app: Callable, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, app: Callable, host: str = "127.0.0.1", port: int = 0, gate: Callable | None = None):
         handler = _QuietHandler if host.startswith("unix://") else _TcpHandler
         try:
             self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=handler)
@@ -57,6 +60,7 @@ class ServerThread:
             raise PlatformError(f"cannot listen on {host}:{port}: the address is in use or not available; "
                                 "choose another --port or --host") from None
         self._server.daemon_threads = True
+        self._server.gate = gate  # read by KeepAliveHandler before the body
         self.host = host
         self.port = self._server.server_port if not host.startswith("unix://") else 0
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},

@@ -107,7 +107,7 @@ class Store:
     def __init__(self, data_dir: str | os.PathLike | None = None, durable: bool = True):
         self._owns_dir = data_dir is None
         self.data_dir = Path(tempfile.mkdtemp(prefix="faas-platform-") if data_dir is None else data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new data dir is the user's alone
         self.blob_dir = self.data_dir / "blobs"
         self.blob_dir.mkdir(exist_ok=True)
         self._lock = threading.RLock()
@@ -117,6 +117,8 @@ class Store:
         self._new_files: list[Path] = []  # blob files this transaction made: removed if it rolls back
         self._dead_files: list[Path] = []  # blob files this transaction replaced: removed once it commits
         database = str(self.data_dir / "platform.sqlite3") if durable else ":memory:"
+        if durable:  # created 0600 before SQLite opens it (its -wal and -shm files take the same mode)
+            os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
         self._db = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
         # WAL with synchronous=NORMAL survives a process crash (not a power cut) at a fraction of the cost.
         # A temporary folder, removed on close, has nothing to keep across a crash: no fsync at all there.

@@ -47,9 +47,10 @@ class PackageWatch:
     """Polls package folders; after a change has been quiet for ``settle_s``, pushes that folder."""
 
     def __init__(self, folders: list[Path], push_args: list[str], echo: Callable[[str], None],
-                 interval_s: float = 0.5, settle_s: float = 0.5):
+                 interval_s: float = 0.5, settle_s: float = 0.5, env: dict[str, str] | None = None):
         self.folders = [Path(f).resolve() for f in folders]
         self.push_args = push_args
+        self.env = env  # the push's environment: where its token travels (never on a command line)
         self.echo = echo
         self.interval_s = interval_s
         self.settle_s = settle_s
@@ -87,7 +88,7 @@ class PackageWatch:
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         try:
             result = subprocess.run(FAAS + self.push_args + ["packages", "push", "--src-path", str(folder)],
-                                    capture_output=True, text=True, timeout=300)
+                                    capture_output=True, text=True, timeout=300, env=self.env)
         except subprocess.TimeoutExpired:
             self.echo(f"{time.strftime('%H:%M:%S')} {shown} changed: push did not finish within 300 s")
             return

@@ -7,6 +7,7 @@ the token every client was given.
 
 from __future__ import annotations
 
+import os
 import shlex
 import signal
 import sys
@@ -70,8 +71,9 @@ def serve(host, port, serve_dir, placement, container_network, quiet, watch_dirs
         requests = None if quiet else RequestLines(echo).install()
         watch = ExecutionWatch(platform.backend.store, echo).start()
         if watch_dirs:
+            # The token goes in the push's environment: a command line is readable by every user (`ps`).
             packages = PackageWatch([Path(d) for d in watch_dirs], ["--data-dir", str(data_dir.path), "--url",
-                                    platform.base_url, "--token", platform.token], echo).start()
+                                    platform.base_url], echo, env={**os.environ, "FAAS_TOKEN": platform.token}).start()
         while not stop.wait(0.5):
             pass
         click.echo("faas serve: stopping (executions still running end as the platform stops)", err=True)

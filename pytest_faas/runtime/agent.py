@@ -7,11 +7,15 @@ up to ``runtime.concurrency`` of them at once, each in its own thread with its o
 only HTTP to the platform (``/api/v1/_faas/...``, see ``backend/control.py``), so it works the same in the
 test process, in a child process, or in a container:
 
-    python -m pytest_faas.runtime.agent --url http://127.0.0.1:8799/api/v1 --token <token> \\
+    echo <agent token> | python -m pytest_faas.runtime.agent --url http://127.0.0.1:8799/api/v1 \\
         --service <service_id> --replica <n>
 
 With ``--assignment <file>`` instead of ``--service``, the agent imports what it needs first and then waits
 for that file to name its service and replica: a ready container of the docker placement.
+
+The token comes on stdin (the subprocess placement) or in ``FAAS_AGENT_TOKEN``, removed from the
+environment once read (containers): never on the command line, which every user of the machine can read
+(``ps``). The function token the registration answers with is what the user's code gets in its dtlpy.
 
 A second thread long-polls for signals (terminate, abandon, stop), which are also its heartbeat; a third
 sends the lines of running executions every half second.
@@ -179,7 +183,10 @@ class Agent:
             from ..sdk import DtlpyBinding  # noqa: PLC0415 (sets DATALOOP_PATH before dtlpy is imported)
 
             self._dataloop_path = tempfile.mkdtemp(prefix="faas-agent-dtlpy-")
-            self._binding = DtlpyBinding(self.url, self.token, self._dataloop_path)  # it takes the API base too
+            # The user's code gets the function token: the Dataloop API, not the agents' or harness's routes.
+            # The binding takes the API base.
+            self._binding = DtlpyBinding(self.url, registration.get("functionToken") or self.token,
+                                         self._dataloop_path)
             self._binding.activate()
         import dtlpy as dl  # noqa: PLC0415
 
@@ -465,11 +472,26 @@ def _await_assignment(path: Path) -> tuple[str, int]:
     raise SystemExit(0)
 
 
+TOKEN_ENV = "FAAS_AGENT_TOKEN"
+
+
+def read_token() -> str:
+    """The agent's token: from ``FAAS_AGENT_TOKEN`` (then removed, so the user's code and its children do
+    not inherit it), else the first line of stdin (then stdin is /dev/null, as the user's code expects)."""
+    token = os.environ.pop(TOKEN_ENV, "").strip()
+    if token:
+        return token
+    token = sys.stdin.readline().strip()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    return token
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pytest_faas.runtime.agent",
                                      description="Run one replica of a FaaS service against a platform.")
     parser.add_argument("--url", required=True, help="the platform's API base, http://host:port/api/v1")
-    parser.add_argument("--token", required=True, help="the platform's bearer token")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--service", help="the service id")
     which.add_argument("--assignment", type=Path,
@@ -478,9 +500,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    token = read_token()
+    if not token:
+        parser.error(f"no token: send it on stdin or in {TOKEN_ENV}")
     if args.assignment is not None:
         args.service, args.replica = _await_assignment(args.assignment)
-    agent = Agent(args.url, args.token, args.service, args.replica, bind_sdk=True, owns_process=True)
+    agent = Agent(args.url, token, args.service, args.replica, bind_sdk=True, owns_process=True)
     signal.signal(signal.SIGTERM, lambda *_: agent.stop())
     code = agent.run()
     logging.shutdown()

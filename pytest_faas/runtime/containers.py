@@ -47,7 +47,7 @@ class DockerPlacement(Supervisor):
 
     Args:
         url: the platform's API base as this process reaches it (TCP, loopback).
-        token: the platform's bearer token.
+        token: the agents' bearer token (``Backend.agent_token``).
         on_died: the engine's ``replica_died``.
         on_failed: the engine's ``service_failed``: the service cannot run (image build or start failed).
         work_dir: host folder for unpacked codebases and assignments.
@@ -164,14 +164,17 @@ class DockerPlacement(Supervisor):
     def _start_container(self, slot: Slot, name: str, assignment: str) -> Replica:
         """A container of ``slot`` whose agent gets ready, then waits for ``assignment`` (see warm.py)."""
         command = [f"{VENV}/bin/python", "-m", "pytest_faas.runtime.agent", "--url", self._agent_url(),
-                   "--token", self.token, "--assignment", assignment]
+                   "--assignment", assignment]
         spec = ReplicaSpec(image=slot.image, platform_id=self.platform_id, service_id=None, replica=None,
                            command=command, socket_dir=self.socket_dir, network=self.network,
                            pod_type=slot.pod_type, name=name, keep=self.keep,
                            # The same path inside as outside: tracebacks name the host's files.
                            mounts={self.code_root: str(self.code_root), self.ready.assign_dir: ASSIGN_DIR},
                            environment={"FAAS_CODE_CACHE": str(self.code_root), "DATALOOP_PATH": "/tmp/faas-dtlpy",
-                                        "PYTHONDONTWRITEBYTECODE": "1"})  # the code folder is read-only
+                                        "PYTHONDONTWRITEBYTECODE": "1",  # the code folder is read-only
+                                        # The token in the environment, not the command line: the agent
+                                        # removes it when it starts.
+                                        "FAAS_AGENT_TOKEN": self.token})
         return self.engine.start_replica(spec)
 
 

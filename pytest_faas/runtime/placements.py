@@ -176,6 +176,15 @@ class _Process:
     log_path: Path
 
 
+def _send_token(popen: subprocess.Popen, token: str) -> None:
+    """The token on the agent's stdin: never on its command line, which ``ps`` shows every user."""
+    try:
+        popen.stdin.write(token.encode() + b"\n")
+        popen.stdin.close()
+    except OSError:  # it died at once; its watcher reports that
+        pass
+
+
 class SubprocessPlacement(Supervisor):
     """One ``python -m pytest_faas.runtime.agent`` process per replica, each in its own process group."""
 
@@ -198,11 +207,12 @@ class SubprocessPlacement(Supervisor):
 
     def launch(self, run: Run) -> _Process:
         log_path = self.log_dir / f"{run.service_id}-{run.replica}-{next(self._counter)}.log"
-        command = [sys.executable, "-m", "pytest_faas.runtime.agent", "--url", self.url, "--token", self.token,
+        command = [sys.executable, "-m", "pytest_faas.runtime.agent", "--url", self.url,
                    "--service", run.service_id, "--replica", str(run.replica)]
         with open(log_path, "ab") as out:
-            popen = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            popen = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.PIPE,
                                      env=self._environment(), cwd=self.work_dir, start_new_session=True)
+        _send_token(popen, self.token)
         return _Process(popen, log_path)
 
     def wait(self, run: Run) -> Exit:

@@ -16,7 +16,7 @@ LAYERS = [
     {"local", "cases", "casedata", "pipelinecases", "app_cases"},  # composition
     {"manifests"},                           # package-file formats (may use backend.dql to check filters)
     {"backend", "runtime", "sdk", "mocks"},  # the platform, the runner, dtlpy's binding, sample entities
-    {"errors", "ids", "protocol", "handle", "__init__", "templates"},  # core
+    {"errors", "ids", "protocol", "handle", "tokens", "__init__", "templates"},  # core
 ]
 
 
