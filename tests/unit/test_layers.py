@@ -35,7 +35,7 @@ def layer(name: str) -> int:
 def imported(path: Path) -> set[str]:
     """Absolute names of the pytest_faas modules and third-party packages that ``path`` imports."""
     module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    package = module.removesuffix(".__init__") if path.name == "__init__.py" else module.rpartition(".")[0]
     names = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
@@ -111,3 +111,10 @@ def test_the_docker_sdk_is_imported_in_one_module_only():
 def test_the_checker_sees_relative_imports():
     names = imported(PACKAGE / "runtime" / "supervisor.py")
     assert "pytest_faas.runtime.loader.LoadError" in names and "pytest_faas.errors.FaasError" in names
+
+
+def test_the_checker_resolves_a_packages_own_relative_imports():
+    # In an __init__.py, `.` is the package itself: `from ..runtime import x` in plugin/__init__.py is
+    # pytest_faas.runtime, not pytest_faas.plugin.runtime.
+    names = imported(PACKAGE / "plugin" / "__init__.py")
+    assert {"pytest_faas.plugin.session", "pytest_faas.manifests.loaded.kind_of"} <= names
