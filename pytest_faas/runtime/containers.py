@@ -163,7 +163,7 @@ class DockerPlacement(Supervisor):
 
     def _start_container(self, slot: Slot, name: str, assignment: str) -> Replica:
         """A container of ``slot`` whose agent gets ready, then waits for ``assignment`` (see warm.py)."""
-        command = [f"{VENV}/bin/python", "-m", "pytest_faas.runtime.agent", "--url", self._agent_url(),
+        command = [f"{VENV}/bin/python", "-m", "pytest_faas.runtime.launch", "--url", self._agent_url(),
                    "--assignment", assignment]
         spec = ReplicaSpec(image=slot.image, platform_id=self.platform_id, service_id=None, replica=None,
                            command=command, socket_dir=self.socket_dir, network=self.network,

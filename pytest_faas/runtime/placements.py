@@ -9,7 +9,7 @@ them with backoff.
 - ``thread``: fast and debuggable, but a hung function cannot be stopped (it is abandoned and its slot
   freed) and ``kill_event()`` is the only way to interrupt one. ``os._exit`` and signals to the process,
   called from a function, end that runner's agent instead of the test process.
-- ``subprocess``: ``python -m pytest_faas.runtime.agent ...`` per replica, in its own process group;
+- ``subprocess``: ``python -m pytest_faas.runtime.launch ...`` per replica, in its own process group;
   timeouts and terminate kill it, so the work really stops.
 
 :class:`Placements` routes each service to one of them; the docker placement
@@ -186,7 +186,7 @@ def _send_token(popen: subprocess.Popen, token: str) -> None:
 
 
 class SubprocessPlacement(Supervisor):
-    """One ``python -m pytest_faas.runtime.agent`` process per replica, each in its own process group."""
+    """One ``python -m pytest_faas.runtime.launch`` process per replica, each in its own process group."""
 
     name = "subprocess"
 
@@ -207,7 +207,7 @@ class SubprocessPlacement(Supervisor):
 
     def launch(self, run: Run) -> _Process:
         log_path = self.log_dir / f"{run.service_id}-{run.replica}-{next(self._counter)}.log"
-        command = [sys.executable, "-m", "pytest_faas.runtime.agent", "--url", self.url,
+        command = [sys.executable, "-m", "pytest_faas.runtime.launch", "--url", self.url,
                    "--service", run.service_id, "--replica", str(run.replica)]
         with open(log_path, "ab") as out:
             popen = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.PIPE,

@@ -5,7 +5,7 @@ finds a ready container pays neither. Since images hold no code (see :mod:`pytes
 any service on the same image and pod type can take the same ready container: the pool keeps one per
 (image, pod type) the placement has used, started again in the background each time one is taken.
 
-A ready container runs ``python -m pytest_faas.runtime.agent --assignment <file>``: the agent imports what
+A ready container runs ``python -m pytest_faas.runtime.launch --assignment <file>``: the agent imports what
 it needs, then waits for that file, which the placement writes (atomically) into a host folder mounted
 read-only into every container. The file names the service and the replica; from there the agent is an
 ordinary one: it registers, loads the code and claims executions.
