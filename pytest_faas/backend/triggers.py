@@ -109,6 +109,9 @@ class Triggers:
             raise BadRequest(f"trigger spec.resource must be one of {', '.join(RESOURCES)}, found {spec.get('resource')!r}")
         actions = spec.get("actions") or ["Created"]
         actions = [actions] if isinstance(actions, str) else actions
+        if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
+            raise BadRequest(f"trigger spec.actions must be a list of action names such as [\"Created\"], "
+                             f"found {actions!r}")
         unknown = [a for a in actions if a not in ACTIONS]
         if unknown:
             raise BadRequest(f"trigger spec.actions {unknown} unknown; use {', '.join(ACTIONS[:3])}")

@@ -143,3 +143,14 @@ def test_any_publish_then_install_is_answered_without_a_500(backend, project, do
     else:
         status, answer = call(backend, "DELETE", f"/apps/{answer['id']}")
         assert status == 200, answer
+
+
+
+@pytest.mark.parametrize("actions", [True, 3, [{"a": 1}], [["Created"]]])
+def test_a_trigger_whose_actions_are_not_names_rolls_the_install_back(backend, project, actions):
+    # Found by the fuzz: `"actions": true` reached the trigger's own check as a bool and crashed it (a 500).
+    name = f"bad-actions-{abs(hash(repr(actions))) % 10000}"
+    manifest = two_module_app(name)
+    manifest["components"]["triggers"][0]["spec"]["actions"] = actions
+    publish(backend, project, manifest)
+    assert "spec.actions" in refused(backend, "POST", "/apps", {"name": name, "dpkName": name, "projectId": project})
