@@ -166,3 +166,9 @@ def await_caused(session: Session, project, wait: bool | None, timeout: float) -
         raise click.ClickException(f"{len(failed)} of {len(records)} executions failed; see "
                                    f"`faas executions get {failed[0].id}` and `faas services logs`")
     return records
+
+
+def check_out(session, kind: str, entity) -> None:
+    """Make ``entity`` the current one of its ``kind`` (project, dataset, package) in the data dir, and say so."""
+    session.data_dir.remember(kind, entity)
+    _output.out().print(f"Checked out {kind} [bold]{_output.escape(entity.name)}[/bold] ({entity.id})")

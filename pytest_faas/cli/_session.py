@@ -43,6 +43,17 @@ def is_id(text: str | None) -> bool:
     return bool(text and _ID.match(text))
 
 
+def by_id_or_name(session, repository, kind: str, name_or_id: str):
+    """``repository.get`` by id when ``name_or_id`` looks like one and names an entity, else by name
+    (a name may look like an id): ``by_id_or_name(session, project.datasets, "dataset", "cats")``."""
+    if is_id(name_or_id):
+        try:
+            return repository.get(**{f"{kind}_id": name_or_id})
+        except session.dl.exceptions.NotFound:
+            pass
+    return repository.get(**{f"{kind}_name": name_or_id})
+
+
 class Session:
     """A command's platform handle: opened on first use of ``dl`` (or of the other handle attributes)."""
 
@@ -149,12 +160,7 @@ class Session:
                 "run `faas projects checkout NAME` or pass --project") from None
 
     def find_project(self, name_or_id: str):
-        if is_id(name_or_id):
-            try:
-                return self.dl.projects.get(project_id=name_or_id)
-            except self.dl.exceptions.NotFound:
-                pass
-        return self.dl.projects.get(project_name=name_or_id)
+        return by_id_or_name(self, self.dl.projects, "project", name_or_id)
 
     def package(self, project, name: str | None = None):
         name = name or (self.data_dir.current("package") or {}).get("name")
@@ -171,12 +177,7 @@ class Session:
 
     def dataset(self, project, name_or_id: str | None = None):
         if name_or_id:
-            if is_id(name_or_id):
-                try:
-                    return project.datasets.get(dataset_id=name_or_id)
-                except self.dl.exceptions.NotFound:
-                    pass
-            return project.datasets.get(dataset_name=name_or_id)
+            return by_id_or_name(self, project.datasets, "dataset", name_or_id)
         datasets = list(project.datasets.list())
         if len(datasets) == 1:
             return datasets[0]

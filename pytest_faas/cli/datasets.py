@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from . import _output
-from ._common import checked_out_dataset, command_options, options, pass_session, project_name_option
+from ._common import check_out, checked_out_dataset, command_options, options, pass_session, project_name_option
 from ._dlp import NounGroup, refused
 
 
@@ -52,8 +52,7 @@ def checkout(session, name, name_option):
     if not name:
         raise click.UsageError("give the dataset's name: `faas datasets checkout NAME` or --dataset-name NAME")
     dataset = session.dataset(session.project(), name)
-    session.data_dir.remember("dataset", dataset)
-    _output.out().print(f"Checked out dataset [bold]{_output.escape(dataset.name)}[/bold] ({dataset.id})")
+    check_out(session, "dataset", dataset)
 
 
 @datasets.command("ls")

@@ -24,7 +24,7 @@ from ..manifests.loaded import APP_FILE, load_folder
 from ..manifests.package import load_package
 from ..manifests.service import load_service
 from . import _files, _output
-from ._common import command_options, options, pass_session, project_name_option, session
+from ._common import check_out, command_options, options, pass_session, project_name_option, session
 from ._dlp import NounGroup, refused_option
 from ._session import quiet_dtlpy
 from .triggers import TRIGGER_COLUMNS, sync_triggers
@@ -320,8 +320,7 @@ def checkout(session, name, name_option):
     if not name:
         raise click.UsageError("give the package: `faas packages checkout NAME` or --package-name NAME")
     package = session.package(session.project(), name)
-    session.data_dir.remember("package", package)
-    _output.out().print(f"Checked out package [bold]{_output.escape(package.name)}[/bold] ({package.id})")
+    check_out(session, "package", package)
 
 
 @packages.command("delete")

@@ -17,7 +17,7 @@ from rich.tree import Tree
 from . import _output
 from ._common import command_options, options, pass_session, wait_options
 from ._files import parse_json_option
-from ._session import is_id
+from ._session import by_id_or_name
 
 PIPELINE_COLUMNS = [
     ("name", lambda p: p.name), ("id", lambda p: p.id), ("status", lambda p: p.status),
@@ -34,12 +34,7 @@ def pipelines():
 
 
 def _pipeline(session, project, name_or_id: str):
-    if is_id(name_or_id):
-        try:
-            return project.pipelines.get(pipeline_id=name_or_id)
-        except session.dl.exceptions.NotFound:
-            pass
-    return project.pipelines.get(pipeline_name=name_or_id)
+    return by_id_or_name(session, project.pipelines, "pipeline", name_or_id)
 
 
 @pipelines.command("create")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from . import _output
-from ._common import command_options, options, pass_session
+from ._common import check_out, command_options, options, pass_session
 from ._dlp import NounGroup, refused
 
 
@@ -48,8 +48,7 @@ def create(session, name, name_option):
 def checkout(session, name, name_option):
     """Make NAME (or id) the project later commands use."""
     project = session.find_project(_pick(name, name_option))
-    session.data_dir.remember("project", project)
-    _output.out().print(f"Checked out project [bold]{_output.escape(project.name)}[/bold] ({project.id})")
+    check_out(session, "project", project)
 
 
 @projects.command("ls")
