@@ -18,7 +18,6 @@ import pytest
 from faas_code import write_package
 
 FIXED_MTIME = 1_000_000_000  # 2001-09-09: anything that writes in the canary changes it
-REAL_IMAGE_CACHE = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "pytest-faas")
 FAAS = [sys.executable, "-c", "import sys; from pytest_faas.cli import main; sys.exit(main())"]
 
 DOWNLOADER = {
@@ -69,7 +68,9 @@ def test_pytest_faas_fixtures_and_placements_leave_the_login_alone(canary, tmp_p
     if placement == "docker":  # (the docker marker skips it, with the reason, where no engine can be had)
         # The image cache stays where this machine keeps it (under the real home unless set), so the
         # canary home does not mean building every image again.
-        canary["FAAS_CACHE_DIR"] = os.environ.get("FAAS_CACHE_DIR") or REAL_IMAGE_CACHE
+        from pytest_faas.runtime.images import cache_dir
+
+        canary["FAAS_CACHE_DIR"] = str(cache_dir())
     work = write_package(tmp_path / "work", DOWNLOADER)
     result = subprocess.run([sys.executable, "-m", "pytest", "--faas", f"--faas-placement={placement}", "-q",
                              "-p", "no:cacheprovider", "-rA"], cwd=work, env=canary, capture_output=True,
