@@ -11,6 +11,9 @@ os.environ["DATALOOP_PATH"] = tempfile.mkdtemp(prefix="faas-tests-dtlpy-")
 import functools
 
 import pytest
+# Loaded once for the whole run, before any in-process pytester run: pytester takes its snapshot of
+# sys.modules after this, so it never unloads requests' cookie module and leaves two CookieJar classes.
+import requests  # noqa: F401
 
 
 @functools.cache
