@@ -10,9 +10,9 @@ import pytest
 from .pipeline_code import node, write_nodes_package
 
 
-@pytest.fixture(scope="module", params=["thread", "subprocess"])
+@pytest.fixture(scope="module", params=["thread", "subprocess", pytest.param("docker", marks=pytest.mark.docker)])
 def faas_platform(request):
-    """A platform per placement (a process is killed on terminate; a thread is asked)."""
+    """A platform per placement (a process or container is killed on terminate; a thread is asked)."""
     from pytest_faas.local import LocalPlatform
 
     with LocalPlatform(placement=request.param) as running:
