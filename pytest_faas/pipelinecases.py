@@ -107,18 +107,58 @@ class PipelineOutcome:
 
 
 class TemplateRunner:
-    """Deploys a template's services under the names its nodes give, makes the pipeline, runs input sets."""
+    """Makes a template's pipeline in a project where the services its function nodes name run, installs it
+    once per run, and runs input sets through it.
 
-    def __init__(self, runner, template_path: Path):
+    Two kinds of templates: a ``*.pipeline.json`` file (`from_file`: the packages beside it are pushed and
+    deployed under the nodes' service names) and an entry of an app's ``pipelineTemplates`` (`from_app`: the
+    app is published and installed as its other cases install it, and the nodes name its services).
+    """
+
+    def __init__(self, runner, template: dict, origin: str, place):
+        """``place(template)`` makes the services the template's function nodes name and returns the
+        project (``{id, name}``) they run in; ``origin`` starts every message about the template."""
         self.runner = runner
-        self.path = template_path
+        self.template = template
+        self.origin = origin
+        self._place = place
+
+    @classmethod
+    def from_file(cls, runner, template_path: Path) -> TemplateRunner:
         try:
-            self.template = json.loads(template_path.read_text())
+            template = json.loads(template_path.read_text())
         except ValueError as exc:
             raise FaasError(f"{template_path}: not valid JSON: {exc}") from None
-        if not isinstance(self.template, dict) or not isinstance(self.template.get("nodes"), list):
+        if not isinstance(template, dict) or not isinstance(template.get("nodes"), list):
             raise FaasError(f"{template_path}: a pipeline template is the JSON of pipeline.to_json(), an object "
                             "with 'nodes', 'connections' and 'startNodes'")
+        made = cls(runner, template, str(template_path), None)
+        made._place = made._deploy_packages_near(template_path)
+        return made
+
+    @classmethod
+    def from_app(cls, runner, app_dir: Path, app, index: int) -> TemplateRunner:
+        """The app's ``components.pipelineTemplates[index]``, run on the app as `pytest --faas` installs it."""
+        from .app_cases import AppCases  # noqa: PLC0415 (app_cases builds on cases, as this module does)
+
+        def place(template: dict) -> dict:
+            services = AppCases.of(runner).install(app_dir, app)
+            if not services:
+                raise FaasError(f"app {app.name!r} creates no service, so no function node can run")
+            return runner.client.get(f"/projects/{next(iter(services.values()))['projectId']}")
+
+        origin = f"{app.source or app_dir / 'dataloop.json'}: components.pipelineTemplates[{index}]"
+        return cls(runner, app.components.pipeline_templates[index], origin, place)
+
+    def _deploy_packages_near(self, path: Path):
+        def place(template: dict) -> dict:
+            packages = packages_near(path)
+            for node in template["nodes"]:
+                if isinstance(node, dict) and node.get("type") == "function":
+                    self._service(node, packages)
+            project = self.runner.project()
+            return {"id": project.id, "name": project.name}
+        return place
 
     def _service(self, node: dict, packages: dict) -> dict:
         namespace = node.get("namespace") or {}
@@ -127,7 +167,7 @@ class TemplateRunner:
         if ("service", name) in cache:
             return cache[("service", name)]
         if package_name not in packages:
-            raise FaasError(f"{self.path}: node {node.get('name')!r} runs package {package_name!r}, but no "
+            raise FaasError(f"{self.origin}: node {node.get('name')!r} runs package {package_name!r}, but no "
                             f"package.json of that name is beside the template (found {sorted(packages)})")
         loaded = packages[package_name]
         package = self.runner.package(loaded)
@@ -138,26 +178,26 @@ class TemplateRunner:
         return cache[("service", name)]
 
     def pipeline(self) -> dict:
-        """The template as a pipeline of the runner's project, installed (made once per template file)."""
+        """The template as a pipeline of the project its services run in, installed (made once per template)."""
         cache = _cache(self.runner)
-        key = ("template", str(self.path))
+        key = ("template", self.origin)
         if key in cache:
             return cache[key]
-        packages = packages_near(self.path)
-        project = self.runner.project()
         body = {k: copy.deepcopy(v) for k, v in self.template.items() if k not in _PLATFORM_KEYS}
-        body["name"] = f"{self.template.get('name') or self.path.stem}-{len(cache)}"
-        body["projectId"] = project.id
+        if not isinstance(body.get("nodes"), list):
+            raise FaasError(f"{self.origin}: a pipeline template needs 'nodes', a list of nodes")
+        project = self._place(body)
+        body["name"] = f"{self.template.get('name') or 'template'}-{len(cache)}"
+        body["projectId"] = project["id"]
         for node in body["nodes"]:
-            if isinstance(node, dict) and node.get("type") == "function":
-                self._service(node, packages)
-                node["projectId"] = project.id
-                node.setdefault("namespace", {})["projectName"] = project.name
+            if isinstance(node, dict) and node.get("type") == "function" and isinstance(node.get("namespace"), dict):
+                node["projectId"] = project["id"]
+                node["namespace"]["projectName"] = project["name"]
         try:
             pipeline = self.runner.client.post("/pipelines", body)
             pipeline = self.runner.client.post(f"/pipelines/{pipeline['id']}/install", {})
         except PlatformError as exc:
-            raise FaasError(f"{self.path}: {exc.message}") from None
+            raise FaasError(f"{self.origin}: {exc.message}") from None
         cache[key] = pipeline
         return pipeline
 

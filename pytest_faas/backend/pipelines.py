@@ -134,6 +134,17 @@ def trigger_problems(start: dict, at: str) -> list[str]:
     return problems
 
 
+def unrunnable(node: dict) -> str:
+    """Why a node of a type the local platform does not run cannot be installed, and what to use instead."""
+    said = f"node {node.get('name')!r} is a {node.get('type')!r} node; the local platform runs function nodes only"
+    if node.get("type") == "code":
+        # The platform deploys a code node's source as a hidden service; here that code belongs in a package.
+        return (f"{said}: put its code in a package (a method of its ServiceRunner), push and deploy it, and use "
+                "dl.FunctionNode(name=..., service=service, function_name=...) instead")
+    return (f"{said}: test the function nodes around it here (alone, or in a pipeline of function nodes), and "
+            "this pipeline on the platform")
+
+
 def start_filter(spec: dict) -> dict:
     """A start-node trigger's filter: dtlpy sends the DQL as a JSON string, or ``{}`` for none."""
     value = spec.get("filter") or {}
@@ -226,8 +237,7 @@ class Pipelines:
         problems = []
         for node in doc["nodes"]:
             if node.get("type") not in RUNNABLE_TYPES:
-                problems.append(f"node {node['name']!r} is a {node.get('type')!r} node; the local platform runs "
-                                "function nodes only")
+                problems.append(unrunnable(node))
                 continue
             try:
                 self.service_of(doc, node)

@@ -100,6 +100,9 @@ class Components(Kept):
     services: list[AppService] = Field(default_factory=list)
     triggers: list[AppTrigger] = Field(default_factory=list)
     pipeline_nodes: list[PipelineNode] = Field(default_factory=list, alias="pipelineNodes")
+    # Pipelines as `pipeline.to_json()` gives them, their function nodes naming the app's services; each is
+    # checked by app_checks and run by `pytest --faas` with its `<name>.pipeline.mock.json`.
+    pipeline_templates: list[dict[str, Any]] = Field(default_factory=list, alias="pipelineTemplates")
     # Kept for publishing, never run locally.
     panels: list[dict[str, Any]] = Field(default_factory=list)
     toolbars: list[dict[str, Any]] = Field(default_factory=list)

@@ -8,6 +8,7 @@ each finding at its JSON path. Like `checks`, nothing here raises: callers repor
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
@@ -33,6 +34,7 @@ def check_app(app_dir: Path | str, app: AppManifest) -> list[Finding]:
         findings += [replace(f, json_path="components." + f.json_path) if f.json_path.startswith("modules[") else f
                      for f in _check_module(root, file, i, module, cache)]
     findings += _app_references(app, file)
+    findings += _templates(app, file)
     return findings
 
 
@@ -113,6 +115,46 @@ def _target(app: AppManifest, services: dict, file: str, at: str, what: str, ser
     if declared is not None and function not in functions:
         yield Finding(file, None, f"{what} calls {function!r}, which module {runs!r} does not declare"
                       + _hint(function, functions), json_path=at)
+
+
+# A graph problem of backend.pipelines.check_graph starts with its JSON path inside the pipeline.
+_GRAPH_PATH = re.compile(r"^((?:nodes|connections|startNodes)\[\d+\][\w.\[\]]*) (.*)$", re.S)
+
+
+def _templates(app: AppManifest, file: str) -> Iterator[Finding]:
+    """Each ``pipelineTemplates[]`` entry: a sound graph whose function nodes call the app's own services."""
+    # Imported here, as in AppManifest.services(): backend modules load the platform's dependencies.
+    from ..backend.pipelines import RUNNABLE_TYPES, check_graph  # noqa: PLC0415
+
+    by_name = {p["name"]: p for p in app.services()}
+    for i, template in enumerate(app.components.pipeline_templates):
+        at = f"components.pipelineTemplates[{i}]"
+        name = template.get("name")
+        if not isinstance(name, str) or not name.strip():
+            yield Finding(file, None, "a pipeline template needs a 'name': its cases read the mock file "
+                          "'<name>.pipeline.mock.json' beside dataloop.json", json_path=f"{at}.name")
+        what = f"pipeline template {name or i!r}"
+        for problem in check_graph(template):
+            found = _GRAPH_PATH.match(problem)
+            where, text = (f"{at}.{found.group(1)}", found.group(2)) if found else (at, problem)
+            yield Finding(file, None, f"{what}: {text}", json_path=where)
+        nodes = template.get("nodes")
+        for j, node in enumerate(nodes if isinstance(nodes, list) else []):
+            if not isinstance(node, dict):
+                continue
+            node_at = f"{at}.nodes[{j}]"
+            node_name = f"{what}, node {node.get('name') or j!r}"
+            if node.get("type") not in RUNNABLE_TYPES:
+                yield Finding(file, None, f"{node_name} is a {node.get('type')!r} node: the local platform runs "
+                              "function nodes only, so the template's cases fail here; make the node a function "
+                              "node of one of the app's services to test it locally", "warning", f"{node_at}.type")
+                continue
+            namespace = node.get("namespace")
+            if not isinstance(namespace, dict) or not all(isinstance(namespace.get(key), str)
+                                                          for key in ("serviceName", "functionName")):
+                continue  # check_graph said so
+            yield from _target(app, by_name, file, f"{node_at}.namespace", node_name, namespace["serviceName"],
+                               namespace.get("moduleName"), namespace.get("functionName"))
 
 
 def check_app_mock(app: AppManifest, mock: MockFile) -> list[Finding]:

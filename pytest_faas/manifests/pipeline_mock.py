@@ -63,6 +63,14 @@ def mock_path_of(template: Path) -> Path:
     return template.with_name(template.name[: -len(TEMPLATE_SUFFIX)] + MOCK_SUFFIX)
 
 
+def app_template_mock_path(app_dir: Path, name: Any) -> Path | None:
+    """The mock file of an app's pipeline template: ``<name>.pipeline.mock.json`` beside dataloop.json; None
+    when the template's name cannot be a file name (empty, not a string, a path)."""
+    if not isinstance(name, str) or not name.strip() or any(c in name for c in "/\\\0") or name in (".", ".."):
+        return None
+    return Path(app_dir) / (name + MOCK_SUFFIX)
+
+
 def load_pipeline_mock(path: Path | str) -> tuple[MockFile, list[PipelineExpectation]]:
     """The input sets (as a mock.json's) and one expectation per input set.
 

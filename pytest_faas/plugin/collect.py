@@ -7,7 +7,8 @@ The folder is read once, by `manifests.loaded.load_folder` (as `faas packages te
 its parent for it.
 
 Ids are ``<path>/package.json::manifest`` and ``<path>/package.json::<module>::<function>[<mock file>:<n>]``:
-stable across runs and workers, and ``-k run`` selects every case of ``run``.
+stable across runs and workers, and ``-k run`` selects every case of ``run``. An app's pipeline templates
+follow its modules, under ``<path>/dataloop.json::pipelineTemplates`` (see `collect_pipeline`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ class PackageFile(pytest.File):
         yield ManifestItem.from_parent(self, name="manifest", package=package)
         for module_name, cases in package.cases_by_module().items():
             yield ModuleNode.from_parent(self, name=module_name, package=package, cases=cases)
+        if package.is_app and package.manifest is not None and package.manifest.components.pipeline_templates:
+            from .collect_pipeline import AppTemplates  # noqa: PLC0415 (it builds on this module)
+
+            yield AppTemplates.from_parent(self, name="pipelineTemplates", package=package)
 
 
 class ManifestItem(pytest.Item):

@@ -196,3 +196,22 @@ def test_a_start_node_trigger_starts_the_installed_pipeline_on_each_new_item(faa
     pipeline.pause()
     upload("/in", "after-pause.png")
     assert len(list(pipeline.pipeline_executions.list().all())) == 1
+
+
+def _code_node_body(item):  # the source dtlpy's CodeNode sends; the local platform refuses to run it
+    return item
+
+
+def test_a_code_node_is_refused_at_install_saying_to_use_a_function_node(faas_dl, faas_project, nodes_service):
+    pipeline = faas_project.pipelines.create(name="with-code")
+    code = faas_dl.CodeNode(name="inline", project_id=faas_project.id, project_name=faas_project.name,
+                            method=_code_node_body)
+    tagger = node(faas_dl, nodes_service, "tagger", "tag", position=(2, 1))
+    pipeline.nodes.add(code)
+    code.connect(tagger)
+    pipeline = pipeline.update()
+    with pytest.raises(faas_dl.exceptions.BadRequest) as refused:
+        pipeline.install()
+    message = str(refused.value)
+    assert "node 'inline' is a 'code' node" in message and "dl.FunctionNode(" in message
+    assert faas_project.pipelines.get(pipeline_id=pipeline.id).status != "Installed"
