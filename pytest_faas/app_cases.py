@@ -19,6 +19,7 @@ from .cases import CaseOutcome, CaseRunner, content_hash
 from .errors import PlatformError
 from .manifests.app import AppManifest
 from .manifests.mock import MockCase
+from .sdk import CHATTER
 
 
 class AppCases:
@@ -52,8 +53,9 @@ class AppCases:
             document.pop("codebase", None)  # dtlpy packs the folder when the DPK names no codebase
             os.makedirs(".dataloop", exist_ok=True)  # dtlpy packs in ./.dataloop (see CaseRunner.package)
             dpk = dl.Dpk.from_json(_json=document, client_api=dl.client_api, project=project)
-            dpk = project.dpks.publish(dpk=dpk, local_path=str(app_dir))
-            installed = project.apps.install(dpk=dpk, app_name=dpk.name)
+            with CHATTER.harness_call():  # dtlpy's upload lines are the harness's, not the user's
+                dpk = project.dpks.publish(dpk=dpk, local_path=str(app_dir))
+                installed = project.apps.install(dpk=dpk, app_name=dpk.name)
             services = self.runner.client.post("/query/faas", {
                 "resource": "services", "filter": {"app.id": installed.id}, "pageSize": 1000})["items"]
             by_module: dict[str, dict] = {}

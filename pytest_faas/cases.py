@@ -27,6 +27,7 @@ from .manifests.service import ServiceManifest
 from .protocol import TERMINAL
 from .runtime import outbound
 from .runtime.client import PlatformClient
+from .sdk import CHATTER
 
 # Never zipped into a codebase, never part of its content hash (dtlpy also skips .git and .dataloop).
 _SKIP_DIRS = {".git", ".dataloop", ".faas", "__pycache__", ".pytest_cache", ".hypothesis", ".venv", "tests"}
@@ -109,11 +110,12 @@ class CaseRunner:
             # dtlpy packs the codebase in ./.dataloop, made with a check-then-mkdir that fails when two
             # xdist workers push at the same moment; making it first, as dtlpy would, takes the race away.
             os.makedirs(".dataloop", exist_ok=True)
-            self._packages[key] = self.project().packages.push(
-                src_path=str(package_dir.resolve()), package_name=manifest.name,
-                # Our own checks read the code without running it (the ::manifest item); dtlpy's would import
-                # the user's module in this process.
-                ignore_sanity_check=True)
+            with CHATTER.harness_call():  # dtlpy's "Uploading 1 items.." is the harness's, not the user's
+                self._packages[key] = self.project().packages.push(
+                    src_path=str(package_dir.resolve()), package_name=manifest.name,
+                    # Our own checks read the code without running it (the ::manifest item); dtlpy's would
+                    # import the user's module in this process.
+                    ignore_sanity_check=True)
         return self._packages[key]
 
     def service(self, loaded: LoadedPackage, case: MockCase) -> dict:
@@ -135,6 +137,8 @@ class CaseRunner:
                 runtime=runtime, execution_timeout=wanted.execution_timeout if wanted else 3600,
                 on_reset=wanted.on_reset if wanted else "failed",
                 max_attempts=wanted.max_attempts if wanted and wanted.max_attempts else None)
+            if wanted and wanted.env:  # before the first execution: the replicas restart with them
+                self.client.call("PUT", f"/_faas/services/{service.id}/env", {"env": wanted.env})
             self._services[key] = service.to_json()
         return self._services[key]
 

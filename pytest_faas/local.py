@@ -58,6 +58,8 @@ class LocalPlatform:
         container_network: for ``docker``: ``none`` (the default: containers reach only the platform, through
             its Unix socket) or ``host``.
         keep_containers: for ``docker``: leave the containers in place on close, for inspection.
+        service_env: environment variables every service's code runs with (an env file's; a service's own,
+            set with ``PUT /_faas/services/{id}/env``, override them).
         **engine_options: for the FaaS engine (``clock``, ``lease_s``, ``get_grace_s``).
 
     Example:
@@ -67,12 +69,14 @@ class LocalPlatform:
 
     def __init__(self, data_dir: str | os.PathLike | None = None, *, host: str = "127.0.0.1", port: int = 0,
                  bind_sdk: bool = True, durable: bool = True, placement: str | None = None,
-                 container_network: str = "none", keep_containers: bool = False, **engine_options):
+                 container_network: str = "none", keep_containers: bool = False,
+                 service_env: dict[str, str] | None = None, **engine_options):
         self.data_dir = Path(data_dir) if data_dir is not None else None
         if placement is None:
             placement = "thread" if bind_sdk else "subprocess"
         self.placement = None if placement == "none" else placement
         self.engine_options = engine_options
+        self.service_env = dict(service_env or {})
         self.container_network = container_network
         self.keep_containers = keep_containers
         self.placements = None
@@ -94,7 +98,7 @@ class LocalPlatform:
         if self.backend is not None:
             return self
         self.backend = Backend(self.token, self.data_dir, durable=self.durable or self.data_dir is not None,
-                               **self.engine_options)
+                               service_env=self.service_env, **self.engine_options)
         try:
             self._server = self.backend.serve(self.host, self.port)
             if self.bind_sdk or self.placement == "thread":

@@ -69,3 +69,9 @@ def _first_unserialisable(value, path: str, depth: int = 0) -> tuple[str, str] |
                 return found
         return None
     return path, type(value).__name__
+
+# Environment variables of a service (service.json's ``env``, an env file): a name as a shell takes it, a
+# string value; bounded so that a registration stays small.
+ENV_NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
+MAX_ENV_VARS = 256
+MAX_ENV_BYTES = 256 * 1024

@@ -8,8 +8,10 @@ the client's cookie file for a private one. Either way the user's own login is n
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import threading
 
 from . import tokens
 from .backend.records import LOCAL_USER
@@ -34,7 +36,24 @@ class HarnessChatter(logging.Filter):
                 "Token expired, Please login.", "Platform environment:", "Alias exists. Overwriting.",
                 "COOKIE.", "Key not in platform cookie file", "clean_dataloop_cache_thread")
 
+    def __init__(self):
+        super().__init__()
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def harness_call(self):
+        """While the block runs, this thread's dtlpy INFO lines are the harness's (a push's "Uploading 1
+        items.."), not the user's: dropped. Warnings and errors still pass."""
+        before = getattr(self._local, "harness", False)
+        self._local.harness = True
+        try:
+            yield
+        finally:
+            self._local.harness = before
+
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno <= logging.INFO and getattr(self._local, "harness", False):
+            return False
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a malformed record is logging's problem, never ours

@@ -33,6 +33,7 @@ from .recipes import Recipes
 from .routes import data_routes
 from .seeding import Seeder, seed_routes
 from .server import ServerThread
+from .service_env import ServiceEnv
 from .store import Store
 from .urls import item_urls_absolute, thumbnail_routes
 
@@ -46,12 +47,13 @@ class Backend:
         data_dir: where the SQLite file and blobs live; ``None`` for a temporary folder removed on close.
         token: the platform's own bearer token; the agents' and the functions' are derived from it.
         durable: False keeps documents in an in-memory database (faster; lost on close).
+        service_env: environment variables every service's agents set (a service's own override them).
         **engine_options: passed to :class:`~pytest_faas.backend.engine.Engine` (``clock``, ``lease_s``,
             ``get_grace_s``).
     """
 
     def __init__(self, token: str, data_dir: str | os.PathLike | None = None, durable: bool = True,
-                 **engine_options):
+                 service_env: dict[str, str] | None = None, **engine_options):
         self.token = token
         # The narrower tokens (what each reaches: http.REACH): the agents' and the one functions get.
         self.agent_token = derive_token(token, AGENT)
@@ -66,6 +68,7 @@ class Backend:
         self.exports = Exports(self.store, self.projects, self.items, self.annotations)
         self.seeder = Seeder(self.projects, self.items, self.annotations)
         self.engine = Engine(self.store, self.bus, self.projects, **engine_options)
+        self.service_env = ServiceEnv(self.store, self.engine.services, service_env)
         self.pipelines = Pipelines(self.store, self.projects, self.engine.packages, self.engine.services)
         self.pipeline_runs = PipelineRuns(self.store, self.pipelines, self.engine.executions, self.items)
         self.bus.subscribe(PipelineTriggers(self.store, self.pipeline_runs).on_event)

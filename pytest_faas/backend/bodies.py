@@ -212,6 +212,10 @@ class Register(Body):
     host: Optional[StrictStr] = None
 
 
+class ServiceEnvBody(Body):
+    env: dict[StrictStr, StrictStr]
+
+
 class Claim(Body):
     max: Annotated[StrictInt, Field(ge=0, le=MAX_CLAIM)] = 1
     wait: Annotated[Finite, Field(ge=0, le=MAX_WAIT_S)] = 0

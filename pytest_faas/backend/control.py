@@ -52,8 +52,16 @@ def control_routes(backend: "Backend") -> list[Route]:
     def register(request: Request):
         body = _body(request, bodies.Register)
         registration = dispatch.register(body.serviceId, body.replica, body.pid, body.host)
-        # What the agent binds to the user's code: a token that reaches the Dataloop API only.
-        return {**registration, "functionToken": backend.function_token}
+        # What the agent binds to the user's code: a token that reaches the Dataloop API only; and the
+        # variables it sets before loading the code.
+        return {**registration, "functionToken": backend.function_token,
+                "env": backend.service_env.of(body.serviceId)}
+
+    def get_env(request: Request, service_id: str):
+        return {"env": backend.service_env.own(service_id), "defaults": sorted(backend.service_env.defaults)}
+
+    def put_env(request: Request, service_id: str):
+        return {"env": backend.service_env.set(service_id, _body(request, bodies.ServiceEnvBody).env)}
 
     def claim(request: Request, agent_id: str):
         body = _body(request, bodies.Claim)
@@ -104,6 +112,8 @@ def control_routes(backend: "Backend") -> list[Route]:
         Route(f"{PREFIX}/agents/<agent_id>/executions/<execution_id>/finish", ("POST",), finish),
         Route(f"{PREFIX}/agents/<agent_id>/logs", ("POST",), logs),
         Route(f"{PREFIX}/agents/<agent_id>/failed", ("POST",), failed),
+        Route(f"{PREFIX}/services/<service_id>/env", ("GET",), get_env),
+        Route(f"{PREFIX}/services/<service_id>/env", ("PUT",), put_env),
         Route(f"{PREFIX}/cron", ("GET",), cron_now),
         Route(f"{PREFIX}/cron/advance", ("POST",), cron_advance),
         Route(f"{PREFIX}/executions/<execution_id>/wait", ("GET",), wait_execution),

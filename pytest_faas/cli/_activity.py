@@ -1,4 +1,5 @@
-"""What `faas serve` prints while it runs: one line per request, per execution start and end, per cron fire.
+"""What `faas serve` prints while it runs: one line per request, per execution start and end, per cron fire,
+per step of an image build.
 
 Requests come from the server's own request log (``pytest_faas.backend.server`` at DEBUG); executions are
 read from the platform's store every half second, so that nothing in the platform changes to be watched.
@@ -44,6 +45,35 @@ class RequestLines(logging.Handler):
 
     def uninstall(self) -> None:
         logger = logging.getLogger("pytest_faas.backend.server")
+        logger.removeHandler(self)
+        logger.setLevel(self._saved_level)
+
+
+class BuildLines(logging.Handler):
+    """The docker placement's image builds, a line per step: ``HH:MM:SS docker image: building ...``."""
+
+    LOGGER = "pytest_faas.runtime.images"
+
+    def __init__(self, echo: Callable[[str], None]):
+        super().__init__(logging.INFO)
+        self.echo = echo
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.echo(f"{_stamp()} docker image: {record.getMessage().strip()}")
+        except Exception:  # noqa: BLE001 - a closed terminal must not break a build
+            self.handleError(record)
+
+    def install(self) -> "BuildLines":
+        logger = logging.getLogger(self.LOGGER)
+        self._saved_level = logger.level
+        if logger.getEffectiveLevel() > logging.INFO:
+            logger.setLevel(logging.INFO)
+        logger.addHandler(self)
+        return self
+
+    def uninstall(self) -> None:
+        logger = logging.getLogger(self.LOGGER)
         logger.removeHandler(self)
         logger.setLevel(self._saved_level)
 

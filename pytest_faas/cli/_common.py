@@ -6,6 +6,7 @@ import functools
 import os
 import re
 import time
+from pathlib import Path
 
 import click
 
@@ -172,3 +173,38 @@ def check_out(session, kind: str, entity) -> None:
     """Make ``entity`` the current one of its ``kind`` (project, dataset, package) in the data dir, and say so."""
     session.data_dir.remember(kind, entity)
     _output.out().print(f"Checked out {kind} [bold]{_output.escape(entity.name)}[/bold] ({entity.id})")
+
+
+def env_file_option(help_text: str):
+    """``--env-file FILE``: NAME=value lines (see manifests/envfile.py), read into a dict by the command."""
+    def decorate(func):
+        return click.option("--env-file", "env_file", type=click.Path(dir_okay=False, path_type=Path),
+                            metavar="FILE", help=help_text)(func)
+    return decorate
+
+
+def read_env_file(path: Path | None) -> dict[str, str]:
+    """The variables of ``--env-file`` ({} without one); a bad file is a usage error naming its lines."""
+    if path is None:
+        return {}
+    from ..errors import ManifestError, ManifestErrors  # noqa: PLC0415
+    from ..manifests.envfile import load_env_file  # noqa: PLC0415
+
+    try:
+        return load_env_file(path)
+    except (ManifestError, ManifestErrors) as exc:
+        raise click.UsageError(f"--env-file: {exc}") from None
+
+
+def set_service_env(session: Session, service_id: str, env: dict[str, str], merge: bool = False) -> dict:
+    """Give a service these variables (``merge``: over the ones it has); its replicas restart if they changed."""
+    from ..runtime.client import PlatformClient  # noqa: PLC0415
+
+    client = PlatformClient(session.url, session.token)
+    try:
+        path = f"/_faas/services/{service_id}/env"
+        if merge:
+            env = {**client.get(path)["env"], **env}
+        return client.call("PUT", path, {"env": env})["env"]
+    finally:
+        client.close()

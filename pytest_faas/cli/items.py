@@ -6,6 +6,7 @@ dlp's options are all accepted with dlp's short forms (``-l``, ``-d``, ``-ow``, 
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import click
@@ -14,6 +15,7 @@ from . import _output
 from ._common import (await_caused, checked_out_dataset, command_options, options, pass_session,
                       project_name_option, wait_options)
 from ._dlp import NounGroup, refused, refused_option
+from ._progress import progress
 
 
 @click.group("items", cls=NounGroup)
@@ -40,6 +42,32 @@ def _annotation_files(batch, folder: str):
     if not isinstance(batch, list):
         return folder
     return [os.path.join(folder, os.path.splitext(os.path.basename(path))[0] + ".json") for path in batch]
+
+
+def _count_files(batches: list, file_types: str | None) -> int:
+    """How many files an upload sends: the listed files, and those under each folder (of the given types)."""
+    wanted = _file_types(file_types) if file_types else None
+    count = 0
+    for batch in batches:
+        names = batch if isinstance(batch, list) else [name for _, _, files in os.walk(batch) for name in files]
+        count += sum(1 for name in names if wanted is None or os.path.splitext(name)[1] in wanted)
+    return count
+
+
+@contextlib.contextmanager
+def _each_upload(dl, advance):
+    """``advance()`` once per item dtlpy uploads, through its upload callback, while the block runs."""
+    callbacks = dl.client_api.callbacks
+    event = callbacks.CallbackEvent.ITEMS_UPLOAD
+    previous = callbacks.get(event)
+    active = [advance]
+    callbacks.add(event, lambda progress, context: active[0]())
+    try:
+        yield
+    finally:
+        active[0] = lambda: None  # dtlpy's Callbacks has no remove(): ours stays, doing nothing
+        if previous is not None:
+            callbacks.add(event, previous)
 
 
 @items.command("upload")
@@ -73,7 +101,8 @@ def upload(session, paths, local_paths, dataset_name, remote_path, file_types, l
     batches = ([files] if files else []) + [p for p in paths if os.path.isdir(p)]
     extra = {"file_types": _file_types(file_types)} if file_types else {}
     uploaded = []
-    with _output.err().status(f"Uploading to {_output.escape(dataset.name)}:{_output.escape(remote_path)} ..."):
+    with progress(f"Uploading to {dataset.name}:{remote_path}", _count_files(batches, file_types)) as steps, \
+            _each_upload(session.dl, steps.advance):
         for batch in batches:
             if local_annotations_path:
                 extra["local_annotations_path"] = _annotation_files(batch, local_annotations_path)

@@ -24,8 +24,10 @@ from ..manifests.loaded import APP_FILE, load_folder
 from ..manifests.package import load_package
 from ..manifests.service import load_service
 from . import _files, _output
-from ._common import check_out, command_options, options, pass_session, project_name_option, session
+from ._common import (check_out, command_options, env_file_option, options, pass_session, project_name_option,
+                      read_env_file, session, set_service_env)
 from ._dlp import NounGroup, refused_option
+from ._progress import progress
 from ._session import quiet_dtlpy
 from .triggers import TRIGGER_COLUMNS, sync_triggers
 
@@ -136,13 +138,16 @@ def _runtime(spec) -> dict:
               help="Default: service.json in the package folder.")
 @click.option("--package-name", "-p", help="Package to deploy (default: service.json's packageName).")
 @click.option("--module-name", help="Module to run (default: service.json's moduleName).")
+@env_file_option("Environment variables of the service's code, NAME=value lines (over service.json's \"env\"); "
+                 "the service keeps them until the next deploy.")
 @project_name_option("-pr")
 @_checkout_option
 @command_options
 @pass_session
-def deploy(session, src_path, service_file, package_name, module_name):
+def deploy(session, src_path, service_file, package_name, module_name, env_file):
     """Deploy (create or update) the service in service.json, and its triggers."""
     spec = load_service(service_file or src_path / "service.json")
+    env = {**spec.env, **read_env_file(env_file)}
     manifest = _manifest(src_path) if (src_path / "package.json").is_file() else None
     if manifest is not None:
         _require(check_service(manifest, spec))
@@ -154,6 +159,8 @@ def deploy(session, src_path, service_file, package_name, module_name):
             module_name=module_name or spec.module_name, run_execution_as_process=spec.run_execution_as_process,
             execution_timeout=spec.execution_timeout, drain_time=spec.drain_time, on_reset=spec.on_reset,
             max_attempts=spec.max_attempts)
+        # Exactly service.json's env and the env file's, every deploy: a variable removed from both is gone.
+        set_service_env(session, service.id, env)
         triggers = sync_triggers(session.dl, service, spec.triggers)
     session.data_dir.remember("package", package)
     session.data_dir.remember("service", service)
@@ -222,14 +229,16 @@ def test(src_path, mock_file, placement, in_process, concurrency, function_name)
     from ..local import LocalPlatform  # noqa: PLC0415 (heavy)
 
     results, failures = [], []
-    with _output.err().status("starting a throwaway platform ...") as spinner, quiet_dtlpy(options().verbose), \
-            LocalPlatform(placement=placement, durable=False) as platform:
+    cases = package.cases()
+    with progress("starting a throwaway platform ...", len(cases), builds=placement == "docker") as steps, \
+            quiet_dtlpy(options().verbose), LocalPlatform(placement=placement, durable=False) as platform:
         runner = CaseRunner(platform, placement)
         try:
-            for case in package.cases():
+            for case in cases:
                 label = f"{case.mock_label}[{case.case.index}] {case.function_label}"
-                spinner.update(f"running {label} ...")
+                steps.describe(f"running {label} ...")
                 outcome = runner.run(package, case)
+                steps.advance()
                 try:
                     check(outcome, case.case.expect, placement, label)
                 except ExecutionFailed as exc:

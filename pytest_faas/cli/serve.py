@@ -17,8 +17,8 @@ from pathlib import Path
 import click
 
 from ..errors import PlatformError
-from ._common import options
-from ._activity import ExecutionWatch, RequestLines
+from ._common import env_file_option, options, read_env_file
+from ._activity import BuildLines, ExecutionWatch, RequestLines
 from ._watch import PackageWatch
 from ._datadir import DataDir
 
@@ -46,10 +46,13 @@ WHERE = {"subprocess": "a process per service replica", "thread": "threads of th
 @click.option("--container-network", type=click.Choice(["none", "host"]), default="none", show_default=True,
               envvar="FAAS_CONTAINER_NETWORK",
               help="With --placement docker: none (containers reach only this platform) or host.")
-def serve(host, port, serve_dir, placement, container_network, quiet, watch_dirs):
+@env_file_option("Environment variables every service's code runs with (NAME=value lines); a service's own, "
+                 "from service.json's \"env\" or `faas packages deploy --env-file`, win.")
+def serve(host, port, serve_dir, placement, container_network, quiet, watch_dirs, env_file):
     """Run the local platform until Ctrl-C or SIGTERM, printing how to point dtlpy and dlp at it."""
     from ..local import LocalPlatform  # noqa: PLC0415 (heavy)
 
+    service_env = read_env_file(env_file)
     data_dir = DataDir(serve_dir or options().data_dir)
     if not data_dir.acquire(wait_s=0):
         running = data_dir.running_server()
@@ -58,8 +61,9 @@ def serve(host, port, serve_dir, placement, container_network, quiet, watch_dirs
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     requests = watch = packages = None
+    builds = BuildLines(_echo_err).install() if placement == "docker" else None  # before start: it may build
     platform = LocalPlatform(data_dir=data_dir.path, host=host, port=port, bind_sdk=False, placement=placement,
-                             container_network=container_network)
+                             container_network=container_network, service_env=service_env)
     try:
         try:
             platform.start()
@@ -84,6 +88,8 @@ def serve(host, port, serve_dir, placement, container_network, quiet, watch_dirs
             watch.stop()
         if requests is not None:
             requests.uninstall()
+        if builds is not None:
+            builds.uninstall()
         platform.close()
         click.echo("faas serve: stopped", err=True)
         data_dir.forget_server()

@@ -15,7 +15,8 @@ import click
 from ..manifests.service import load_service
 from ..protocol import TIMEOUT_HINT, TIMEOUT_MESSAGE
 from . import _output
-from ._common import command_options, options, pass_session, project_name_option, readable, wait_options
+from ._common import (command_options, env_file_option, options, pass_session, project_name_option, read_env_file,
+                      readable, set_service_env, wait_options)
 from ._dlp import NounGroup
 from ._files import parse_input_option
 from ._session import TERMINAL, status_of
@@ -39,10 +40,14 @@ def _service_option(*shorts: str):
 
 
 def _invoke(session, service_name, function_name, item_id, dataset_id, annotation_id, inputs, wait, timeout,
-            logs):
+            logs, env_file=None):
+    env = read_env_file(env_file)
     project = session.project()
     service = session.service(project, service_name)
     execution_input = parse_input_option(inputs, "--input") if inputs else None
+    if env:
+        set_service_env(session, service.id, env, merge=True)
+        _output.note(f"service {_output.escape(service.name)} runs with {', '.join(sorted(env))} from {env_file}")
     ids = {"item_id": item_id, "dataset_id": dataset_id, "annotation_id": annotation_id}
     if execution_input is not None and any(ids.values()):
         # dtlpy ignores the id flags when an input is given; merge them as the function's entity input.
@@ -94,16 +99,18 @@ def _invoke_command(name: str, help_text: str):
                   help="Function inputs as a JSON object, e.g. '{\"threshold\": 0.5}', or @event.json to read "
                        "them from a file.")
     @click.option("--logs", is_flag=True, help="Print the execution's logs after it ends.")
+    @env_file_option("Give the service these environment variables (NAME=value lines) before running; it keeps "
+                     "them (its replicas restart with them).")
     @click.option("--async", "-as", "asynchronous", is_flag=True,
                   help="Do not wait for the execution (dlp's spelling of --no-wait).")
     @wait_options(default=True)
     @project_name_option("-pr")
     @command_options
     @pass_session
-    def command(session, service_name, function_name, item_id, dataset_id, annotation_id, inputs, logs,
+    def command(session, service_name, function_name, item_id, dataset_id, annotation_id, inputs, logs, env_file,
                 asynchronous, wait, timeout):
         _invoke(session, service_name, function_name, item_id, dataset_id, annotation_id, inputs,
-                wait and not asynchronous, timeout, logs)
+                wait and not asynchronous, timeout, logs, env_file)
     return command
 
 

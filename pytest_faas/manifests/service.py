@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +21,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, AliasChoices, Field, PrivateAttr, field_validator, model_validator
 
 from .jsondoc import PlatformModel, Shown, did_you_mean, fail, one_of, problem, read_document, validate_document
+from ..protocol import ENV_NAME_PATTERN
 
 # Trigger resources and the actions each allows (docs/platform.md#event-triggers).
 TRIGGER_ACTIONS = {
@@ -228,7 +230,19 @@ class ServiceManifest(PlatformModel):
     on_reset: Annotated[str, AfterValidator(one_of(("failed", "rerun")))] = _either("on_reset", "onReset", default="failed")
     max_attempts: int | None = _either("maxAttempts", "max_attempts", ge=1)
     triggers: list[Trigger] = Field(default_factory=list)
+    # Environment variables of the service's code. Not a key of the platform (it injects secrets through
+    # integrations) and not one dtlpy's deploy_from_local_folder reads, so a real deploy never sends it.
+    env: dict[str, str] = Field(default_factory=dict)
     _source: Path | None = PrivateAttr(None)
+
+    @field_validator("env", mode="after")
+    @classmethod
+    def _variable_names(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [problem((name,), "a variable name: letters, digits and _, not starting with a digit", name)
+               for name in value if not re.fullmatch(ENV_NAME_PATTERN, name)]
+        if bad:
+            raise fail(*bad)
+        return value
 
     @field_validator("revision", mode="before")
     @classmethod

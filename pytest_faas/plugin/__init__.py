@@ -44,6 +44,7 @@ def pytest_configure(config):
                                        "(name, data, remote_path, metadata, annotations)")
     chosen = session.settings(config)  # a bad option value is a usage error now, not in the middle of the run
     if chosen.enabled:
+        session.env_file(config)  # so is a bad env file
         figures = config.stash[FIGURES_KEY] = []
         config.pluginmanager.register(_Figures(figures), "faas-figures")
         if not hasattr(config, "workerinput"):
@@ -53,6 +54,13 @@ def pytest_configure(config):
 
         agent.POST_MORTEM = True
         config.add_cleanup(lambda: setattr(agent, "POST_MORTEM", False))
+
+
+def pytest_sessionstart(session):
+    if session.config.stash.get(FIGURES_KEY, None) is not None:  # --faas is on (see pytest_configure)
+        from . import buildlog  # noqa: PLC0415
+
+        buildlog.install(session.config)
 
 
 def pytest_report_header(config):

@@ -125,7 +125,8 @@ class PipelineCaseItem(pytest.Item):
         started = time.perf_counter()
         outcome = self.make_runner(runner).run(self.case, self.mock_path)
         self.user_properties.append((STATS, {"status": outcome.status, "user_s": 0.0,
-                                             "wall_s": time.perf_counter() - started}))
+                                             "wall_s": time.perf_counter() - started,
+                                             "kept": session.kept_dir(self.config)}))
         if outcome.logs:
             self.add_report_section("call", "faas execution log", "\n".join(outcome.logs))
         check_pipeline(outcome, self.expect, runner.placement, self.label)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -33,6 +34,36 @@ def settings(config: pytest.Config) -> FaasSettings:
     return config.stash[SETTINGS_KEY]
 
 
+ENV_KEY = pytest.StashKey[dict]()
+
+
+def env_file(config: pytest.Config) -> dict[str, str]:
+    """The variables of ``--faas-env-file`` (none without it), read once; a bad file is a usage error naming its
+    lines (``pytest_configure`` reads it, so that it stops the run before anything is collected)."""
+    if ENV_KEY not in config.stash:
+        config.stash[ENV_KEY] = _env_file(config, settings(config))
+    return config.stash[ENV_KEY]
+
+
+def _env_file(config: pytest.Config, chosen) -> dict[str, str]:
+    if not chosen.env_file:
+        return {}
+    if chosen.backend_url:
+        raise pytest.UsageError(f"{BY_NAME['env_file'].flag} sets the variables of a platform this run starts; "
+                                f"with {BY_NAME['backend_url'].flag} give them to the server: "
+                                "`faas serve --env-file FILE`")
+    from ..errors import ManifestError, ManifestErrors  # noqa: PLC0415
+    from ..manifests.envfile import load_env_file  # noqa: PLC0415
+
+    path = Path(chosen.env_file).expanduser()
+    if chosen.sources.get("env_file") == "ini" and not path.is_absolute():
+        path = config.rootpath / path
+    try:
+        return load_env_file(path)
+    except (ManifestError, ManifestErrors) as exc:
+        raise pytest.UsageError(f"{BY_NAME['env_file'].flag} ({chosen.sources.get('env_file')}): {exc}") from None
+
+
 def platform(config: pytest.Config) -> Platform:
     """This process's platform handle, started now if it is not running yet; closed when pytest ends:
     a `LocalPlatform`, or a `RemotePlatform` with ``--faas-backend-url``."""
@@ -52,7 +83,7 @@ def platform(config: pytest.Config) -> Platform:
         from ..local import LocalPlatform  # noqa: PLC0415 (heavy: werkzeug, and dtlpy on start)
 
         options = {"placement": chosen.placement, "container_network": chosen.container_network,
-                   "keep_containers": chosen.keep}
+                   "keep_containers": chosen.keep, "service_env": env_file(config)}
         config.hook.pytest_faas_platform_options(config=config, options=options)  # plugin/hookspecs.py
         for name, allowed in (("placement", PLACEMENTS), ("container_network", CONTAINER_NETWORKS)):
             if options.get(name) not in allowed:

@@ -76,6 +76,8 @@ OPTIONS: tuple[Option, ...] = (
            default="none", choices=CONTAINER_NETWORKS),
     Option("pdb", "open pdb in the failing frame of a function that raises (thread placement; use with -s)",
            default=False, flag_only=True),
+    Option("env_file", "an env file (NAME=value lines) whose variables every service's code runs with; "
+                       "relative to the ini file's folder when set there"),
 )
 BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -90,11 +92,12 @@ class FaasSettings:
     keep: bool = False
     container_network: str = "none"
     pdb: bool = False
+    env_file: str | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def header(self) -> str:
         parts = [f"{name}={getattr(self, name)} ({self.sources.get(name, 'default')})"
-                 for name in ("placement", "backend_url", "keep", "container_network")]
+                 for name in ("placement", "backend_url", "keep", "container_network", "env_file")]
         return "faas: " + ", ".join(parts)
 
 

@@ -28,7 +28,7 @@ from ..protocol import AGENT_ROUTES, EXIT_STARTUP_FAILED
 from .capture import CAPTURE, Buffer
 from .client import PlatformClient, PlatformGone, RequestFailed
 from .loader import LoadError
-from . import outbound
+from . import envvars, outbound
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,7 @@ class Agent:
         self._binding = None
         self._dataloop_path: str | None = None
         self._package_name: str | None = None
+        self._unset_env = None
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
@@ -184,6 +185,8 @@ class Agent:
                                                    registration["module"])
         self.concurrency = int(self.service["runtime"].get("concurrency") or 1)
         self.client.resize(self.concurrency + 4)
+        # Before the code is imported: a module may read its settings at import time.
+        self._unset_env = envvars.apply(registration.get("env") or {}, self.owns_process, self.service_id)
         code_dir = self._code_dir(loader)
         self._package_name = f"_faas_{self.agent_id}"
         cls = loader.load_class(code_dir, self.module["entryPoint"], self.module["className"], self._package_name)
@@ -213,6 +216,9 @@ class Agent:
                                "with project.packages.push(src_path=...) (an item codebase)")
 
     def _cleanup(self) -> None:
+        if self._unset_env is not None:
+            self._unset_env()
+            self._unset_env = None
         if self._package_name:
             from .loader import unload  # noqa: PLC0415
 

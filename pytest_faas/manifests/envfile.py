@@ -1,0 +1,75 @@
+"""Env files: the environment variables a service runs with, kept out of the repository's JSON.
+
+The format is the common ``.env`` one, read strictly: each line is ``NAME=value`` (``export NAME=value``
+too), blank, or a ``#`` comment. A value may be quoted: ``'...'`` as written, ``"..."`` with ``\\n``,
+``\\"`` and ``\\\\`` escapes; an unquoted value is trimmed and ends at `` #``. Every line that is not one of
+these is a located problem (``file:line``), all of them at once.
+
+Example:
+    >>> load_env_file(".env")                 # doctest: +SKIP
+    {'API_URL': 'http://localhost:9000', 'LOG_LEVEL': 'debug'}
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import ManifestError, ManifestErrors
+from ..protocol import ENV_NAME_PATTERN, MAX_ENV_BYTES
+
+_LINE = re.compile(rf"\s*(?:export\s+)?({ENV_NAME_PATTERN})\s*=\s*(.*?)\s*")
+_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "$": "$"}
+
+
+def _value(raw: str) -> str | None:
+    """The value of the text after ``=``, or None when its quotes are not closed."""
+    if raw[:1] == "'":
+        end = raw.find("'", 1)
+        return None if end < 0 or raw[end + 1:].strip()[:1] not in ("", "#") else raw[1:end]
+    if raw[:1] == '"':
+        out, i = [], 1
+        while i < len(raw):
+            char = raw[i]
+            if char == "\\" and i + 1 < len(raw):
+                out.append(_ESCAPES.get(raw[i + 1], "\\" + raw[i + 1]))
+                i += 2
+                continue
+            if char == '"':
+                return "".join(out) if raw[i + 1:].strip()[:1] in ("", "#") else None
+            out.append(char)
+            i += 1
+        return None
+    return re.split(r"\s+#", raw, maxsplit=1)[0].strip()
+
+
+def load_env_file(path: Path | str) -> dict[str, str]:
+    """``{NAME: value}`` of an env file, later lines winning.
+
+    Raises:
+        ManifestError: the file cannot be read. ManifestErrors: its bad lines, each with its number.
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise ManifestError(str(path), "", "an env file of NAME=value lines", f"unreadable: {exc.strerror}",
+                            "give --env-file an existing file") from None
+    if len(text) > MAX_ENV_BYTES * 2:
+        raise ManifestError(str(path), "", f"an env file of at most {MAX_ENV_BYTES * 2} bytes", f"{len(text)} bytes")
+    env: dict[str, str] = {}
+    errors = []
+    for number, line in enumerate(text.decode("utf-8", "replace").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        found = _LINE.fullmatch(line)
+        value = _value(found.group(2)) if found else None
+        if value is None:
+            hint = ("close the value's quote" if found else
+                    "a name is letters, digits and _, not starting with a digit, then = and the value")
+            errors.append(ManifestError(f"{path}:{number}", "", "NAME=value", line.strip()[:80], hint))
+            continue
+        env[found.group(1)] = value
+    if errors:
+        raise ManifestErrors(errors)
+    return env
