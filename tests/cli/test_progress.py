@@ -41,7 +41,7 @@ def test_an_upload_of_many_files_counts_them_on_a_terminal(faas, project, tmp_pa
     folder.mkdir()
     for n in range(25):
         (folder / f"f{n:02}.txt").write_text(str(n))
-    (folder / "skip.md").write_text("not a .txt")
+    (folder / "skip.png").write_text("not a .txt")
     result = faas("items upload many -r /bulk -f .txt --no-wait")
     assert "25/25" in shown(result.stderr)
     assert "Uploading to pictures:/bulk" in shown(result.stderr)
