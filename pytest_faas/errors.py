@@ -108,13 +108,13 @@ class ExecutionFailed(FaasError):
         super().__init__(reason)
 
 
-class TriggersFailed(FaasError):
-    """An event case's triggers did not fire the executions its mock file expects.
+class TriggersFailed(ExecutionFailed):
+    """An event case's triggers did not fire the executions its mock file expects: no one execution to show.
 
     Attributes:
         executions: the executions the event fired (platform JSON), each final.
     """
 
-    def __init__(self, reason: str, executions: list[dict]):
+    def __init__(self, reason: str, executions: list[dict], logs: list[str], placement: str):
         self.executions = executions
-        super().__init__(reason)
+        super().__init__({}, logs, placement, reason)

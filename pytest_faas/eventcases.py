@@ -157,8 +157,8 @@ def _matches(entry: ExpectedExecution, execution: dict, names: dict[str, str]) -
 def check_event(outcome: EventOutcome, expect: Expectation, placement: str, label: str) -> None:
     """Raise when the executions the event fired are not the ones ``expect.executions`` lists."""
     trigger_ids = outcome.trigger_names
-    entries = expect.executions or [ExpectedExecution(status=expect.status)]
-    at_least_one = not expect.executions
+    at_least_one = "executions" not in expect.model_fields_set  # [] given: nothing may fire
+    entries = [ExpectedExecution(status=expect.status)] if at_least_one else expect.executions
     reasons, wrong = [], None
     claimed: set[str] = set()
     for entry in entries:
@@ -190,8 +190,7 @@ def check_event(outcome: EventOutcome, expect: Expectation, placement: str, labe
                     f"{trigger_ids.get(e.get('triggerId') or '', '?')!r}" for e in outcome.executions
                     if e["id"] not in claimed]
     if reasons:
-        reason = f"{label}: " + "; ".join(reasons)
-        if wrong is not None:
-            raise ExecutionFailed(wrong, outcome.logs, placement, reason)
-        raise TriggersFailed(reason, outcome.executions)
+        if wrong is not None:  # shown with its traceback and log
+            raise ExecutionFailed(wrong, outcome.logs, placement, f"{label}: " + "; ".join(reasons))
+        raise TriggersFailed(f"{label}: " + "; ".join(reasons), outcome.executions, outcome.logs, placement)
 
