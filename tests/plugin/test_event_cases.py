@@ -126,3 +126,22 @@ def test_events_nothing_listens_to_are_manifest_findings(tmp_path):
     (folder / "service.json").unlink()
     package = load_folder(folder / "package.json")
     assert "service.json declares no Event trigger" in {f.json_path: f.message for f in package.errors()}["event"]
+
+
+def test_faas_packages_test_runs_event_cases_too(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from faas_code import write_package
+    from pytest_faas.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATALOOP_PATH", str(tmp_path / "dtlpy"))
+    monkeypatch.setenv("COLUMNS", "400")  # rich: never fold the reason
+    folder = write_package(tmp_path / "events", _files("events", {
+        "train": {"event": {"resource": "Item", "item": {"name": "cat.png", "remote_path": "/train"}},
+                  "expect": {"executions": [{"function": "run", "output": "cat.png"}]}},
+        "wrong": {"event": {"resource": "Item", "item": {"name": "bird.png", "remote_path": "/val"}},
+                  "expect": {"executions": [{"function": "run"}]}}}))
+    result = CliRunner().invoke(cli, ["packages", "test", "--src-path", str(folder)])
+    assert result.exit_code == 1 and "1 of 2 mock cases failed" in result.output, result.output
+    assert "trigger 'on-train' (Item Created -> run(), filter {\"dir\": \"/train\"}) did not fire" in result.output
