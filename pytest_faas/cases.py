@@ -21,6 +21,10 @@ from typing import Any
 
 from . import casedata
 from .errors import ExecutionFailed, PlatformError
+# Imported with this module, never in the middle of a case: there a first import (which pytest's assertion
+# rewriting parses) raced an agent thread's compile and failed with CPython 3.11's "SystemError: AST
+# constructor recursion depth mismatch".
+from .eventcases import EventCases, check_event
 from .handle import Platform
 from .manifests.loaded import LoadedPackage, PackageCase
 from .manifests.mock import Expectation, MockCase
@@ -222,8 +226,6 @@ class CaseRunner:
         self.seed(mock_case, input_types, case.mock_file)
         self.seed_artifacts(package, mock_case, service["projectId"])
         if mock_case.event is not None:  # the service's triggers run it (eventcases.py)
-            from .eventcases import EventCases  # noqa: PLC0415 (eventcases builds on this module)
-
             applies = _applies(package.service, mock_case)
             return EventCases.of(self).run(package, case, service, applies, all_logs)
         if mock_case.node is not None:  # the function runs as a pipeline node, with the node in its context
@@ -247,8 +249,6 @@ def _applies(service_file: ServiceManifest | None, case: MockCase) -> bool:
 def check(outcome: CaseOutcome, expect: Expectation, placement: str, label: str) -> None:
     """Raise :class:`ExecutionFailed` when the outcome does not meet the expectation."""
     if not isinstance(outcome, CaseOutcome):  # an event case's executions (eventcases.py)
-        from .eventcases import check_event  # noqa: PLC0415
-
         return check_event(outcome, expect, placement, label)
     status = outcome.status
     message = outcome.execution.get("latestStatus", {}).get("message") or ""

@@ -97,8 +97,10 @@ class EventCases:
         triggers, names = self.triggers(loaded, service, applies)
         before = {e["id"] for e in self._executions(service["id"])}
         resource_id, happened = self._happen(event, service["projectId"], case)
+        # What the event fired: not what making it took (an Updated item is Created first; a replaced one Deleted).
         fired = [e for e in self._executions(service["id"]) if e["id"] not in before
-                 and any(r.get("id") == resource_id for r in e.get("resources") or [])]
+                 and (e.get("eventContext") or {}).get("action") == event.action
+                 and (e.get("eventContext") or {}).get("resourceId") == resource_id]
         limit = float(service.get("executionTimeout") or 3600) + 30
         done = [runner.wait(e["id"], limit_s=limit) for e in fired]
         logs: list[str] = []

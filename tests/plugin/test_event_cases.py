@@ -64,7 +64,7 @@ def test_updates_annotations_outcomes_and_unexpected_executions(faas_platform, t
     name = f"ev-{uuid.uuid4().hex[:8]}"
     folder = simple_package(tmp_path / name, name, "", [])
     for relative, content in _files(name, {"cases": {
-        "event": {"resource": "Item", "action": "Updated", "item": {"name": "tagged.png", "remote_path": "/inbox"}},
+        "event": {"resource": "Item", "action": "Updated", "item": {"name": "tagged.png", "remote_path": "/train"}},
         "expect": {"executions": [{"function": "run", "trigger": "on-tag", "output": "tagged.png"}]},
         "cases": [
             {},
@@ -85,7 +85,7 @@ def test_updates_annotations_outcomes_and_unexpected_executions(faas_platform, t
     runner = CaseRunner(faas_platform, "thread")
     updated, annotated, failing, unexpected = package.cases()
 
-    outcome = runner.run(package, updated)
+    outcome = runner.run(package, updated)  # its creation fired on-train too: that is not the event's doing
     assert [(e["functionName"], e["output"]) for e in outcome.executions] == [("run", "tagged.png")]
     check(outcome, updated.case.expect, "thread", "updated")
 
