@@ -26,14 +26,19 @@ class ServiceRunner(dl.BaseServiceRunner):
 
     def label(self, annotation):
         return annotation.label
+
+    def named(self, dataset):
+        return dataset.name
 '''
-FUNCTIONS = [("run", [("item", "Item")]), ("label", [("annotation", "Annotation")])]
+FUNCTIONS = [("run", [("item", "Item")]), ("label", [("annotation", "Annotation")]),
+             ("named", [("dataset", "Dataset")])]
 SERVICE = {"name": "events-svc", "moduleName": "default_module", "triggers": [
     {"name": "on-train", "filter": {"dir": "/train"}, "resource": "Item", "actions": ["Created"],
      "function": "run", "executionMode": "Once"},
     {"name": "on-tag", "filter": {}, "resource": "Item", "actions": ["Updated"], "function": "run",
      "executionMode": "Always"},
-    {"name": "on-label", "resource": "Annotation", "actions": ["Created"], "function": "label"}]}
+    {"name": "on-label", "resource": "Annotation", "actions": ["Created"], "function": "label"},
+    {"name": "on-dataset", "resource": "Dataset", "actions": ["Created"], "function": "named"}]}
 
 
 def _files(name: str, mocks: dict) -> dict:
@@ -75,15 +80,17 @@ def test_updates_annotations_outcomes_and_unexpected_executions(faas_platform, t
              "expect": {"executions": [{"function": "run", "trigger": "on-train"}]}},
             {"event": {"resource": "Item", "item": {"name": "fine.png", "remote_path": "/train"}},
              "expect": {"executions": [{"function": "label", "times": 0}]}},
+            {"event": {"resource": "Dataset", "dataset": {"name": "fresh"}},
+             "expect": {"executions": [{"function": "named", "trigger": "on-dataset", "output": "fresh"}]}},
         ],
-        "inputs": [[], [], [], []]}}).items():
+        "inputs": [[], [], [], [], []]}}).items():
         path = folder / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content if isinstance(content, str) else json.dumps(content))
     package = load_folder(folder / "package.json")
     assert package.errors() == [], package.errors()
     runner = CaseRunner(faas_platform, "thread")
-    updated, annotated, failing, unexpected = package.cases()
+    updated, annotated, failing, unexpected, dataset = package.cases()
 
     outcome = runner.run(package, updated)  # its creation fired on-train too: that is not the event's doing
     assert [(e["functionName"], e["output"]) for e in outcome.executions] == [("run", "tagged.png")]
@@ -109,6 +116,10 @@ def test_updates_annotations_outcomes_and_unexpected_executions(faas_platform, t
     else:
         raise AssertionError("an execution no entry expects passed")
 
+    outcome = runner.run(package, dataset)
+    check(outcome, dataset.case.expect, "thread", "dataset")
+    assert [e["output"] for e in outcome.executions] == ["fresh"]
+
 
 def test_events_nothing_listens_to_are_manifest_findings(tmp_path):
     folder = simple_package(tmp_path / "quiet", "quiet", "", [])
@@ -116,11 +127,11 @@ def test_events_nothing_listens_to_are_manifest_findings(tmp_path):
     (folder / "main.py").write_text(MAIN)
     (folder / "service.json").write_text(json.dumps(SERVICE))
     (folder / "mock.json").write_text(json.dumps({
-        "event": {"resource": "Dataset"},
+        "event": {"resource": "Item", "action": "Deleted"},
         "expect": {"executions": [{"function": "rn", "trigger": "on-trian"}]}}))
     package = load_folder(folder / "package.json")
     messages = {f.json_path: f.message for f in package.errors()}
-    assert "no Event trigger listens to Dataset Created" in messages["event"]
+    assert "no Event trigger listens to Item Deleted" in messages["event"]
     assert "did you mean 'run'?" in messages["expect.executions[0].function"]
     assert "did you mean 'on-train'?" in messages["expect.executions[0].trigger"]
     (folder / "service.json").unlink()
