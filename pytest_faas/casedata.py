@@ -67,7 +67,7 @@ def plan(case: MockCase, input_types: dict[str, str], mock_file: Path) -> SeedPl
 
     for spec in case.items:
         target = spec.dataset or (default_dataset.id or default_dataset.name if default_dataset else None)
-        result.items.append(_item(spec, target, case.base_dir or mock_file.parent, mock_file))
+        result.items.append(item_request(spec, case.base_dir or mock_file.parent, mock_file, target))
 
     for name, value in case.inputs.items():
         input_type = input_types.get(name)
@@ -88,7 +88,8 @@ def _dataset(spec: DatasetSpec) -> dict:
     return {"id": spec.id, "name": spec.name or spec.id}
 
 
-def _item(spec: ItemSpec, dataset: str | None, base_dir: Path, mock_file: Path) -> dict:
+def item_request(spec: ItemSpec, base_dir: Path, mock_file: Path, dataset: str | None = None) -> dict:
+    """The seeding request of one declared item; its file is read relative to ``base_dir``."""
     if spec.file:
         path = base_dir / spec.file
         try:

@@ -9,6 +9,7 @@ case costs milliseconds beyond the user's own code. A refused call raises `error
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -20,6 +21,10 @@ from typing import Any
 
 from . import casedata
 from .errors import ExecutionFailed, PlatformError
+# Imported with this module, never in the middle of a case: there a first import (which pytest's assertion
+# rewriting parses) raced an agent thread's compile and failed with CPython 3.11's "SystemError: AST
+# constructor recursion depth mismatch".
+from .eventcases import EventCases, check_event
 from .handle import Platform
 from .manifests.loaded import LoadedPackage, PackageCase
 from .manifests.mock import Expectation, MockCase
@@ -88,6 +93,7 @@ class CaseRunner:
         self._services: dict[str, dict] = {}
         self._hashes: dict[Path, str] = {}  # a run's files do not change under it: hash each package once
         self._case_counter = 0
+        self._binaries: dict[str, str] = {}  # project id -> its Binaries dataset
 
     def close(self) -> None:
         """Release the client's connections (the platform stays up)."""
@@ -164,6 +170,22 @@ class CaseRunner:
                                                     {"projectId": project["id"], "name": "items"})["id"]
             self.client.post("/_faas/seed/items", {**request, "datasetId": target})
 
+    def seed_artifacts(self, loaded: LoadedPackage, case: MockCase, project_id: str) -> None:
+        """Keep the case's artifacts in the project's Binaries dataset, where dtlpy's artifacts repository
+        looks: ``/artifacts/packages/<package>/<file name>``."""
+        if not case.artifacts:
+            return
+        if project_id not in self._binaries:
+            found = self.client.post("/datasets/query", {"filter": {"name": "Binaries"}, "systemSpace": True,
+                                                         "context": {"projects": [project_id]}})
+            self._binaries[project_id] = found["items"][0]["id"]
+        for artifact in case.artifacts:
+            package = artifact.package or loaded.manifest.name
+            data = ((case.package_dir or loaded.folder) / artifact.file).read_bytes()
+            self.client.post("/_faas/seed/items", {"datasetId": self._binaries[project_id],
+                                                   "path": f"/artifacts/packages/{package}/{artifact.name}",
+                                                   "contentBase64": base64.b64encode(data).decode()})
+
     def execute(self, service: dict, case: MockCase, project_id: str, source: str | None = None) -> dict:
         inputs = case.inputs
         if source is not None:  # a generated case: its function reaches only its stubs (runtime/outbound.py)
@@ -206,6 +228,10 @@ class CaseRunner:
         function = module.function(mock_case.function_name) if module else None
         input_types = {io.name: io.type for io in function.inputs} if function else {}
         self.seed(mock_case, input_types, case.mock_file)
+        self.seed_artifacts(package, mock_case, service["projectId"])
+        if mock_case.event is not None:  # the service's triggers run it (eventcases.py)
+            applies = _applies(package.service, mock_case)
+            return EventCases.of(self).run(package, case, service, applies, all_logs)
         if mock_case.node is not None:  # the function runs as a pipeline node, with the node in its context
             from .pipelinecases import execute_in_node  # noqa: PLC0415
 
@@ -226,6 +252,8 @@ def _applies(service_file: ServiceManifest | None, case: MockCase) -> bool:
 
 def check(outcome: CaseOutcome, expect: Expectation, placement: str, label: str) -> None:
     """Raise :class:`ExecutionFailed` when the outcome does not meet the expectation."""
+    if not isinstance(outcome, CaseOutcome):  # an event case's executions (eventcases.py)
+        return check_event(outcome, expect, placement, label)
     status = outcome.status
     message = outcome.execution.get("latestStatus", {}).get("message") or ""
     reasons = []

@@ -106,3 +106,15 @@ class ExecutionFailed(FaasError):
         self.placement = placement
         self.reason = reason
         super().__init__(reason)
+
+
+class TriggersFailed(ExecutionFailed):
+    """An event case's triggers did not fire the executions its mock file expects: no one execution to show.
+
+    Attributes:
+        executions: the executions the event fired (platform JSON), each final.
+    """
+
+    def __init__(self, reason: str, executions: list[dict], logs: list[str], placement: str):
+        self.executions = executions
+        super().__init__({}, logs, placement, reason)

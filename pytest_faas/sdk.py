@@ -120,6 +120,7 @@ class DtlpyBinding:
         for name in _CACHED:
             setattr(client, name, None)
         self._private_caches(client)
+        self._forget_lookups(dl)
         client.add_environment(self.api_url, alias=ALIAS, gate_url=self.url, url=self.url + "/")
         client.setenv(ALIAS)
         client.token = self.token
@@ -131,6 +132,16 @@ class DtlpyBinding:
                 setattr(dl.verbose, name, True)
         dl.verbose.logging_level = "warning"
         return dl
+
+    @staticmethod
+    def _forget_lookups(dl) -> None:
+        # The module-level repositories live as long as the process: dl.packages' empty project keeps the
+        # Binaries dataset its codebases found (docs/platform.md#no-project-given). Another platform has
+        # other ids, so a binding starts them afresh.
+        for repository in (getattr(dl, "packages", None), getattr(dl, "services", None)):
+            project = getattr(repository, "project", None)
+            if project is not None and getattr(project, "_repositories_cache", None) is not None:
+                project._repositories_cache = None
 
     def _private_caches(self, client) -> None:
         # dtlpy's caches default to ~/.dataloop whatever DATALOOP_PATH says: item.download() with no path

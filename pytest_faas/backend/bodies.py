@@ -74,7 +74,7 @@ class Query(Body):
 
 
 class QueryContext(Body):
-    projects: Optional[list[Id]] = None
+    projects: Optional[list[Optional[Id]]] = None  # null: no project given (backend/scope.py)
 
 
 class DatasetsQuery(Query):

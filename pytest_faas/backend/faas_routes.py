@@ -12,7 +12,7 @@ from werkzeug.wrappers import Request
 
 from ..errors import BadRequest
 from ..protocol import TERMINAL
-from . import bodies, records
+from . import bodies, records, scope
 from .http import Route, read_body, read_json
 from .services import BOT
 
@@ -38,7 +38,7 @@ def faas_routes(backend: "Backend") -> list[Route]:
                     "executions": executions.query}
         if resource not in handlers:
             raise BadRequest(f"/query/faas resource must be one of {', '.join(handlers)}, found {resource!r}")
-        return handlers[resource](query)
+        return handlers[resource](scope.without_null_project(query))
 
     # -- packages -------------------------------------------------------------------------------------
 

@@ -86,10 +86,7 @@ class Packages:
         name = body.get("name")
         if not isinstance(name, str) or not name.strip():
             raise BadRequest("package 'name' is required")
-        project_id = body.get("projectId")
-        if not project_id:
-            raise BadRequest("package 'projectId' is required: push through a project "
-                             "(project.packages.push), not the module-level dl.packages.push")
+        project_id = body.get("projectId") or self._codebase_project(body.get("codebase"))
         self.projects.get_project(project_id)
         record = {key: copy.deepcopy(body[key]) for key in _MUTABLE if key in body}
         record.update(server_fields("packages"))
@@ -106,6 +103,15 @@ class Packages:
             self.store.put("packages", record, parent=project_id)
             self.put_revision(record)
         return record
+
+    def _codebase_project(self, codebase) -> str:
+        """The project of a package pushed with no project: the one whose Binaries holds its codebase item."""
+        item_id = codebase.get("itemId") if isinstance(codebase, dict) else None
+        item = self.store.find("items", item_id) if isinstance(item_id, str) else None
+        if item is None:
+            raise BadRequest("package 'projectId' is required when its codebase is not an item of a project's "
+                             "Binaries dataset: push through a project (project.packages.push)")
+        return self.projects.project_of_dataset(self.projects.get_dataset(item["datasetId"]))
 
     def update(self, package_id: str, body: dict) -> dict:
         with self._lock:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import dql
+from . import dql, scope
 from ..errors import BadRequest, Conflict, NotFound
 from ..ids import now_iso
 from . import records as entities
@@ -146,11 +146,11 @@ class Projects:
         System datasets are returned only when the query sets ``systemSpace: true``, as on the platform.
         """
         context = query.get("context") or {}
-        project_ids = context.get("projects")
-        if project_ids is not None and not isinstance(project_ids, list):
+        if context.get("projects") is not None and not isinstance(context["projects"], list):
             raise BadRequest("context.projects must be a list of project ids")
+        project_ids = scope.context_projects(context)
         if project_ids:
-            docs = [d for pid in project_ids if pid for d in self.store.children("datasets", pid)]
+            docs = [d for pid in project_ids for d in self.store.children("datasets", pid)]
         else:
             docs = self.store.all("datasets")
         system = bool(query.get("systemSpace"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from ..eventcases import create_trigger
 from ..manifests.jsondoc import validate_document
 from ..manifests.service import ALL_TRIGGER_ACTIONS, TRIGGER_ACTIONS, Trigger
 from . import _output
@@ -23,17 +24,6 @@ TRIGGER_COLUMNS = [
     ("mode / cron", lambda t: getattr(t, "execution_mode", None) or getattr(t, "cron", None)),
     ("function", lambda t: t.function_name), ("active", lambda t: t.active),
 ]
-
-
-def create_trigger(dl, service, trigger: Trigger):
-    """``service.triggers.create`` for a validated trigger, Event or Cron."""
-    common = dict(service_id=service.id, name=trigger.name, function_name=trigger.function,
-                  active=trigger.active, inputs=trigger.input)
-    if trigger.type == "Cron":
-        return service.triggers.create(trigger_type=dl.TriggerType.CRON, cron=trigger.cron,
-                                       start_at=trigger.start_at, end_at=trigger.end_at, **common)
-    return service.triggers.create(filters=trigger.filter, resource=trigger.resource, actions=trigger.actions,
-                                   execution_mode=trigger.execution_mode, **common)
 
 
 def _differs(existing, trigger: Trigger) -> bool:

@@ -310,12 +310,23 @@ def check_service(manifest: PackageManifest, service: ServiceManifest) -> list[F
             findings.append(Finding(file, None, f"trigger {trigger.name or t!r} calls {trigger.function!r}, which module "
                                     f"{module.name!r} does not declare" + (f" ({hint})" if hint else ""),
                                     json_path=f"triggers[{t}]"))
+        findings += _unreachable(file, t, trigger)
     declared = [io.name for io in module.init_inputs]
     findings += [Finding(file, None, f"initParams gives {k!r}, which module {module.name!r} does not declare in "
                          "initInputs", "warning", "initParams") for k in service.init_params if k not in declared]
     findings += [Finding(file, None, f"init input {n!r} of module {module.name!r} has no value in initParams",
                          "warning", "initParams") for n in declared if n not in service.init_params]
     return findings + _runtime_notes(file, service)
+
+
+def _unreachable(file: str, index: int, trigger) -> list[Finding]:
+    """A trigger whose filter no record can match never fires, and the platform says nothing: we do."""
+    if trigger.type != "Event" or not trigger.filter:
+        return []
+    from ..backend.dql_reach import never_matches  # noqa: PLC0415 (the backend loads only for a filter)
+
+    return [Finding(file, None, f"trigger {trigger.name or index!r} can never fire: {reason}", "warning",
+                    f"triggers[{index}].filter") for reason in never_matches(trigger.filter, trigger.resource)]
 
 
 def _runtime_notes(file: str, service: ServiceManifest) -> list[Finding]:
@@ -354,6 +365,8 @@ def check_mock(manifest: PackageManifest, mock: MockFile) -> list[Finding]:
     declared = function.input_names if function else []
     findings = []
     for case in mock.cases():
+        if case.event is not None:  # the triggers pass the inputs (manifests/event_checks.py)
+            continue
         at = f"inputs[{case.index}]" if mock.threaded else "inputs"
         # The platform's local runner: "No entry for field X found in mock" (docs/platform.md#mock-files).
         findings += [Finding(file, None, f"no entry for input {n!r} of {mock.function_name}()", json_path=at)

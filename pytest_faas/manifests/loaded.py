@@ -13,12 +13,14 @@ A package.json beside a dataloop.json belongs to the app's panel (npm): the fold
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import CheckError, FaasError, ManifestError, ManifestErrors
-from . import app_checks, checks
+from . import app_checks, checks, event_checks
 from .app import AppManifest, load_app
 from .jsondoc import INTERNAL, Shown
 from .mock import MockCase, MockFile, load_mock
@@ -158,6 +160,7 @@ class LoadedPackage:
                     found += checks.check_service(manifest, self.service)
                 for _, mock in self.mocks:
                     found += self.kind.check_mock(manifest, mock)
+                    found += event_checks.check_events(manifest, self.service, mock, self.is_app)
             self._findings = found
         return self._findings
 
@@ -212,7 +215,7 @@ def load_folder(path: Path | str, mocks: list[Path] | None = None) -> LoadedPack
             salvaged = None
     service_path = path.parent / SERVICE_FILE
     service = _read(load_service, service_path, problems) if kind.reads_service and service_path.is_file() else None
-    loaded = [(mock_path, _read(load_mock, mock_path, problems))
+    loaded = [(mock_path, _read(functools.partial(load_mock, package_dir=path.parent), mock_path, problems))
               for mock_path in (mock_files(path.parent) if mocks is None else mocks)]
     return LoadedPackage(path, kind, manifest, service, [(p, m) for p, m in loaded if m is not None], problems,
                          salvaged)

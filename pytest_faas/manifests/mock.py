@@ -49,6 +49,13 @@ pytest-faas adds optional keys of its own. The SDK's runner ignores them, so the
 - ``expect.calls``: ``[{"method": "GET", "url": "...", "times"?: n}]``, calls the function must have made
   (at least once; exactly ``times`` when given). Each must name a stub the case declares.
 
+- ``artifacts``: ``[{"package"?, "file"}]``, files kept as artifacts of a package (default the one under
+  test) in the project's ``Binaries`` dataset before the case runs; ``file`` is relative to the package
+  folder. The function finds them through dtlpy (``package.artifacts``, ``project.artifacts``).
+- ``event``: the case makes this event happen instead of calling the function, and ``expect.executions``
+  says which executions service.json's triggers must fire (see `mock_events`). At the top level (every
+  case; ``inputs`` may then be left out) or in ``cases[n]``.
+
 Unknown top-level keys are ignored as the platform ignores them, except near-misses of known keys
 (``"expected"``, ``"input"``), which are reported with a did-you-mean hint.
 """
@@ -57,7 +64,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, ValidationError
@@ -66,14 +73,10 @@ from pydantic import field_validator, model_validator
 from ..errors import ManifestError
 from .jsondoc import (did_you_mean, fail, format_path, is_file, nested_problems, one_of, problem, raise_all,
                       read_document, shown, validate_document)
+from .mock_entities import ArtifactSpec, DatasetSpec, ItemSpec, Own as _Own
+from .mock_events import EventSpec, ExpectedExecution
 
 MIXED_INPUTS = "mock.json inputs can be either list of dictionaries or list of lists"
-
-
-class _Own(BaseModel):
-    """A block only pytest-faas reads: an unknown key is a typo, reported with did-you-mean."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -136,6 +139,7 @@ class Expectation(_Own):
     message: str | None = None
     action: str | None = None
     calls: list[ExpectedCall] = Field(default_factory=list)
+    executions: list[ExpectedExecution] = Field(default_factory=list)
 
     @property
     def checks_output(self) -> bool:
@@ -156,66 +160,6 @@ class Expectation(_Own):
         return Expectation.model_validate(data)
 
 
-class DatasetSpec(_Own):
-    """A dataset a case needs. Items refer to it by ``id`` or ``name``."""
-
-    id: str | None = Field(None, min_length=1)
-    name: str | None = Field(None, min_length=1)
-    metadata: dict[str, Any] = Field(default_factory=dict)
-
-
-class ItemSpec(_Own):
-    """An item a case needs.
-
-    Attributes:
-        id: a fixed id, so that inputs can name the item; absent: the platform assigns one.
-        file: the content, a path relative to the mock file's folder; absent: a small placeholder file.
-        name: the item's name; default the file's base name.
-        remote_path: the folder on the platform, starting with ``/``.
-        dataset: id or name of a declared dataset; absent: the case's first declared dataset, else one the
-            harness creates.
-        metadata: merged into the item's metadata (e.g. ``{"user": {...}}``).
-        annotations: raw annotation JSON, passed to the platform as is; an ``id`` there fixes the
-            annotation's id, so that an ``Annotation`` input can name it (``{"annotation_id": "ann-1"}``).
-    """
-
-    id: str | None = Field(None, min_length=1)
-    file: str | None = Field(None, min_length=1)
-    name: str | None = Field(None, min_length=1)
-    remote_path: str = "/"
-    dataset: str | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    annotations: list[dict[str, Any]] = Field(default_factory=list)
-
-    @field_validator("file")
-    @classmethod
-    def relative_file(cls, value: str | None) -> str | None:
-        # Absolute paths would tie the mock file to one machine.
-        if value is not None and (PurePosixPath(value).is_absolute() or PureWindowsPath(value).is_absolute()):
-            raise fail(problem((), "a path relative to the mock file's folder", value))
-        return value
-
-    @field_validator("remote_path")
-    @classmethod
-    def absolute_folder(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise fail(problem((), "a platform folder starting with '/'", value, f"did you mean {'/' + value!r}?"))
-        return value
-
-    @field_validator("name")
-    @classmethod
-    def plain_name(cls, value: str | None) -> str | None:
-        if value is not None and "/" in value:
-            raise fail(problem((), "a name without '/' (put folders in remote_path)", value))
-        return value
-
-    @property
-    def filename(self) -> str | None:
-        """The item's full platform path (``/train/cat.jpg``), when its name is known."""
-        name = self.name or (PurePosixPath(self.file).name if self.file else None)
-        return f"{self.remote_path.rstrip('/')}/{name}" if name else None
-
-
 class NodeSpec(_Own):
     """The pipeline node a function runs in: its name and the configuration the node gives it."""
 
@@ -232,6 +176,8 @@ class CaseSpec(_Own):
     datasets: list[DatasetSpec] = Field(default_factory=list)
     node: NodeSpec | None = None
     http: list[HttpStub] = Field(default_factory=list)
+    artifacts: list[ArtifactSpec] = Field(default_factory=list)
+    event: EventSpec | None = None
 
 
 class InputValue(BaseModel):
@@ -262,7 +208,10 @@ class MockCase:
     threaded: bool
     base_dir: Path | None
     node: NodeSpec | None = None
+    package_dir: Path | None = None
     http: tuple[HttpStub, ...] = ()
+    artifacts: tuple[ArtifactSpec, ...] = ()
+    event: EventSpec | None = None
 
 
 class MockFile(BaseModel):
@@ -276,14 +225,17 @@ class MockFile(BaseModel):
     entry_point: str | None = None
     init_params: dict[str, Any] = Field(default_factory=dict)
     config: dict[str, Any] = Field(default_factory=dict)
-    inputs: list[Any]
+    inputs: list[Any] = Field(default_factory=list)  # required unless the file starts with an event
     expect: Expectation | None = None
     items: list[ItemSpec] = Field(default_factory=list)
     datasets: list[DatasetSpec] = Field(default_factory=list)
     case_specs: list[CaseSpec] = Field(default_factory=list, alias="cases")
     node: NodeSpec | None = None
     http: list[HttpStub] = Field(default_factory=list)
+    artifacts: list[ArtifactSpec] = Field(default_factory=list)
+    event: EventSpec | None = None
     _source: Path | None = PrivateAttr(None)
+    _package_dir: Path | None = PrivateAttr(None)
 
     @field_validator("inputs")
     @classmethod
@@ -312,6 +264,14 @@ class MockFile(BaseModel):
         if problems:
             raise fail(*problems)
         return sets
+
+    @model_validator(mode="after")
+    def inputs_given(self) -> MockFile:
+        # The platform requires inputs; a file whose cases start with an event passes them no inputs.
+        if "inputs" not in self.model_fields_set and self.event is None:
+            raise fail(problem(("inputs",), "required: a list of {name, value} objects (or lists of them), "
+                               "unless the file starts its cases with an \"event\""))
+        return self
 
     @model_validator(mode="after")
     def cases_resolve(self) -> MockFile:
@@ -369,6 +329,11 @@ class MockFile(BaseModel):
     def source(self) -> Path | None:
         return self._source
 
+    @property
+    def package_dir(self) -> Path | None:
+        """The package folder artifact files are relative to."""
+        return self._package_dir
+
     def cases(self) -> list[MockCase]:
         """One `MockCase` per input set, in file order."""
         out = []
@@ -382,7 +347,8 @@ class MockFile(BaseModel):
                 datasets=tuple(self.datasets + spec.datasets), module_name=self.module_name,
                 function_name=self.function_name, class_name=self.class_name, entry_point=self.entry_point,
                 threaded=self.threaded, base_dir=base, node=spec.node or self.node,
-                http=tuple(self.http + spec.http)))
+                http=tuple(self.http + spec.http), artifacts=tuple(self.artifacts + spec.artifacts),
+                event=spec.event or self.event, package_dir=self._package_dir))
         return out
 
 
@@ -415,8 +381,9 @@ def _entity_problems(items: list[tuple[tuple, ItemSpec]], datasets: list[tuple[t
 _KNOWN_KEYS = tuple(f.alias or n for n, f in MockFile.model_fields.items())
 
 
-def load_mock(path: Path | str) -> MockFile:
-    """Load a mock.json, checking that every declared item file exists.
+def load_mock(path: Path | str, package_dir: Path | None = None) -> MockFile:
+    """Load a mock.json, checking that every declared item file (relative to the mock file) and artifact
+    file (relative to ``package_dir``, default the mock file's folder) exists.
 
     Raises:
         ManifestError: one problem. ManifestErrors: several.
@@ -431,6 +398,19 @@ def load_mock(path: Path | str) -> MockFile:
     base = Path(path).parent
     located = [(("items", j), it) for j, it in enumerate(mock.items)]
     located += [(("cases", n, "items", j), it) for n, spec in enumerate(mock.case_specs) for j, it in enumerate(spec.items)]
-    raise_all([ManifestError(file, format_path(at + ("file",)), f"an existing file relative to {base}", item.file)
-               for at, item in located if item.file is not None and not is_file(base / item.file)])
+    located += [(("cases", n, "event", "item"), spec.event.item) for n, spec in enumerate(mock.case_specs)
+                if spec.event is not None and spec.event.item is not None]
+    if mock.event is not None and mock.event.item is not None:
+        located.append((("event", "item"), mock.event.item))
+    missing = [ManifestError(file, format_path(at + ("file",)), f"an existing file relative to {base}", item.file)
+               for at, item in located if item.file is not None and not is_file(base / item.file)]
+    package = Path(package_dir) if package_dir is not None else base
+    artifacts = [(("artifacts", j), a) for j, a in enumerate(mock.artifacts)]
+    artifacts += [(("cases", n, "artifacts", j), a) for n, spec in enumerate(mock.case_specs)
+                  for j, a in enumerate(spec.artifacts)]
+    missing += [ManifestError(file, format_path(at + ("file",)), f"an existing file relative to the package folder "
+                              f"{package}", artifact.file) for at, artifact in artifacts
+                if artifact.absolute or not is_file(package / artifact.file)]
+    raise_all(missing)
+    mock._package_dir = package
     return mock

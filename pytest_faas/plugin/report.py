@@ -89,6 +89,8 @@ def render_execution(error: ExecutionFailed, label: str, package_dir: Path | Non
     duration = execution.get("duration")
     took = f" after {float(duration):.2f}s" if duration is not None else ""
     reason = error.reason if error.reason.startswith(label) else f"{label}: {error.reason}"
+    if not execution:  # an event case whose triggers fired not what was expected: the reason says it all
+        return reason
     lines = [reason, f"  execution {execution.get('id')}: status {latest.get('status')}{took}, "
                      f"placement {error.placement}"]
     message = user_traceback((latest.get("message") or "").strip(), package_dir)

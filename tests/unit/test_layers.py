@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "pytest_faas"
 # The layers, top to bottom. A module may import from its own layer and from the layers below it only.
 LAYERS = [
     {"plugin", "cli"},                       # faces
-    {"local", "cases", "casedata", "pipelinecases", "app_cases"},  # composition
+    {"local", "cases", "casedata", "pipelinecases", "app_cases", "eventcases"},  # composition
     {"manifests"},                           # package-file formats (may use backend.dql to check filters)
     {"backend", "runtime", "sdk", "mocks"},  # the platform, the runner, dtlpy's binding, sample entities
     {"errors", "ids", "protocol", "handle", "tokens", "__init__", "templates"},  # core
