@@ -76,6 +76,7 @@ OPTIONS: tuple[Option, ...] = (
            default="none", choices=CONTAINER_NETWORKS),
     Option("pdb", "open pdb in the failing frame of a function that raises (thread placement; use with -s)",
            default=False, flag_only=True),
+    Option("html", "write an HTML report of the run to this file: one self-contained page (docs/report.md)"),
 )
 BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -90,6 +91,7 @@ class FaasSettings:
     keep: bool = False
     container_network: str = "none"
     pdb: bool = False
+    html: str | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def header(self) -> str:
