@@ -90,6 +90,7 @@
       body.appendChild(pre(logText(t.logs), "log"));
     }
     if (t.findings && t.findings.length) body.appendChild(findingList(t.findings));
+    if (t.failure_of_report) body.appendChild(pre(t.failure_of_report, "report-problem"));
     return body;
   }
   function card(t, open) {

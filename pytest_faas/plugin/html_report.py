@@ -92,7 +92,10 @@ class HtmlReport:
         record = {"kind": kind, "label": label, "worker": os.environ.get("PYTEST_XDIST_WORKER")}
         if call.when == "call":
             if kind in ("case", "pipeline"):
-                record.update(_case_part(item))
+                try:
+                    record.update(_case_part(item))
+                except Exception as exc:  # noqa: BLE001 (the report never changes a test's outcome)
+                    record["failure_of_report"] = f"the report could not read this case: {exc!r}"
             elif kind == "manifest" and getattr(item, "found", None):
                 record["findings"] = records.finding_entries(*item.found, root=f"{item.config.rootpath}{os.sep}")
         setattr(report, RECORD, record)
@@ -117,7 +120,7 @@ class HtmlReport:
                         getattr(report, "stop", None), report.duration)
 
     def pytest_sessionfinish(self, session):
-        if not self.writes:
+        if not self.writes or session.config.option.collectonly:
             return
         config = session.config
         entries = [entry.to_json() for entry in self.entries.values()]

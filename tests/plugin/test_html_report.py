@@ -186,3 +186,21 @@ def test_the_environment_names_the_report_too(faas_pytester, packages, monkeypat
     monkeypatch.setenv("FAAS_HTML", "ci/faas.html")
     faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider").assert_outcomes(passed=3)
     assert [t["outcome"] for t in blob(faas_pytester.path / "ci" / "faas.html")["tests"]] == ["passed"] * 3
+
+
+def test_a_pipeline_templates_case_lists_the_executions_of_its_nodes(faas_pytester, packages):
+    from test_pipeline_cases import CLASSIFY_MOCK, TEMPLATE_MOCK, node_package, pipeline_template
+
+    node_package(packages, CLASSIFY_MOCK, {"sorter.pipeline.json": pipeline_template(),
+                                           "sorter.pipeline.mock.json": TEMPLATE_MOCK})
+    result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider", "--faas-html=report.html")
+    result.assert_outcomes(passed=6)
+    pipelines = {t["id"].rsplit(":", 1)[-1]: t for t in blob(faas_pytester.path / "report.html")["tests"]
+                 if t["kind"] == "pipeline"}
+    assert sorted(pipelines) == ["0]", "1]", "2]"]
+    routes = {key: [(e["name"], e["status"]) for e in t["executions"]] for key, t in pipelines.items()}
+    assert routes == {"0]": [("classify", "success"), ("tag", "success")],
+                      "1]": [("classify", "success"), ("tag", "success")],
+                      "2]": [("classify", "success"), ("boom", "failed")]}
+    assert all(e["phases"] and e["ended"] for t in pipelines.values() for e in t["executions"])
+    assert "no luck with bad.png" in pipelines["2]"]["executions"][1]["message"]
