@@ -172,6 +172,12 @@
       rows.appendChild(row);
     });
     section.appendChild(rows);
+    var slowest = tests.filter(function (t) { return t.start != null && t.stop != null; })
+      .sort(function (a, b) { return (b.stop - b.start) - (a.stop - a.start); }).slice(0, 10);
+    section.appendChild(el("h4", { text: "Slowest tests" }));
+    section.appendChild(el("ol", { id: "slowest" }, slowest.map(function (t) {
+      return el("li", { "data-nodeid": t.id, text: ms(t.stop - t.start) + "  " + t.label });
+    })));
   }
   function everyTest() {
     var section = document.getElementById("tests");

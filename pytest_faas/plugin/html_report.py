@@ -83,7 +83,7 @@ class HtmlReport:
         self.writes = not hasattr(config, "workerinput")  # xdist's workers only send
         self.entries: dict[str, records.MergedEntry] = {}
         self.started = time.time()
-        self.written: tuple[Path, int] | None = None
+        self.written: tuple[Path, int, float] | None = None  # the file, its size, the seconds it took
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):

@@ -81,6 +81,9 @@ def test_the_sample_packages_report_shows_every_case_on_the_timeline(faas_pytest
         row = next(r for r in rows if r.get_attribute("data-nodeid") == case["id"])
         assert row.find_elements(By.CSS_SELECTOR, "[data-phase=running].end-success"), case["id"]
         assert row.find_elements(By.CSS_SELECTOR, "[data-phase=queued]"), case["id"]
+    slowest = browser.find_elements(By.CSS_SELECTOR, "#slowest li")
+    spans = sorted(((t["stop"] - t["start"], t["id"]) for t in data["tests"]), reverse=True)
+    assert len(slowest) == min(10, len(data["tests"])) and slowest[0].get_attribute("data-nodeid") == spans[0][1]
     summary = texts(browser, "#summary [data-figure=executions]")[0]
     assert summary == f"executions: {len(cases)} ({len(cases)} success)"
 
