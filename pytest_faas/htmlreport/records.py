@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from itertools import islice
-from typing import Any
+from typing import Any, Callable
 
 from ..ids import parse_iso
 from ..protocol import PLATFORM_STATUSES, QUEUED, TERMINAL
@@ -109,25 +109,37 @@ def progress(execution: dict) -> list[dict]:
             for entry in execution.get("statusLog") or [] if entry.get("status") not in PLATFORM_STATUSES]
 
 
-def execution_entry(execution: dict, name: str | None = None) -> dict:
-    """One execution as the report shows it: status, phases, end, the user's time, output, progress."""
+def execution_entry(execution: dict, rewrite: Callable[[str], str] = str) -> dict:
+    """One execution as the report shows it: status, phases, end, the user's time, output, progress; its
+    last message passed through ``rewrite``."""
     latest = execution.get("latestStatus") or {}
     status = latest.get("status")
-    return {"id": execution.get("id"), "name": name or execution.get("functionName"), "status": status,
+    message = str(latest.get("message") or "")
+    return {"id": execution.get("id"), "name": execution.get("functionName"), "status": status,
             "phases": phases(execution),
             "ended": epoch_ms(latest.get("timestamp")) if status in TERMINAL else None,
             "duration": execution.get("duration"), "attempts": execution.get("attempts"),
-            "message": cut(str(latest.get("message") or ""), 2000),
+            "message": cut(rewrite(message[:20_000]) if message else "", 2000),
             "output": shown(execution.get("output")), "progress": progress(execution)}
 
 
 def case_entry(*, package: str, module: str, function: str, mock: str, index: int, inputs: Any,
-               expect: dict, executions: list[dict], logs: list[str], user_s: float, wall_s: float) -> dict:
-    """The faas part of a generated case's entry: what it ran with, what it expected, what its executions did."""
+               expect: dict, executions: list[dict], logs: list[str], user_s: float, wall_s: float,
+               rewrite: Callable[[str], str] = str) -> dict:
+    """The faas part of a generated case's entry: what it ran with, what it expected, what its executions did.
+
+    ``rewrite`` maps text the agent wrote (messages, and the log lines kept) into the package's terms; it
+    sees the head and the tail of the log each as one text, so that a traceback's lines stay together, and
+    never the lines left out, so a huge log costs no more than a short one.
+    """
+    kept = bounded_logs(logs)
+    for part in ("head", "tail"):
+        if kept[part] and rewrite is not str:
+            kept[part] = rewrite("\n".join(kept[part])).split("\n")
     return {"case": {"package": package, "module": module, "function": function, "mock": mock, "index": index,
                      "inputs": shown(inputs), "expect": shown(expect)},
-            "executions": [execution_entry(execution) for execution in executions],
-            "logs": bounded_logs(logs), "figures": {"user_s": round(user_s, 4), "wall_s": round(wall_s, 4)}}
+            "executions": [execution_entry(execution, rewrite) for execution in executions],
+            "logs": kept, "figures": {"user_s": round(user_s, 4), "wall_s": round(wall_s, 4)}}
 
 
 def finding_entries(errors: list, warnings: list, root: str = "") -> list[dict]:

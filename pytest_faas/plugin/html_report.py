@@ -47,9 +47,8 @@ def _case_part(item: pytest.Item) -> dict:
         return records.case_entry(
             package=package, module=case.case.module_name, function=case.case.function_name, mock=case.mock_label,
             index=case.case.index, inputs=case.case.inputs, expect=_expectation(case.case.expect),
-            executions=[_in_package_terms(outcome.execution, loaded.folder)],
-            logs=[user_traceback(line, loaded.folder) for line in outcome.logs],
-            user_s=outcome.user_s, wall_s=outcome.wall_s)
+            executions=[outcome.execution], logs=outcome.logs, user_s=outcome.user_s, wall_s=outcome.wall_s,
+            rewrite=lambda text: user_traceback(text, loaded.folder))  # paths in the package, as pytest shows them
     # A pipeline template's case: the node executions of its cycle, oldest first.
     client = case_runner(item.config).client
     ids = sorted(i for ids in (outcome.cycle.get("executions") or {}).values() for i in ids)
@@ -58,15 +57,6 @@ def _case_part(item: pytest.Item) -> dict:
         package=item.path.name, module="pipeline", function=item.name, mock=item.mock_path.name,
         index=item.case.index, inputs=item.case.inputs, expect=_expectation(item.expect), executions=executions,
         logs=outcome.logs, user_s=sum(float(e.get("duration") or 0) for e in executions), wall_s=outcome.wall_s)
-
-
-def _in_package_terms(execution: dict, folder: Path) -> dict:
-    """The execution with its final message's traceback pointing at the package's own files, as pytest's
-    report shows it (plugin/report.py)."""
-    latest = execution.get("latestStatus") or {}
-    if not latest.get("message"):
-        return execution
-    return {**execution, "latestStatus": {**latest, "message": user_traceback(latest["message"], folder)}}
 
 
 def _expectation(expect) -> dict:

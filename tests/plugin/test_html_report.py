@@ -114,6 +114,7 @@ def test_a_failing_packages_report_puts_the_failure_first_with_its_traceback_and
     assert 'fails/main.py", line 5, in parse' in failure
     log = card.find_element(By.CSS_SELECTOR, "pre.log").get_attribute("textContent")
     assert INJECTION in log, "the log is shown as the text it is"
+    assert 'fails/main.py", line 5, in parse' in log and "/code/" not in log, "paths in the package's own folder"
     assert browser.execute_script("return window.__pwned") is None
     assert len(browser.find_elements(By.TAG_NAME, "script")) == 2 and not browser.find_elements(By.TAG_NAME, "img")
     progress = card.find_element(By.CSS_SELECTOR, "pre.progress").get_attribute("textContent")

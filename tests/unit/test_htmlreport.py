@@ -92,3 +92,21 @@ def test_a_log_just_over_the_head_is_kept_whole_and_in_order():
     lines = [f"l{n}" for n in range(100)]
     kept = records.bounded_logs(lines)
     assert kept["head"] + kept["tail"] == lines and kept["omitted"] == 0
+
+
+def test_the_rewrite_sees_the_kept_lines_only_each_part_as_one_text():
+    seen = []
+
+    def rewrite(text: str) -> str:
+        seen.append(text)
+        return text.replace("/tmp/code/", "pkg/")
+
+    logs = ['Traceback (most recent call last):\n  File "/tmp/code/main.py", line 3, in run'] + \
+        [f"noise {n}" for n in range(50_000)] + ['  File "/tmp/code/main.py", line 9, in parse']
+    execution = {"latestStatus": {"status": "failed", "message": 'File "/tmp/code/main.py"'}, "statusLog": []}
+    entry = records.case_entry(package="p", module="m", function="f", mock="mock.json", index=0, inputs={},
+                               expect={}, executions=[execution], logs=logs, user_s=0, wall_s=0, rewrite=rewrite)
+    assert entry["logs"]["head"][1] == '  File "pkg/main.py", line 3, in run'
+    assert entry["logs"]["tail"][-1] == '  File "pkg/main.py", line 9, in parse'
+    assert entry["executions"][0]["message"] == 'File "pkg/main.py"'
+    assert len(seen) == 3 and sum(len(text) for text in seen) < records.LOG_BYTES + 100
