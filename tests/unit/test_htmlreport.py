@@ -110,3 +110,8 @@ def test_the_rewrite_sees_the_kept_lines_only_each_part_as_one_text():
     assert entry["logs"]["tail"][-1] == '  File "pkg/main.py", line 9, in parse'
     assert entry["executions"][0]["message"] == 'File "pkg/main.py"'
     assert len(seen) == 3 and sum(len(text) for text in seen) < records.LOG_BYTES + 100
+
+
+def test_an_empty_log_and_a_log_of_other_values_are_counted():
+    assert records.bounded_logs([]) == {"head": [], "tail": [], "total": 0, "omitted": 0}
+    assert records.bounded_logs([1, "two\nthree"])["total"] == 3
