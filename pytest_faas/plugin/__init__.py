@@ -49,6 +49,10 @@ def pytest_configure(config):
         config.pluginmanager.register(_Figures(figures), "faas-figures")
         if not hasattr(config, "workerinput"):
             config.stash[PACKAGES_KEY] = 0
+        if chosen.html:
+            from . import html_report  # noqa: PLC0415
+
+            html_report.register(config, chosen.html)
     if chosen.enabled and chosen.pdb:
         from ..runtime import agent  # noqa: PLC0415
 

@@ -55,8 +55,10 @@ class ManifestItem(pytest.Item):
             if package.manifest is not None else []
         extra = [finding for found in added for finding in (found or [])]
         errors = [*package.errors(), *(f for f in extra if f.severity == "error")]
-        for warning in [*package.warnings(), *(f for f in extra if f.severity != "error")]:
+        warnings = [*package.warnings(), *(f for f in extra if f.severity != "error")]
+        for warning in warnings:
             self.warn(pytest.PytestWarning(str(warning)))
+        self.found = (errors, warnings)  # what --faas-html lists under the package
         if errors:
             raise CheckError(errors)
 
@@ -109,7 +111,9 @@ class MockCaseItem(pytest.Item):
         started = time.perf_counter()
         case = self._shaped_case()
         finished = self.ihook.pytest_faas_execution_finished
-        outcome = runner.run(self.package, case, all_logs=bool(finished.get_hookimpls()))
+        # The HTML report shows every case's log, not only the failures'.
+        all_logs = bool(finished.get_hookimpls()) or bool(session.settings(self.config).html)
+        outcome = self.case_outcome = runner.run(self.package, case, all_logs=all_logs)
         self.user_properties.append((STATS, {"status": outcome.status, "user_s": outcome.user_s,
                                              "wall_s": time.perf_counter() - started,
                                              "kept": session.kept_dir(self.config)}))

@@ -78,6 +78,7 @@ OPTIONS: tuple[Option, ...] = (
            default=False, flag_only=True),
     Option("env_file", "an env file (NAME=value lines) whose variables every service's code runs with; "
                        "relative to the ini file's folder when set there"),
+    Option("html", "write an HTML report of the run to this file: one self-contained page (docs/report.md)"),
 )
 BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -93,6 +94,7 @@ class FaasSettings:
     container_network: str = "none"
     pdb: bool = False
     env_file: str | None = None
+    html: str | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def header(self) -> str:

@@ -14,7 +14,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "pytest_faas"
 LAYERS = [
     {"plugin", "cli"},                       # faces
     {"local", "cases", "casedata", "pipelinecases", "app_cases", "eventcases"},  # composition
-    {"manifests"},                           # package-file formats (may use backend.dql to check filters)
+    {"manifests", "htmlreport"},             # file formats: the package files read (manifests/ may use backend.dql
+                                             # to check filters), the HTML report written
     {"backend", "runtime", "sdk", "mocks"},  # the platform, the runner, dtlpy's binding, sample entities
     {"errors", "ids", "protocol", "handle", "tokens", "__init__", "templates"},  # core
 ]
