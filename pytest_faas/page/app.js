@@ -347,7 +347,7 @@ async function renderCycle() {
   const [pipeline, cycle] = await Promise.all([api("GET", `/pipelines/${state.pipeline}`),
     api("GET", `/pipelines/${state.pipeline}/executions/${state.cycle}`)]);
   const status = Object.fromEntries((cycle.nodes || []).map((n) => [n.id, n.status]));
-  const place = layout(pipeline.nodes || [], pipeline.connections || []);
+  const place = layout(pipeline.nodes || [], pipeline.connections || [], pipeline.startNodes || []);
   const W = 170, H = 46;
   const width = Math.max(...Object.values(place).map((p) => p.x)) + W + 20;
   const height = Math.max(...Object.values(place).map((p) => p.y)) + H + 20;
@@ -369,15 +369,12 @@ async function renderCycle() {
     el("div", { id: "node" }));
 }
 
-function layout(nodes, connections) {
-  // Positions the pipeline gives its nodes when every node has one; else layers from the start node.
-  if (nodes.length && nodes.every((n) => n.metadata && n.metadata.position)) {
-    const xs = nodes.map((n) => n.metadata.position.x), ys = nodes.map((n) => n.metadata.position.y);
-    const minX = Math.min(...xs), minY = Math.min(...ys);
-    return Object.fromEntries(nodes.map((n) => [n.id, { x: n.metadata.position.x - minX + 10, y: n.metadata.position.y - minY + 10 }]));
-  }
+function layout(nodes, connections, starts) {
+  // Columns by distance from the start node; within a column, the order of the positions the pipeline
+  // gives its nodes (the platform's editor coordinates vary in scale: only their order is kept).
   const depth = {};
-  const start = nodes.find((n) => (n.metadata || {}).startNode) || nodes[0];
+  const first = (starts.find((s) => s.type === "root") || starts[0] || {}).nodeId;
+  const start = nodes.find((n) => n.id === first) || nodes[0];
   const queue = start ? [[start.id, 0]] : [];
   while (queue.length) {
     const [id, d] = queue.shift();
@@ -385,12 +382,14 @@ function layout(nodes, connections) {
     depth[id] = d;
     for (const c of connections) if (c.src.nodeId === id) queue.push([c.tgt.nodeId, d + 1]);
   }
-  const rows = {};
-  return Object.fromEntries(nodes.map((n) => {
-    const d = depth[n.id] ?? 0;
-    rows[d] = (rows[d] || 0) + 1;
-    return [n.id, { x: 10 + d * 220, y: 10 + (rows[d] - 1) * 70 }];
-  }));
+  const y = (n) => ((n.metadata || {}).position || {}).y || 0;
+  const columns = {};
+  for (const n of nodes) (columns[depth[n.id] ?? 0] = columns[depth[n.id] ?? 0] || []).push(n);
+  const place = {};
+  for (const [d, column] of Object.entries(columns)) {
+    column.sort((a, b) => y(a) - y(b)).forEach((n, row) => { place[n.id] = { x: 10 + d * 230, y: 10 + row * 70 }; });
+  }
+  return place;
 }
 
 function showNode(cycle, node) {
@@ -416,7 +415,10 @@ function applyChanges(changes) {
       case "logs":
         if (change.executionId === state.execution) refreshLogs();
         break;
-      case "items": case "datasets":
+      case "items":
+        if (change.datasetId === state.dataset) refreshData();
+        break;
+      case "datasets":
         refreshData();
         break;
       case "services": case "triggers": case "packages":
