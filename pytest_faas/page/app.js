@@ -61,7 +61,8 @@ function debounce(fn, ms = 300) {
   };
 }
 
-const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : "");
+const clock = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" }); // made once: one per call is slow
+const time = (iso) => (iso ? clock.format(new Date(iso)) : "");
 const json = (value) => JSON.stringify(value, null, 2);
 const dot = (status) => el("span", { class: "dot", "data-status": status || "" });
 
@@ -180,13 +181,17 @@ function upsertRow(s) {
     }
     return;
   }
+  // What a row shows: a change that alters none of it (a log line, a second claim) costs no DOM work.
+  const shows = `${s.status}|${s.percent}|${s.duration}|${s.message}|${s.triggerId}`;
   if (row) {
+    if (row.dataset.shows === shows) return;
     row.dataset.status = s.status;
+    row.dataset.shows = shows;
     row.replaceChildren(...cells(s));
     return;
   }
-  row = el("tr", { id: `exec-${s.id}`, "data-status": s.status, "data-created": s.createdAt, onclick: () => openExecution(s.id) },
-    ...cells(s));
+  row = el("tr", { id: `exec-${s.id}`, "data-status": s.status, "data-created": s.createdAt, "data-shows": shows,
+    onclick: () => openExecution(s.id) }, ...cells(s));
   // Newest first: most news is the newest, so look from the top.
   let before = body.firstElementChild;
   while (before && before.dataset.created > s.createdAt) before = before.nextElementSibling;

@@ -173,8 +173,9 @@ def test_an_upload_appears_and_turns_green_without_a_reload_and_its_logs_open(pa
     execution_id = row.get_attribute("id").removeprefix("exec-")
     execution = scene.dl.executions.get(execution_id=execution_id)
     assert execution.trigger_id == scene.trigger.id and execution.input["item"]["item_id"] == item.id
-    seen = []
+    seen, deadline = [], time.monotonic() + 60
     while "success" not in seen:  # the row changes in place as the execution runs, then turns green
+        assert time.monotonic() < deadline, f"the row never turned green: {seen}"
         status = page.find_element(By.ID, f"exec-{execution_id}").get_attribute("data-status")
         if not seen or seen[-1] != status:
             seen.append(status)
