@@ -37,6 +37,26 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _tree_cpu_s(root: int) -> float:
+    """CPU seconds of a process and all its descendants (chromium's browser, GPU and renderer processes)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])))
+    tree, total, grew = {root}, 0, True
+    while grew:
+        grew = False
+        for pid, (parent, _) in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    total = sum(parents[pid][1] for pid in tree if pid in parents)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 class _StreamReader:
     """One page's stream read by a thread of this process, message by message, until stopped."""
 
@@ -97,6 +117,7 @@ def run(report) -> None:
     children, setups = {}, {}
     walls = {m: [] for m in modes}
     cpus = {m: [] for m in modes}
+    browser_cpus = []
     reader = None
     try:
         for mode in modes:
@@ -113,8 +134,11 @@ def run(report) -> None:
                 child.binding.activate()
                 try:
                     before = _cpu_s(child.process.pid)
+                    chromium = _tree_cpu_s(driver.service.process.pid) if mode == "browser" else 0.0
                     wall, _, _ = _round(child.platform, *setups[mode], _upload_rest, f"{mode}-{number}")
                     cpus[mode].append(_cpu_s(child.process.pid) - before)
+                    if mode == "browser":
+                        browser_cpus.append(_tree_cpu_s(driver.service.process.pid) - chromium)
                     walls[mode].append(wall)
                 finally:
                     child.binding.restore()
@@ -134,6 +158,8 @@ def run(report) -> None:
         cpu_ms = statistics.median(cpus[mode]) / ITEMS * 1000
         note = (f"{rate:.0f} executions/s ({rate / base_rate:.2f}x no page); platform process CPU "
                 f"{cpu_ms:.2f} ms an execution (uploads and waits included)")
+        if mode == "browser":
+            note += f"; chromium's own CPU {statistics.median(browser_cpus) / ITEMS * 1000:.2f} ms an execution"
         if mode == "stream" and reader is not None:
             note += f"; {reader.messages} messages over all rounds"
         baseline = {} if mode == "none" else {"baseline": words["none"], "baseline_samples": walls["none"]}

@@ -440,6 +440,27 @@ function applyChanges(changes) {
   if (rowsChanged) countRows();
 }
 
+// Changes are drawn at most twice a second, each thing once at its latest state: under a burst, drawing
+// (style, layout, paint) costs the browser more than the script, and the browser shares the platform's CPUs.
+const DRAW_MS = 500;
+const pending = new Map();
+let drawTimer = null;
+function queueChanges(changes) {
+  for (const change of changes) {
+    const key = `${change.kind}/${change.id}`;
+    pending.delete(key);
+    pending.set(key, change);
+  }
+  if (drawTimer === null) {
+    drawTimer = setTimeout(() => {
+      drawTimer = null;
+      const batch = [...pending.values()];
+      pending.clear();
+      applyChanges(batch);
+    }, DRAW_MS);
+  }
+}
+
 const refreshProjects = debounce(async () => {
   const before = state.project;
   await loadProjects();
@@ -453,7 +474,7 @@ function connect() {
     setLive(true);
     if (JSON.parse(event.data).reset) reloadAll().catch(() => {}); // first contact, or changes were missed
   });
-  stream.addEventListener("changes", (event) => applyChanges(JSON.parse(event.data)));
+  stream.addEventListener("changes", (event) => queueChanges(JSON.parse(event.data)));
   stream.addEventListener("open", () => setLive(true));
   stream.onerror = () => {
     setLive(false);
