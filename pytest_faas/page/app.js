@@ -6,7 +6,7 @@ const API = "/api/v1";
 const MAX_ROWS = 500; // executions kept in the table; older ones drop off the end
 const state = {
   project: null, view: "executions", services: {}, triggers: {}, rows: new Map(),
-  execution: null, logCheckpoint: null, dataset: null, pipeline: null, cycle: null,
+  execution: null, logCheckpoint: null, dataset: null, pipeline: null, cycle: null, node: null,
 };
 const $ = (selector) => document.querySelector(selector);
 
@@ -372,6 +372,8 @@ async function renderCycle() {
     cycle.message ? el("p", { class: "muted" }, cycle.message) : "",
     svg("svg", { id: "graph", width, height, viewBox: `0 0 ${width} ${height}` }, marker, ...edges, ...nodes),
     el("div", { id: "node" }));
+  const chosen = (pipeline.nodes || []).find((n) => n.id === state.node);
+  if (chosen) showNode(cycle, chosen); // a redraw keeps the node that was open
 }
 
 function layout(nodes, connections, starts) {
@@ -398,6 +400,7 @@ function layout(nodes, connections, starts) {
 }
 
 function showNode(cycle, node) {
+  state.node = node.id;
   const ids = (cycle.executions || {})[node.id] || [];
   $("#node").replaceChildren(el("h3", {}, `node ${node.name}`), ids.length
     ? el("ul", { class: "list" }, ids.map((id) => el("li", { onclick: () => openExecution(id) }, `execution ${id}`)))
