@@ -28,6 +28,9 @@ from pathlib import Path
 import requests
 
 from bench_throughput import ITEMS, _Child, _round, _setup, _upload_rest
+from harness import Report
+
+FIGURES = Path(__file__).resolve().parent / "page_results.md"  # this bench's own figures, rewritten each run
 
 ROUNDS = int(os.environ.get("FAAS_BENCH_ROUNDS", "5"))
 
@@ -109,6 +112,7 @@ def _open_page(driver, child: _Child) -> None:
 
 
 def run(report) -> None:
+    load_before = os.getloadavg()[0]
     root = Path(tempfile.mkdtemp(prefix="faas-bench-page-"))
     driver = _browser()
     modes = ["none", "stream"] + (["browser"] if not isinstance(driver, str) else [])
@@ -150,9 +154,11 @@ def run(report) -> None:
         for child in children.values():
             child.close()
         shutil.rmtree(root, ignore_errors=True)
+    load_after = os.getloadavg()[0]
     base_rate = ITEMS / statistics.median(walls["none"])
     words = {"none": "no page watching", "stream": "one event stream open (a bare reader)",
              "browser": "one page open in headless chromium (Executions view)"}
+    mine = Report()
     for mode in modes:
         rate = ITEMS / statistics.median(walls[mode])
         cpu_ms = statistics.median(cpus[mode]) / ITEMS * 1000
@@ -163,4 +169,9 @@ def run(report) -> None:
         if mode == "stream" and reader is not None:
             note += f"; {reader.messages} messages over all rounds"
         baseline = {} if mode == "none" else {"baseline": words["none"], "baseline_samples": walls["none"]}
-        report(f"page: {ITEMS:,} triggered executions, {words[mode]}", walls[mode], note=note, **baseline)
+        mine.results.append(report(f"page: {ITEMS:,} triggered executions, {words[mode]}", walls[mode], note=note,
+                                   **baseline))
+    FIGURES.write_text(
+        f"# The page's cost to the platform\n\n`python benchmarks/run.py page`, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, "
+        f"{ROUNDS} rounds of {ITEMS:,} items per row, interleaved; load average {load_before:.1f} at the start and "
+        f"{load_after:.1f} at the end on {os.cpu_count()} cores.\n\n{mine.markdown()}\n")

@@ -55,7 +55,9 @@ class Feed:
         self.store = store
         self.epoch = os.urandom(4).hex()  # a cursor from another run of the platform means nothing here
         self.max_streams, self.heartbeat_s, self.stream_s, self.batch_s = MAX_STREAMS, HEARTBEAT_S, STREAM_S, BATCH_S
-        self._cond = threading.Condition()
+        # A plain lock: every commit of the platform takes it once a page has watched.
+        self._cond = threading.Condition(threading.Lock())
+        self._waiting = 0  # streams waiting for a change: a commit with none waiting notifies nobody
         self._ring: collections.deque = collections.deque(maxlen=RING)
         self._seq = 0
         self._watching = False
@@ -67,17 +69,18 @@ class Feed:
     def open_streams(self) -> int:
         return self._open
 
-    def _on_commit(self, keys: list) -> None:
-        """The store's watcher (its lock held): note the kinds the page shows, wake the streams."""
+    def _on_commit(self, keys) -> None:
+        """The store's watcher (its lock held): note the kinds the page shows, wake the waiting streams."""
         with self._cond:
-            noted = False
+            seq = self._seq
             for kind, doc_id in keys:
                 if kind in KINDS:
-                    self._seq += 1
-                    self._ring.append((self._seq, kind, doc_id))
-                    noted = True
-            if noted:
-                self._cond.notify_all()
+                    seq += 1
+                    self._ring.append((seq, kind, doc_id))
+            if seq != self._seq:
+                self._seq = seq
+                if self._waiting:
+                    self._cond.notify_all()
 
     def close(self) -> None:
         """End every stream at once (the platform is stopping)."""
@@ -118,7 +121,11 @@ class Feed:
         the cursor fell out of the ring meanwhile."""
         with self._cond:
             if self._seq == cursor and not self._closed:
-                self._cond.wait(timeout)
+                self._waiting += 1
+                try:
+                    self._cond.wait(timeout)
+                finally:
+                    self._waiting -= 1
             if self._seq == cursor:
                 return [], False
             oldest = self._ring[0][0]

@@ -206,7 +206,7 @@ class Store:
                         path.unlink(missing_ok=True)
                     for watcher in self._watchers:  # still under the lock: they see commits in commit order
                         try:
-                            watcher(list(self._undo))
+                            watcher(self._undo.keys())  # consumed at once, before the log is cleared
                         except Exception:  # the change is committed: a watcher's failure must not undo its 2xx
                             log.exception("store watcher %r failed", watcher)
             finally:
