@@ -22,7 +22,9 @@ from .exports import Exports
 from .faas_routes import faas_routes
 from .http import PlatformApp
 from .items import Items
+from .live import Feed, live_routes
 from .ontologies import Ontologies
+from .page_routes import page_routes
 from .pipeline_executions import PipelineRuns
 from .pipeline_routes import pipeline_routes
 from .pipeline_triggers import PipelineTriggers
@@ -73,12 +75,16 @@ class Backend:
         self.pipeline_runs = PipelineRuns(self.store, self.pipelines, self.engine.executions, self.items)
         self.bus.subscribe(PipelineTriggers(self.store, self.pipeline_runs).on_event)
         self.dpks = Dpks(self.store, self.projects)
+        self.feed = Feed(self.store)  # the page's live changes; watches the store from the first stream on
         self.apps = Apps(self.store, self.projects, self.dpks, self.engine.packages, self.engine.services,
                          self.engine.triggers)
         data_plane = item_urls_absolute(data_routes(self) + thumbnail_routes(self)) + recipe_routes(self)
         self.app = PlatformApp(token, data_plane + seed_routes(self.seeder) + faas_routes(self)
-                               + app_routes(self) + control_routes(self) + pipeline_routes(self),
+                               + app_routes(self) + control_routes(self) + pipeline_routes(self)
+                               + live_routes(self.feed),
                                tokens={self.agent_token: AGENT, self.function_token: FUNCTION})
+        # The page `faas serve` shows at its root (the platform's token only, as a cookie after the first call).
+        self.app.add_routes(page_routes(self), prefix="", reach="page")
         self._servers: list[ServerThread] = []
 
     @property
@@ -92,6 +98,7 @@ class Backend:
         return server
 
     def close(self) -> None:
+        self.feed.close()
         self.engine.close()
         for server in self._servers:
             server.stop()

@@ -9,7 +9,10 @@ The request policy, applied in this order and before any handler runs:
 
 1. the token, on the headers alone (:meth:`PlatformApp.screen`, which the HTTP server calls before it
    reads a byte of the body): a missing or unknown token is a 401, a token that does not reach the route
-   (:data:`REACH`) a 403;
+   (:data:`REACH`) a 403. The token comes as ``Authorization: Bearer``; as ``?jwt=`` on an item's bytes;
+   as ``?token=`` on the page's entry ``GET /``; or as the page's cookie, which that entry sets and which
+   grants what the platform's token grants (a cookie-borne request other than GET must also carry the
+   page's ``X-Faas-Page`` header, which a form or image of another site cannot send);
 2. the body's size: at most :data:`UPLOAD_BYTES` for an item upload, :data:`JSON_BYTES` for the rest
    (413 past it, from ``Content-Length`` before the body is read, or as a chunked body crosses it);
 3. the body's shape: JSON without ``NaN``/``Infinity`` and at most :data:`MAX_DEPTH` levels deep, then
@@ -18,6 +21,7 @@ The request policy, applied in this order and before any handler runs:
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -30,6 +34,7 @@ from urllib.parse import parse_qs
 import pydantic
 import pydantic_core
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as RouteNotFound
+from werkzeug.http import parse_cookie
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -49,9 +54,25 @@ MAX_DEPTH = 64  # levels of JSON nesting; deeper bodies are refused before any h
 
 # Which routes each kind of token reaches. "api" is the Dataloop API (data plane and FaaS), which is what a
 # function may call on the real platform; "agent" the runner agents' protocol; "harness" this platform's
-# own test controls (seeding, the cron clock, waits), which only the platform's own token reaches.
-REACH = {PLATFORM: frozenset({"api", "agent", "harness"}), AGENT: frozenset({"api", "agent"}),
+# own test controls (seeding, the cron clock, waits) and "page" the page `faas serve` shows at its root,
+# which only the platform's own token reaches.
+REACH = {PLATFORM: frozenset({"api", "agent", "harness", "page"}), AGENT: frozenset({"api", "agent"}),
          FUNCTION: frozenset({"api"})}
+
+PAGE_ENTRY = "/"  # the page's address: the only one that takes the token as `?token=`
+PAGE_HEADER = "X-Faas-Page"  # sent by the page's own scripts with every request that is not a GET
+
+
+def page_cookie_name(environ: Mapping) -> str:
+    """The page's cookie, named after the server's port: browsers share a host's cookies across its ports,
+    so two platforms on one host would otherwise overwrite each other's."""
+    return f"faas-page-{environ.get('SERVER_PORT', '')}"
+
+
+def page_cookie_value(token: str) -> str:
+    """What the page's cookie holds for a platform token: derived from it, so the token itself is never
+    stored by the browser, and unguessable without it."""
+    return hmac.new(token.encode(), b"faas-page-cookie", hashlib.sha256).hexdigest()
 
 
 def reach_of(path: str) -> str:
@@ -78,6 +99,12 @@ def json_response(value: Any, status: int = 200, headers: dict | None = None) ->
 
 def error_response(status: int, message: str) -> Response:
     return json_response({"message": message, "status": status}, status=status)
+
+
+def text_response(status: int, message: str) -> Response:
+    """A refusal outside the API (the page's paths): one line of text, nothing of the page."""
+    return Response(message + "\n", status=status, mimetype="text/plain",
+                    headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
 
 def read_json(request: Request, *, expect: type | tuple[type, ...] | None = None) -> Any:
@@ -162,6 +189,8 @@ class PlatformApp:
                  ):  # type: ignore[assignment]
         self._tokens = [(f"Bearer {token}".encode(), PLATFORM)]
         self._tokens += [(f"Bearer {other}".encode(), role) for other, role in (tokens or {}).items()]
+        # The page's cookie stands for the platform's token only (the page needs that token to set it).
+        self._cookies = [(page_cookie_value(token).encode(), PLATFORM)]
         # No slash merging or redirects: a redirect would name this adapter's host ("localhost", port 80).
         self._map = Map(strict_slashes=False, merge_slashes=False)
         # Rules match on path and method only (no host rules; no slash redirects), so one adapter, bound
@@ -170,23 +199,33 @@ class PlatformApp:
         self.crashes: list[str] = []  # handler tracebacks, kept for tests to re-raise
         self.add_routes(routes)
 
-    def add_routes(self, routes) -> None:
+    def add_routes(self, routes, *, prefix: str = API_PREFIX, reach: str | None = None) -> None:
+        """Add routes under ``prefix``; each needs ``reach``, or the reach its path implies (:func:`reach_of`)."""
         for route in routes:
-            self._map.add(Rule(API_PREFIX + route.path, methods=list(route.methods),
-                               endpoint=(route.handler, reach_of(route.path), route.body_bytes)))
+            self._map.add(Rule(prefix + route.path, methods=list(route.methods),
+                               endpoint=(route.handler, reach or reach_of(route.path), route.body_bytes)))
 
-    def _role(self, environ: Mapping) -> str | None:
+    def _role(self, environ: Mapping) -> tuple[str | None, str]:
+        """The role of the credential the request carries, and how it came: header, query or cookie."""
         sent = environ.get("HTTP_AUTHORIZATION", "").encode("latin-1", "replace")
-        # Byte routes also take the token as `?jwt=` (video players and <img> tags cannot send headers).
-        path = environ.get("PATH_INFO", "")
-        if not sent and environ.get("REQUEST_METHOD") == "GET" and path.endswith(JWT_QUERY_PATHS):
-            jwt = parse_qs(environ.get("QUERY_STRING", "")).get("jwt", [""])[0]
-            sent = f"Bearer {jwt}".encode("latin-1", "replace")
+        how = "header"
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD")
+        if not sent and method == "GET":
+            # Byte routes take the token as `?jwt=` (video players and <img> tags cannot send headers), the
+            # page's entry as `?token=` (the address `faas serve` prints).
+            name = "jwt" if path.endswith(JWT_QUERY_PATHS) else "token" if path == PAGE_ENTRY else None
+            if name is not None:
+                given = parse_qs(environ.get("QUERY_STRING", "")).get(name, [""])[0]
+                sent, how = (f"Bearer {given}".encode("latin-1", "replace"), "query") if given else (b"", how)
+        candidates = self._tokens
+        if not sent and environ.get("HTTP_COOKIE"):
+            cookie = parse_cookie(environ["HTTP_COOKIE"]).get(page_cookie_name(environ), "")
+            sent, how, candidates = cookie.encode("latin-1", "replace"), "cookie", self._cookies
         role = None
-        for token, name in self._tokens:  # every comparison made, so the time tells nothing
+        for token, name in candidates:  # every comparison made, so the time tells nothing
             if hmac.compare_digest(sent, token):
                 role = name
-        return role
+        return (role if sent else None), how
 
     def screen(self, environ: dict) -> tuple[Response | None, int]:
         """Judge a request on its headers: ``(refusal, body limit)``; the refusal is None when admitted.
@@ -194,26 +233,32 @@ class PlatformApp:
         The HTTP server calls this before it reads the body, and :meth:`dispatch` again for callers that
         did not. The route matched is kept in the environ for :meth:`dispatch`.
         """
-        role = self._role(environ)
+        role, how = self._role(environ)
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        # Outside the API (the page) refusals are a line of text, as a browser shows them.
+        refuse = error_response if path.startswith(API_PREFIX + "/") else text_response
         # The token comes first: without it, not even which paths exist is told.
         if role is None:
-            return error_response(401, "missing or wrong bearer token for this local platform"), 0
-        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+            return refuse(401, "missing or wrong bearer token for this local platform" if refuse is error_response
+                          else "401: this page needs the platform's token; open the address `faas serve` "
+                               "printed (http://host:port/?token=...)"), 0
+        if how == "cookie" and method not in ("GET", "HEAD") and not environ.get("HTTP_X_FAAS_PAGE"):
+            return refuse(403, f"{method} {path} came with the page's cookie but without its {PAGE_HEADER} header: "
+                               "only the page's own scripts may send it"), 0
         try:
             (handler, reach, limit), args = self._adapter.match(path, method)
         except RouteNotFound:
-            return error_response(404, f"no such endpoint: {method} {path}"), 0
+            return refuse(404, f"no such endpoint: {method} {path}"), 0
         except MethodNotAllowed as exc:
-            return error_response(405, f"{method} is not allowed on {path} ({exc.valid_methods})"), 0
+            return refuse(405, f"{method} is not allowed on {path} ({exc.valid_methods})"), 0
         except HTTPException:  # routing asked for a redirect: a path this platform does not serve as sent
-            return error_response(404, f"no such endpoint: {method} {path}"), 0
+            return refuse(404, f"no such endpoint: {method} {path}"), 0
         if reach not in REACH[role]:
-            return error_response(403, f"the {role} token does not reach {method} {path}: "
-                                       f"{_REACH_WORDS[reach]}"), 0
+            return refuse(403, f"the {role} token does not reach {method} {path}: {_REACH_WORDS[reach]}"), 0
         declared = environ.get("CONTENT_LENGTH") or ""
         if declared.isdigit() and int(declared) > limit:
-            return error_response(413, f"request body too large: {method} {path} takes at most {limit} bytes, "
-                                       f"the request declares {int(declared)}"), 0
+            return refuse(413, f"request body too large: {method} {path} takes at most {limit} bytes, "
+                               f"the request declares {int(declared)}"), 0
         environ["faas.route"] = (handler, args)
         return None, limit
 
@@ -244,4 +289,5 @@ class PlatformApp:
 
 
 _REACH_WORDS = {"agent": "the runner agents' protocol needs an agent's token",
-                "harness": "the harness's own routes (seeding, the cron clock, waits) need the platform's token"}
+                "harness": "the harness's own routes (seeding, the cron clock, waits) need the platform's token",
+                "page": "the page needs the platform's token"}

@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -37,6 +38,8 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from ..errors import NotFound
+
+log = logging.getLogger(__name__)
 
 # Blobs up to this size are rows of the database. Creating a file cost 0.05 to 0.8 ms on this kind of disk,
 # more than the rest of an upload, against about 0.02 ms for a row; bigger blobs stream to files.
@@ -116,6 +119,7 @@ class Store:
         self._undo: dict[tuple[str, str], tuple[dict | None, str | None]] = {}
         self._new_files: list[Path] = []  # blob files this transaction made: removed if it rolls back
         self._dead_files: list[Path] = []  # blob files this transaction replaced: removed once it commits
+        self._watchers: list = []  # called with each committed transaction's changed (kind, id) keys
         database = str(self.data_dir / "platform.sqlite3") if durable else ":memory:"
         if durable:  # created 0600 before SQLite opens it (its -wal and -shm files take the same mode)
             os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
@@ -200,12 +204,26 @@ class Store:
                     self._db.execute("COMMIT")
                     for path in self._dead_files:
                         path.unlink(missing_ok=True)
+                    for watcher in self._watchers:  # still under the lock: they see commits in commit order
+                        try:
+                            watcher(self._undo.keys())  # consumed at once, before the log is cleared
+                        except Exception:  # the change is committed: a watcher's failure must not undo its 2xx
+                            log.exception("store watcher %r failed", watcher)
             finally:
                 self._undo.clear()
                 self._new_files.clear()
                 self._dead_files.clear()
         finally:
             self._lock.release()
+
+    def watch(self, watcher) -> None:
+        """Call ``watcher(keys)`` after each commit with the ``(kind, id)`` of every document it changed.
+
+        It runs under the store's lock, in the committing thread: it must be quick and take no other lock
+        than its own (the page's change feed, :mod:`.live`, appends to a ring and notifies).
+        """
+        with self._lock:
+            self._watchers.append(watcher)
 
     def _remember(self, kind: str, doc_id: str) -> None:
         key = (kind, doc_id)

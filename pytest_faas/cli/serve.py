@@ -111,6 +111,8 @@ def _announce(platform, data_dir: DataDir) -> None:
     echo(f"faas serve: local platform at {platform.url}")
     echo(f"data dir:   {data_dir.path} (token in {data_dir.path / 'token'})")
     echo(f"functions:  run in {WHERE[platform.placement]}")
+    # The token travels once, in this address; the page trades it for a cookie and drops it from the address bar.
+    echo(f"page:       {platform.base_url}/?token={platform.token}")
     echo("")
     echo("Point dtlpy at it (Python; set DATALOOP_PATH first to keep your own ~/.dataloop apart):")
     echo("    import dtlpy as dl")

@@ -92,6 +92,7 @@ def live(tmp_path_factory):
     # checked on their own (test_waits.py).
     platform.backend.engine.dispatch.max_wait_s = 0.05
     platform.backend.engine.dispatch.max_result_wait_s = 0.05
+    platform.backend.feed.stream_s = 0.05  # the page's event stream ends at once too (tests/page checks it)
     live = Live(platform)
     try:
         live.seed()

@@ -1,0 +1,205 @@
+"""The page's one stream of changes (``GET /api/v1/_faas/events``): bounded in streams, in time and in
+messages, with a heartbeat, resumable, and free for the platform until a page opens it."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import requests
+
+from pytest_faas.local import LocalPlatform
+
+
+@pytest.fixture
+def platform():
+    with LocalPlatform(placement="none", bind_sdk=False) as platform:
+        yield platform
+
+
+def open_stream(platform, last_event_id: str | None = None) -> requests.Response:
+    headers = {"Authorization": f"Bearer {platform.token}"}
+    if last_event_id:
+        headers["Last-Event-ID"] = last_event_id
+    return requests.get(f"{platform.url}/_faas/events", headers=headers, stream=True, timeout=10)
+
+
+def messages(response: requests.Response):
+    """The stream's messages as dicts of their fields (comments under ``comment``), as they come."""
+    message: dict = {}
+    for raw in response.iter_lines(decode_unicode=True):
+        if raw == "":
+            if message:
+                yield message
+            message = {}
+        elif raw.startswith(":"):
+            yield {"comment": raw[1:].strip()}
+        else:
+            key, _, value = raw.partition(":")
+            message[key] = value.removeprefix(" ")
+    if message:
+        yield message
+
+
+def next_event(stream, name: str, within: float = 10.0) -> dict:
+    deadline = time.monotonic() + within
+    for message in stream:
+        if message.get("event") == name:
+            return message
+        assert time.monotonic() < deadline, f"no {name} event within {within}s"
+    raise AssertionError(f"the stream ended before a {name} event")
+
+
+def wait_until(check, within: float = 5.0) -> None:
+    deadline = time.monotonic() + within
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
+
+
+def test_nothing_is_watched_until_a_page_opens_a_stream(platform):
+    store = platform.backend.store
+    assert store._watchers == []
+    platform.backend.projects.create_project("before")
+    response = open_stream(platform)
+    try:
+        hello = next_event(messages(response), "hello")
+        assert json.loads(hello["data"]) == {"reset": True}  # first contact: the page loads what is there
+        assert store._watchers == [platform.backend.feed._on_commit]
+    finally:
+        response.close()
+
+
+def test_changes_come_once_each_with_their_current_state(platform):
+    backend = platform.backend
+    backend.feed.batch_s = 0.5
+    response = open_stream(platform)
+    stream = messages(response)
+    try:
+        next_event(stream, "hello")
+        project = backend.projects.create_project("live")
+        dataset = backend.projects.create_dataset(project["id"], "pictures")
+        for n in range(20):  # twenty changes of one dataset's items, in quick succession
+            backend.items.upload(dataset["id"], f"/a/{n}.txt", b"x")
+        seen = {}
+        deadline = time.monotonic() + 10
+        while len([c for c in seen.values() if c["kind"] == "items"]) < 20:
+            assert time.monotonic() < deadline, seen
+            changes = json.loads(next_event(stream, "changes")["data"])
+            keys = [(c["kind"], c["id"]) for c in changes]
+            assert len(keys) == len(set(keys))  # each thing once per message
+            seen.update({(c["kind"], c["id"]): c for c in changes})
+        assert seen[("projects", project["id"])]["kind"] == "projects"
+        item = next(c for c in seen.values() if c["kind"] == "items")
+        assert item["datasetId"] == dataset["id"] and item["name"].endswith(".txt")
+        # The dataset changed 21 times (its item count with each upload): fewer messages than changes.
+        assert backend.feed._seq >= 42
+    finally:
+        response.close()
+
+
+def test_an_execution_comes_with_its_status_and_logs_with_their_execution(platform):
+    backend = platform.backend
+    response = open_stream(platform)
+    stream = messages(response)
+    try:
+        next_event(stream, "hello")
+        api = requests.Session()
+        api.headers["Authorization"] = f"Bearer {platform.token}"
+        project = api.post(f"{platform.url}/projects", json={"name": "p"}).json()
+        package = api.post(f"{platform.url}/packages", json={
+            "name": "pkg", "projectId": project["id"],
+            "modules": [{"name": "m", "entryPoint": "main.py", "className": "ServiceRunner",
+                         "functions": [{"name": "run", "input": []}]}]}).json()
+        service = api.post(f"{platform.url}/services", json={"name": "svc", "projectId": project["id"],
+                                                             "packageId": package["id"]}).json()
+        execution = api.post(f"{platform.url}/executions/{service['id']}", json={"functionName": "run"}).json()
+        with backend.engine.cond:  # the engine ends it (as when a service cannot start): logs, then status
+            backend.engine.executions.end(backend.engine.executions.get(execution["id"]), "startup", reason="no")
+        found = {}
+        deadline = time.monotonic() + 10
+        while ("executions", "failed") not in found or "logs" not in found:
+            assert time.monotonic() < deadline, found
+            for change in json.loads(next_event(stream, "changes")["data"]):
+                if change["kind"] == "executions" and change["id"] == execution["id"]:
+                    found[("executions", change["status"])] = change
+                if change["kind"] == "logs":
+                    found["logs"] = change
+        change = found[("executions", "failed")]
+        assert change["serviceId"] == service["id"] and change["functionName"] == "run"
+        assert change["message"].startswith("The service's runner could not start")
+        assert found["logs"]["executionId"] == execution["id"]
+    finally:
+        response.close()
+
+
+def test_streams_are_limited_and_give_their_place_back(platform):
+    feed = platform.backend.feed
+    feed.max_streams, feed.heartbeat_s = 2, 0.1
+    first, second = open_stream(platform), open_stream(platform)
+    readers = [messages(first), messages(second)]  # kept: a reader that is dropped closes its connection
+    try:
+        for response, reader in zip((first, second), readers):
+            assert response.status_code == 200
+            next_event(reader, "hello")
+        refused = open_stream(platform)
+        assert refused.status_code == 429
+        assert "2 pages are watching" in refused.json()["message"]
+        first.close()  # the client goes: its place is free once a write fails (a heartbeat or two later)
+        wait_until(lambda: feed.open_streams == 1)
+        third = open_stream(platform)
+        assert third.status_code == 200
+        third.close()
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_quiet_stream_sends_heartbeats_and_ends_in_time(platform):
+    feed = platform.backend.feed
+    feed.heartbeat_s, feed.stream_s = 0.2, 1.5
+    response = open_stream(platform)
+    start = time.monotonic()
+    received = list(messages(response))  # read to the end: the server ends the stream by itself
+    took = time.monotonic() - start
+    assert received[0]["event"] == "hello" and received[0]["retry"] == "1000"  # the browser comes back in 1 s
+    beats = [m for m in received if m.get("comment") == "heartbeat"]
+    assert 4 <= len(beats) <= 8, received
+    assert 1.4 <= took < 5, took
+    wait_until(lambda: feed.open_streams == 0)
+
+
+def test_a_stream_resumes_where_it_left_and_starts_afresh_otherwise(platform):
+    backend, feed = platform.backend, platform.backend.feed
+    response = open_stream(platform)
+    hello = next_event(messages(response), "hello")
+    response.close()
+    last = hello["id"]
+    project = backend.projects.create_project("while away")
+    resumed = open_stream(platform, last)
+    try:
+        stream = messages(resumed)
+        first = next(stream)
+        assert first == {"retry": "1000", "comment": "resumed"} or first.get("comment") == "resumed"
+        change = json.loads(next_event(stream, "changes")["data"])
+        assert {"kind": "projects", "id": project["id"], "projectId": None} in change
+    finally:
+        resumed.close()
+    for stale in (f"{'0' * 8}-1", "not-an-id", f"{feed.epoch}-{feed._seq + 5}"):  # another run, junk, ahead
+        again = open_stream(platform, stale)
+        try:
+            assert json.loads(next_event(messages(again), "hello")["data"]) == {"reset": True}, stale
+        finally:
+            again.close()
+
+
+def test_closing_the_platform_ends_its_streams_at_once(tmp_path):
+    platform = LocalPlatform(placement="none", bind_sdk=False).start()
+    response = open_stream(platform)
+    stream = messages(response)
+    next_event(stream, "hello")
+    start = time.monotonic()
+    platform.close()
+    rest = list(stream)
+    assert time.monotonic() - start < 5 and all(m.get("event") != "changes" for m in rest)
