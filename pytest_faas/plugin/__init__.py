@@ -86,7 +86,7 @@ class _Figures:
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" and report.user_properties:
-            from .collect import STATS  # noqa: PLC0415
+            from .report import STATS  # noqa: PLC0415 (not .collect: pydantic, never needed by a controller)
 
             self.figures.extend(value for key, value in report.user_properties if key == STATS)
 

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from . import report, session
-from .collect import STATS
+from .report import STATS
 from ..errors import ExecutionFailed, FaasError, ManifestError, ManifestErrors
 from ..manifests.pipeline_mock import load_pipeline_mock, mock_path_of
 
