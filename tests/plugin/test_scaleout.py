@@ -159,6 +159,9 @@ def test_bad_shards_say_what_is_expected_wherever_they_come_from(faas_pytester):
     with pytest.raises(ValueError, match=r"environment: FAAS_SHARD expects i/n .*found '5/4'"):
         resolve({}, {}, {"FAAS_SHARD": "5/4"})
     assert resolve({"shard": "1/2"}, {}, {}).shard == "1/2"
+    assert resolve({}, {"shard": "2/3"}, {}).shard == "2/3"  # faas_shard in the ini file
+    with pytest.raises(ValueError, match=r"ini: faas_shard expects i/n .*found '1-2'"):
+        resolve({}, {"shard": "1-2"}, {})
     result = faas_pytester.runpytest_subprocess("--faas", "--faas-shard=2/1")
     result.stderr.fnmatch_lines(["*command line: --faas-shard expects i/n with 1 <= i <= n*found '2/1'"])
     result = faas_pytester.runpytest_subprocess("--faas-shard=1/2")
