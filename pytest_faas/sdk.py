@@ -69,6 +69,36 @@ def make_token(email: str = LOCAL_USER, secret: str | None = None, lifetime_s: i
     return tokens.make_token(LOCAL_USER if email is None else email, secret, lifetime_s)
 
 
+EVENT_LOOP_START_S = 5.0  # bound on waiting for dtlpy's event loop thread to run
+
+
+def _start_event_loop(client) -> None:
+    """dtlpy makes its upload event loop on first use (a package push, an item upload) and then sleeps one
+    whole second for its thread to start. Started here and waited for only until it runs (a millisecond),
+    that second is spared in every process that pushes or uploads; dtlpy finds its loop running and keeps it."""
+    if getattr(client, "_event_loop", None) is not None:
+        return
+    import asyncio  # noqa: PLC0415
+
+    from dtlpy.services.async_utils import AsyncThreadEventLoop  # noqa: PLC0415
+
+    loop = asyncio.new_event_loop()
+    running = threading.Event()
+    loop.call_soon(running.set)  # the first callback the loop runs
+    thread = AsyncThreadEventLoop(loop=loop, n=client._num_processes)
+    thread.daemon = True
+    thread.start()
+    if not running.wait(EVENT_LOOP_START_S):
+        loop.call_soon_threadsafe(loop.stop)  # dtlpy will make its own, as it would have
+        return
+    client._check_fork()  # what dtlpy does first on each use (a forked child makes its own loop)
+    with client.lock:
+        if client._event_loop is None:
+            client._event_loop = thread
+            return
+    loop.call_soon_threadsafe(loop.stop)  # another thread made one meanwhile
+
+
 class DtlpyBinding:
     """dtlpy pointed at one platform until :meth:`restore`.
 
@@ -131,6 +161,7 @@ class DtlpyBinding:
             if name.startswith("disable_progress_bar") and isinstance(switch, property) and switch.fset:
                 setattr(dl.verbose, name, True)
         dl.verbose.logging_level = "warning"
+        _start_event_loop(client)
         return dl
 
     @staticmethod

@@ -11,7 +11,7 @@ import pytest
 
 from . import session
 from .fixtures import MODULES
-from .settings import OPTIONS
+from .settings import BY_NAME, OPTIONS
 
 pytest_plugins = MODULES
 
@@ -43,6 +43,12 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "faas_item(**spec): shape the faas_item fixture "
                                        "(name, data, remote_path, metadata, annotations)")
     chosen = session.settings(config)  # a bad option value is a usage error now, not in the middle of the run
+    if chosen.shard:
+        if not chosen.enabled:
+            raise pytest.UsageError(f"{BY_NAME['shard'].flag} splits a `pytest --faas` run: add --faas")
+        from .shards import ShardFilter  # noqa: PLC0415
+
+        config.pluginmanager.register(ShardFilter(chosen.shard), "faas-shard")
     if chosen.enabled:
         session.env_file(config)  # so is a bad env file
         figures = config.stash[FIGURES_KEY] = []
@@ -98,7 +104,7 @@ class _Figures:
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" and report.user_properties:
-            from .collect import STATS  # noqa: PLC0415
+            from .report import STATS  # noqa: PLC0415 (not .collect: pydantic, never needed by a controller)
 
             self.figures.extend(value for key, value in report.user_properties if key == STATS)
 

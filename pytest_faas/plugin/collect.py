@@ -22,9 +22,6 @@ from ..errors import CheckError, ExecutionFailed, FaasError
 from ..manifests.loaded import LoadedPackage, PackageCase, load_folder
 from . import report, session
 
-STATS = "faas"  # the user_properties key that carries a case's figures to the terminal summary
-
-
 class PackageFile(pytest.File):
     """A package.json that declares modules."""
 
@@ -114,7 +111,7 @@ class MockCaseItem(pytest.Item):
         # The HTML report shows every case's log, not only the failures'.
         all_logs = bool(finished.get_hookimpls()) or bool(session.settings(self.config).html)
         outcome = self.case_outcome = runner.run(self.package, case, all_logs=all_logs)
-        self.user_properties.append((STATS, {"status": outcome.status, "user_s": outcome.user_s,
+        self.user_properties.append((report.STATS, {"status": outcome.status, "user_s": outcome.user_s,
                                              "wall_s": time.perf_counter() - started,
                                              "kept": session.kept_dir(self.config)}))
         if outcome.logs:

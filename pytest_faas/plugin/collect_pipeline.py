@@ -17,7 +17,7 @@ import time
 import pytest
 
 from . import report, session
-from .collect import STATS
+from .report import STATS
 from ..errors import ExecutionFailed, FaasError, ManifestError, ManifestErrors
 from ..manifests.pipeline_mock import app_template_mock_path, load_pipeline_mock, mock_path_of
 

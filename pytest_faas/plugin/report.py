@@ -15,6 +15,10 @@ from ..errors import ExecutionFailed
 from ..protocol import END_MARKER, PLATFORM_STATUSES, TIMEOUT_HINT, TIMEOUT_MESSAGE
 
 LOG_TAIL = 15
+# The user_properties key that carries a case's figures to the terminal summary (`summary_lines`), from xdist
+# workers too. Here, not in collect.py: the xdist controller reads it without importing the collection's
+# manifest models (pydantic).
+STATS = "faas"
 # Frames of pytest-faas itself (the agent and its loader) are noise in a user's traceback.
 _HARNESS_FRAME = re.compile(r'^\s*File "[^"]*[/\\]pytest_faas[/\\][^"]*", line \d+')
 # The agent runs the pushed codebase from its own unpacked copy, ``.../code/<package id>-<md5>/``;

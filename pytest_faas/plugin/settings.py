@@ -8,10 +8,24 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 PLACEMENTS = ("thread", "subprocess", "docker")
 CONTAINER_NETWORKS = ("none", "host")
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"i/n"`` -> ``(i, n)`` with ``1 <= i <= n``; ValueError saying what is expected otherwise."""
+    index, _, count = str(text).strip().partition("/")
+    try:
+        i, n = int(index), int(count)
+    except ValueError:
+        i = n = 0
+    if not 1 <= i <= n:
+        raise ValueError("expects i/n with 1 <= i <= n, such as 2/4")
+    return i, n
+
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -25,6 +39,7 @@ class Option:
     default: Any = None
     choices: tuple[str, ...] | None = None
     flag_only: bool = False  # a boolean switch
+    validate: Callable[[str], Any] | None = None  # raises ValueError on a malformed value
 
     @property
     def flag(self) -> str:
@@ -58,6 +73,11 @@ class Option:
         if self.choices and value not in self.choices:
             raise ValueError(f"{source}: {self._where(source)} must be one of {', '.join(self.choices)}, "
                              f"found {raw!r}")
+        if self.validate is not None:
+            try:
+                self.validate(value)
+            except ValueError as exc:
+                raise ValueError(f"{source}: {self._where(source)} {exc}, found {raw!r}") from None
         return value
 
     def _where(self, source: str) -> str:
@@ -79,6 +99,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("env_file", "an env file (NAME=value lines) whose variables every service's code runs with; "
                        "relative to the ini file's folder when set there"),
     Option("html", "write an HTML report of the run to this file: one self-contained page (docs/report.md)"),
+    Option("shard", "run shard i of n (i/n, such as 2/4) of the selected tests, one CI machine each: the n shards "
+           "together run every test exactly once", validate=parse_shard),
 )
 BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -95,6 +117,7 @@ class FaasSettings:
     pdb: bool = False
     env_file: str | None = None
     html: str | None = None
+    shard: str | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def header(self) -> str:
