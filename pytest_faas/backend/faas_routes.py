@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from werkzeug.wrappers import Request
 
 from ..errors import BadRequest
-from ..protocol import TERMINAL
+from ..protocol import TERMINAL, faas_name_problem
 from . import bodies, records
 from .http import Route, read_body, read_json
 from .services import BOT
@@ -25,8 +25,9 @@ def faas_routes(backend: "Backend") -> list[Route]:
     packages, services, executions, triggers = engine.packages, engine.services, engine.executions, engine.triggers
 
     def validate_name(request: Request, kind: str, name: str):
-        if not name.strip() or len(name) > 100:
-            raise BadRequest(f"invalid {kind.rstrip('s')} name {name!r}: use 1 to 100 characters")
+        problem = faas_name_problem(name, kind.rstrip("s"))
+        if problem:
+            raise BadRequest(problem)
         return {}
 
     def query_faas(request: Request):
@@ -67,7 +68,13 @@ def faas_routes(backend: "Backend") -> list[Route]:
         return services.get(service_id)
 
     def update_service(request: Request, service_id: str):
-        return services.update(service_id, read_body(request, bodies.ServiceCreate))
+        force = request.args.get("force", "false").lower()
+        if force not in ("true", "false"):
+            raise BadRequest(f"'force' must be true or false, found {request.args['force']!r}")
+        updated = services.update(service_id, read_body(request, bodies.ServiceCreate))
+        if force == "true":  # after the update: a refused body changes nothing, running work included
+            engine.dispatch.reset_service(service_id)
+        return updated
 
     def delete_service(request: Request, service_id: str):
         services.delete(service_id)

@@ -47,7 +47,10 @@ class Items:
     """
 
     # Fields a PATCH may not change: identity and what the platform derives from the path and the bytes.
-    _FIXED = ("id", "datasetId", "projectId", "createdAt", "creator", "stream", "url", "type")
+    _FIXED = ("id", "datasetId", "createdAt", "creator", "stream", "url", "type")
+    # Root fields an item may gain that a new record lacks; any other unknown root field in a PATCH is
+    # ignored, as the platform does (dtlpy sends back whatever its entity holds).
+    _OPTIONAL = ("description", "spec")
 
     def __init__(self, store: Store, bus: EventBus, projects: Projects):
         self.store = store
@@ -138,7 +141,6 @@ class Items:
         """Apply a PATCH diff; ``metadata.system`` changes only with ``?system=true``, as on the platform."""
         if not isinstance(change, dict):
             raise BadRequest("PATCH body must be a JSON object")
-        change = {k: v for k, v in change.items() if k not in self._FIXED}
         metadata_change = change.get("metadata")
         if metadata_change is not None and not isinstance(metadata_change, dict):
             raise BadRequest("metadata must be a JSON object")
@@ -146,13 +148,15 @@ class Items:
             change["metadata"] = {k: v for k, v in metadata_change.items() if k != "system"}
         with self.store.transaction():  # read, merge and write as one: a concurrent PATCH is never lost
             record = self.get(item_id)
+            change = {k: v for k, v in change.items()
+                      if k not in self._FIXED and (k in record or k in self._OPTIONAL)}
             updated = deep_merge(record, change)
             updated["metadata"]["system"]["size"] = record["metadata"]["system"]["size"]
             if "filename" in change or "name" in change:
                 updated = self._moved(record, updated)
             updated["updatedAt"] = now_iso()
             self.store.put("items", updated)
-        self.bus.publish(Event("Item", "Updated", updated, updated["projectId"]))
+        self.bus.publish(Event("Item", "Updated", updated, self.project_of(updated)))
         return updated
 
     def _moved(self, old: dict, new: dict) -> dict:
@@ -169,9 +173,14 @@ class Items:
         new.update(path)
         return new
 
+    def project_of(self, item: dict, dataset: dict | None = None) -> str:
+        """The id of the item's project: items name their dataset only, as on the platform."""
+        return self.projects.project_of_dataset(dataset or self.projects.get_dataset(item["datasetId"]))
+
     def delete(self, item_id: str) -> dict:
         with self.store.transaction():
             record = self.get(item_id)
+            dataset = self.projects.get_dataset(record["datasetId"])
             removed = self.store.children("annotations", item_id)
             for annotation in removed:
                 self.store.delete("annotations", annotation["id"])
@@ -180,7 +189,7 @@ class Items:
             self.projects.count_items(record["datasetId"], items=-1, annotations=-len(removed),
                                       annotated=-1 if record.get("annotated") else 0)
             self._names(record["datasetId"]).pop(record["filename"], None)
-        self.bus.publish(Event("Item", "Deleted", record, record["projectId"]))
+        self.bus.publish(Event("Item", "Deleted", record, self.project_of(record, dataset)))
         return record
 
     def read(self, item_id: str) -> bytes:

@@ -46,6 +46,8 @@ def module_view(module: dict) -> dict:
 
 
 def _check_modules(modules) -> list:
+    """The modules as stored: checked, and without a module-level ``computeConfig: null`` (dtlpy always
+    writes one; the platform answers without it)."""
     if modules is None:
         return []
     if not isinstance(modules, list):
@@ -64,7 +66,22 @@ def _check_modules(modules) -> list:
                 raise BadRequest(f"modules[{index}].functions[{f_index}]: duplicate function name "
                                  f"{function['name']!r} in module {view['name']!r}")
             seen.add(function["name"])
-    return modules
+            _check_io_names(function.get("input"), f"modules[{index}].functions[{f_index}].input")
+        _check_io_names(view["initInputs"], f"modules[{index}].initInputs")
+    return [{k: v for k, v in m.items() if not (k == "computeConfig" and v is None)} for m in modules]
+
+
+def _check_io_names(ios, where: str) -> None:
+    """Two inputs of one name could not both be passed as keyword arguments: the platform refuses them."""
+    seen = set()
+    for index, io in enumerate(ios if isinstance(ios, list) else [ios] if isinstance(ios, dict) else []):
+        name = io.get("name") if isinstance(io, dict) else None
+        if name is None:
+            continue
+        if name in seen:
+            raise BadRequest(f"{where}[{index}]: duplicate input name {name!r}; each input of a function "
+                             "needs a name of its own")
+        seen.add(name)
 
 
 class Packages:

@@ -20,6 +20,16 @@ if TYPE_CHECKING:
     from .recipes import Recipes
 
 BINARIES = "Binaries"
+# The characters a project name may use on the platform: ASCII letters and digits, spaces and these.
+PROJECT_NAME_PUNCTUATION = "!@#$%^&*()_+-[]|.,"
+
+
+def check_project_name(name: str) -> None:
+    """Refuse a name with characters the platform refuses (``'``, ``/``, ``:``, ``<``, accented letters...)."""
+    bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c == " " or c in PROJECT_NAME_PUNCTUATION))})
+    if bad:
+        raise BadRequest(f"project name {name!r} has characters the platform refuses: {''.join(bad)!r}; use "
+                         f"letters A-Z a-z, digits, spaces and {PROJECT_NAME_PUNCTUATION}")
 
 
 class Projects:
@@ -36,9 +46,10 @@ class Projects:
         name = (name or "").strip()
         if not name:
             raise BadRequest("project name is required (form field or JSON key 'name')")
+        check_project_name(name)
         with self.store.transaction():  # the name check and the creation as one: no two projects of a name
-            if self.find_projects(name):
-                raise Conflict(f"a project named {name!r} already exists")
+            if self.find_projects(name):  # 400 on the platform, not 409
+                raise BadRequest(f"a project named {name!r} already exists")
             project = self.store.put("projects", entities.project_json(name))
             binaries = self._create_dataset(project["id"], BINARIES, system=True)
         self.bus.publish(Event("Dataset", "Created", binaries, project["id"]))
@@ -61,11 +72,11 @@ class Projects:
         if not name:
             raise BadRequest("dataset name is required (JSON key 'name')")
         if name == BINARIES:
-            raise Conflict(f"{BINARIES!r} is the project's system dataset; choose another name")
+            raise BadRequest(f"{BINARIES!r} is the project's system dataset; choose another name")
         with self.store.transaction():  # the name check and the creation as one
             self.get_project(project_id)
-            if any(d["name"] == name for d in self.store.children("datasets", project_id)):
-                raise Conflict(f"a dataset named {name!r} already exists in project {project_id}")
+            if any(d["name"] == name for d in self.store.children("datasets", project_id)):  # 400, as the platform
+                raise BadRequest(f"a dataset named {name!r} already exists in project {project_id}")
             if dataset_id is not None and self.store.find("datasets", dataset_id) is not None:
                 raise Conflict(f"a dataset with id {dataset_id!r} already exists")
             dataset = self._create_dataset(project_id, name, system=False, dataset_id=dataset_id)
@@ -124,7 +135,7 @@ class Projects:
             project_id = self.project_of_dataset(dataset)
             if dataset["name"] == BINARIES or any(d["name"] == dataset["name"] and d["id"] != dataset_id
                                                   for d in self.store.children("datasets", project_id)):
-                raise Conflict(f"a dataset named {dataset['name']!r} already exists in project {project_id}")
+                raise BadRequest(f"a dataset named {dataset['name']!r} already exists in project {project_id}")
         dataset["updatedAt"] = now_iso()
         return self.store.put("datasets", dataset)
 

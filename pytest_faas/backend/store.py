@@ -36,7 +36,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from ..errors import NotFound
+from ..errors import BadRequest, NotFound
+from ..ids import is_object_id
 
 # Blobs up to this size are rows of the database. Creating a file cost 0.05 to 0.8 ms on this kind of disk,
 # more than the rest of an upload, against about 0.02 ms for a row; bigger blobs stream to files.
@@ -92,6 +93,10 @@ class _Transaction:
 
     def __exit__(self, kind, value, traceback) -> None:
         self.store._end(failed=kind is not None)
+
+
+# Kinds whose ids are object ids on the platform (projects' are not: an unknown project id is a 404).
+OBJECT_ID_KINDS = frozenset({"items", "datasets", "annotations", "packages", "services", "executions", "triggers"})
 
 
 class Store:
@@ -246,10 +251,18 @@ class Store:
         return self._docs[kind].get(doc_id)
 
     def get(self, kind: str, doc_id: str, label: str | None = None) -> dict:
-        """The document, or :class:`NotFound` naming what was asked for."""
+        """The document, or :class:`NotFound` naming what was asked for.
+
+        For a kind whose ids are the platform's object ids, an unknown id that has not their shape is a
+        :class:`BadRequest`, as on the platform (where it fails to parse). Entities seeded with ids of
+        another shape (a mock file's ``cat-1``) are still found.
+        """
         doc = self._docs[kind].get(doc_id)
         if doc is None:
-            raise NotFound(f"{label or kind.rstrip('s').capitalize()} not found: {doc_id!r}")
+            what = label or kind.rstrip('s').capitalize()
+            if kind in OBJECT_ID_KINDS and not is_object_id(doc_id):
+                raise BadRequest(f"Invalid {what.lower()} id {doc_id!r}: ids are 24 hexadecimal digits")
+            raise NotFound(f"{what} not found: {doc_id!r}")
         return doc
 
     def delete(self, kind: str, doc_id: str) -> dict | None:
