@@ -9,6 +9,12 @@ unchanged), and runs each area in its own behave process, one LocalPlatform each
 
     python scripts/behave_dtlpy.py --repo /path/to/dtlpy.git [--areas items,datasets] [--jobs 1]
 
+The FaaS package folders the services, executions and triggers features push (``tests/assets/services/item``
+and the like) were never published. ``scripts/dtlpy_suite/assets`` holds stand-ins for those whose behaviour
+the steps spell out (a function ``run(item)``; an annotation trigger's function that relabels it "Edited";
+one that returns ``size`` MB...); each is copied in only where the published assets lack the folder, and the
+summary lists them. ``--no-stand-ins`` leaves them out.
+
 Needs ``behave`` and the suite's imports in the environment (not dependencies of pytest-faas):
 ``pip install behave behave-testrail-reporter opencv-python-headless xmltodict python-dotenv``.
 Every scenario is bounded (``--scenario-timeout``), and every area (``--area-timeout``).
@@ -64,6 +70,18 @@ def extract(repo: Path, ref: str, prefix: str, dest: Path) -> list[str]:
             continue
         target.write_bytes(done.stdout)
     return missing
+
+
+def add_stand_ins(work: Path) -> list[str]:
+    """Copy the stand-in package folders the published assets lack; return their asset paths."""
+    source, added = HERE / "dtlpy_suite" / "assets", []
+    for package_json in sorted(source.rglob("package.json")):
+        folder = package_json.parent.relative_to(source)
+        target = work / "tests" / "assets" / folder
+        if not target.exists():
+            shutil.copytree(package_json.parent, target)
+            added.append(str(folder))
+    return added
 
 
 def prepare(repo: Path, work: Path) -> dict:
@@ -136,6 +154,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=1, help="areas run at once (each has its own platform)")
     parser.add_argument("--scenario-timeout", type=float, default=240.0)
     parser.add_argument("--area-timeout", type=float, default=3600.0)
+    parser.add_argument("--no-stand-ins", action="store_true", help="run without the stand-in FaaS packages")
     args = parser.parse_args()
     repo = args.repo / ".git" if (args.repo / ".git").is_dir() else args.repo
     work = args.work or Path(tempfile.mkdtemp(prefix="dtlpy-suite-"))
@@ -144,6 +163,7 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown areas: {sorted(unknown)}")
     source = prepare(repo, work)
+    source["stand_ins"] = [] if args.no_stand_ins else add_stand_ins(work)
     out = work / "reports"
     out.mkdir(exist_ok=True)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
