@@ -76,8 +76,15 @@ def json_response(value: Any, status: int = 200, headers: dict | None = None) ->
                     mimetype="application/json")
 
 
+# dtlpy's session retries a 501 five times with a back-off that adds up to 30 s before it raises; a
+# Retry-After of one second (the least urllib3 honours) makes that 5 s. The repeats are harmless: a 501
+# is answered before anything is changed.
+NOT_SUPPORTED_RETRY_AFTER = "1"
+
+
 def error_response(status: int, message: str) -> Response:
-    return json_response({"message": message, "status": status}, status=status)
+    headers = {"Retry-After": NOT_SUPPORTED_RETRY_AFTER} if status == 501 else None
+    return json_response({"message": message, "status": status}, status=status, headers=headers)
 
 
 def read_json(request: Request, *, expect: type | tuple[type, ...] | None = None) -> Any:

@@ -90,7 +90,9 @@ class Projects:
 
     def update_dataset(self, dataset_id: str, patch: dict, system: bool = False) -> dict:
         with self.store.transaction():  # read, check and write as one
-            return self._update_dataset(dataset_id, patch, system)
+            dataset = self._update_dataset(dataset_id, patch, system)
+        self.bus.publish(Event("Dataset", "Updated", dataset, self.project_of_dataset(dataset)))
+        return dataset
 
     def _update_dataset(self, dataset_id: str, patch: dict, system: bool = False) -> dict:
         """``PATCH /datasets/<id>``: name, description and user metadata; ``metadata.system`` with ``system``.
