@@ -143,6 +143,22 @@ def read_body(request: Request, model: type[pydantic.BaseModel]) -> dict:
     return body
 
 
+# Keys of a query body that ask for a change (dtlpy's Filters.prepare(operation=...)): only
+# POST /datasets/{id}/query applies them (backend/bulk.py); a query route that only reads refuses them
+# rather than answering a listing as if the change were made.
+QUERY_CHANGES = ("delete", "update", "references")
+
+
+def read_query(request: Request, route: str) -> dict:
+    """A query body (a JSON object) for a route that only reads, or a 400 when it asks for a change."""
+    body = read_json(request, expect=dict)
+    asked = [key for key in QUERY_CHANGES if key in body]
+    if asked or body.get("operation") not in (None, "query"):
+        what = ", ".join(repr(k) for k in asked) or f"operation {body.get('operation')!r}"
+        raise BadRequest(f"{route} only reads; it cannot apply {what}")
+    return body
+
+
 def check(model: type[pydantic.BaseModel], value: Any, what: str = "request body") -> pydantic.BaseModel:
     """``value`` validated by ``model``, or a :class:`BadRequest` that names each wrong field."""
     try:

@@ -189,7 +189,8 @@ class Items:
         with self.store.transaction():  # read, merge and write as one: a concurrent PATCH is never lost
             record = self.get(item_id)
             updated = deep_merge(record, change)
-            updated["metadata"]["system"]["size"] = record["metadata"]["system"]["size"]
+            if "size" in record["metadata"]["system"]:  # a file's size is its bytes' (folders have none)
+                updated["metadata"]["system"]["size"] = record["metadata"]["system"]["size"]
             if "filename" in change or "name" in change:
                 updated = self._moved(record, updated)
             updated["updatedAt"] = now_iso()

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from .recipes import Recipes
 
 BINARIES = "Binaries"
+_DATASET_EDITABLE = ("name", "description", "metadata")
+_DATASET_DERIVED = ("itemsCount", "annotated", "annotationsCount", "updatedAt", "updatedBy", "createdAt")
 
 
 class Projects:
@@ -97,10 +99,16 @@ class Projects:
     def _update_dataset(self, dataset_id: str, patch: dict, system: bool = False) -> dict:
         """``PATCH /datasets/<id>``: name, description and user metadata; ``metadata.system`` with ``system``.
 
-        dtlpy sends the whole dataset back (``dataset.update()``, ``switch_recipe``); other keys are the
-        platform's and are left as they are.
+        dtlpy sends the whole dataset back (``dataset.update()``, ``switch_recipe``). A different value for
+        another field the record holds is refused, not dropped; the counters (a copy fetched before an
+        upload is stale) and the dates are the platform's, and what is sent for them is not read.
         """
         dataset = dict(self.get_dataset(dataset_id))
+        changed = sorted(key for key, value in patch.items() if key in dataset and value != dataset[key]
+                         and key not in _DATASET_EDITABLE + _DATASET_DERIVED)
+        if changed:
+            raise BadRequest(f"PATCH /datasets/{{id}} changes {', '.join(changed)}, which the platform sets; "
+                             f"{', '.join(_DATASET_EDITABLE)} may change")
         for key in ("name", "description"):
             if patch.get(key) is not None:
                 if not isinstance(patch[key], str) or not patch[key].strip():

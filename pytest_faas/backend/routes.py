@@ -15,7 +15,7 @@ from ..errors import BadRequest, NotFound
 from . import records as entities
 from . import bodies
 from .bulk import is_bulk
-from .http import UPLOAD_BYTES, Route, check, json_response, read_body, read_json
+from .http import UPLOAD_BYTES, Route, check, json_response, read_body, read_json, read_query
 from .multipart import parse_form
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ def data_routes(backend: "Backend") -> list[Route]:
         return projects.get_dataset(dataset_id)
 
     def query_datasets(request: Request):
+        read_query(request, "POST /datasets/query")
         return projects.query_datasets(read_body(request, bodies.DatasetsQuery))
 
     def query_dataset(request: Request, dataset_id: str):
