@@ -428,3 +428,11 @@ def test_pipeline_and_app_write_routes_refuse_a_body_of_the_wrong_shape(faas_pla
     response = send(api, method, path, ["not", "an", "object"])
     assert 400 <= response.status_code < 500 and response.json()["message"]
     assert snapshot(faas_platform) == stored
+
+
+def test_the_docs_list_every_unsupported_route():
+    page = (Path(__file__).parents[2] / "docs/platform.md").read_text()
+    section = page.split("## What is not supported", 1)[1].split("\n## ", 1)[0]
+    missing = [f"{' '.join(methods)} {route_name(rule)}" for rule, methods, _ in UNSUPPORTED
+               if f"`{' '.join(methods)} {route_name(rule)}`" not in section]
+    assert not missing, f"docs/platform.md#what-is-not-supported does not list {missing}"
