@@ -14,6 +14,8 @@ from ..tokens import AGENT, FUNCTION, derive_token
 from .annotations import Annotations
 from .app_routes import app_routes
 from .apps import Apps
+from .bulk import Bulk
+from .clones import Clones
 from .control import control_routes
 from .dpks import Dpks
 from .engine import Engine
@@ -22,6 +24,7 @@ from .exports import Exports
 from .faas_routes import faas_routes
 from .http import PlatformApp
 from .items import Items
+from .lifecycle_routes import lifecycle_routes
 from .ontologies import Ontologies
 from .pipeline_executions import PipelineRuns
 from .pipeline_routes import pipeline_routes
@@ -30,10 +33,13 @@ from .pipelines import Pipelines
 from .projects import Projects
 from .recipe_routes import recipe_routes
 from .recipes import Recipes
+from .removal import Removal
 from .routes import data_routes
 from .seeding import Seeder, seed_routes
 from .server import ServerThread
+from .service_revisions import ServiceRevisions
 from .store import Store
+from .unsupported import unsupported_routes
 from .urls import item_urls_absolute, thumbnail_routes
 
 __all__ = ["Backend"]
@@ -66,15 +72,20 @@ class Backend:
         self.exports = Exports(self.store, self.projects, self.items, self.annotations)
         self.seeder = Seeder(self.projects, self.items, self.annotations)
         self.engine = Engine(self.store, self.bus, self.projects, **engine_options)
+        self.service_revisions = ServiceRevisions(self.store, self.engine.services)
         self.pipelines = Pipelines(self.store, self.projects, self.engine.packages, self.engine.services)
         self.pipeline_runs = PipelineRuns(self.store, self.pipelines, self.engine.executions, self.items)
         self.bus.subscribe(PipelineTriggers(self.store, self.pipeline_runs).on_event)
         self.dpks = Dpks(self.store, self.projects)
         self.apps = Apps(self.store, self.projects, self.dpks, self.engine.packages, self.engine.services,
                          self.engine.triggers)
+        self.bulk = Bulk(self.items, self.annotations)
+        self.removal = Removal(self)
+        self.clones = Clones(self)
         data_plane = item_urls_absolute(data_routes(self) + thumbnail_routes(self)) + recipe_routes(self)
-        self.app = PlatformApp(token, data_plane + seed_routes(self.seeder) + faas_routes(self)
-                               + app_routes(self) + control_routes(self) + pipeline_routes(self),
+        self.app = PlatformApp(token, data_plane + lifecycle_routes(self) + seed_routes(self.seeder)
+                               + faas_routes(self) + app_routes(self) + control_routes(self)
+                               + pipeline_routes(self) + unsupported_routes(),
                                tokens={self.agent_token: AGENT, self.function_token: FUNCTION})
         self._servers: list[ServerThread] = []
 

@@ -32,6 +32,10 @@ def check_project_name(name: str) -> None:
                          f"letters A-Z a-z, digits, spaces and {PROJECT_NAME_PUNCTUATION}")
 
 
+_DATASET_EDITABLE = ("name", "description", "metadata")
+_DATASET_DERIVED = ("itemsCount", "annotated", "annotationsCount", "updatedAt", "updatedBy", "createdAt")
+
+
 class Projects:
     """Project and dataset records, stored as kinds ``projects`` and ``datasets`` (parent: project id)."""
 
@@ -101,15 +105,23 @@ class Projects:
 
     def update_dataset(self, dataset_id: str, patch: dict, system: bool = False) -> dict:
         with self.store.transaction():  # read, check and write as one
-            return self._update_dataset(dataset_id, patch, system)
+            dataset = self._update_dataset(dataset_id, patch, system)
+        self.bus.publish(Event("Dataset", "Updated", dataset, self.project_of_dataset(dataset)))
+        return dataset
 
     def _update_dataset(self, dataset_id: str, patch: dict, system: bool = False) -> dict:
         """``PATCH /datasets/<id>``: name, description and user metadata; ``metadata.system`` with ``system``.
 
-        dtlpy sends the whole dataset back (``dataset.update()``, ``switch_recipe``); other keys are the
-        platform's and are left as they are.
+        dtlpy sends the whole dataset back (``dataset.update()``, ``switch_recipe``). A different value for
+        another field the record holds is refused, not dropped; the counters (a copy fetched before an
+        upload is stale) and the dates are the platform's, and what is sent for them is not read.
         """
         dataset = dict(self.get_dataset(dataset_id))
+        changed = sorted(key for key, value in patch.items() if key in dataset and value != dataset[key]
+                         and key not in _DATASET_EDITABLE + _DATASET_DERIVED)
+        if changed:
+            raise BadRequest(f"PATCH /datasets/{{id}} changes {', '.join(changed)}, which the platform sets; "
+                             f"{', '.join(_DATASET_EDITABLE)} may change")
         for key in ("name", "description"):
             if patch.get(key) is not None:
                 if not isinstance(patch[key], str) or not patch[key].strip():
