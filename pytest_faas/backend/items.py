@@ -109,6 +109,8 @@ class Items:
                 if existing_id is not None:
                     record = copy.deepcopy(self._a_file(self.get(existing_id)))
                     record["metadata"] = deep_merge(record["metadata"], metadata or {})
+                    if description is not None:  # an overwrite with a description replaces it
+                        record["description"] = description
                     op, action = "overwrite", "Updated"
                 else:
                     self._make_dirs(dataset, directories.ancestors(path["filename"]))
@@ -193,6 +195,8 @@ class Items:
             change = {k: v for k, v in change.items()
                       if k not in self._FIXED and (k in record or k in self._OPTIONAL)}
             updated = deep_merge(record, change)
+            if updated.get("description") in ("", None):  # dtlpy deletes a description by sending ""
+                updated.pop("description", None)
             if "size" in record["metadata"]["system"]:  # a file's size is its bytes' (folders have none)
                 updated["metadata"]["system"]["size"] = record["metadata"]["system"]["size"]
             if "filename" in change or "name" in change:

@@ -94,3 +94,15 @@ def test_a_wildcard_matches_on_any_string_field(faas_dl, faas_dataset, tmp_path)
     assert names(**{"metadata.system.mimetype": "*jpeg"}) == []
     assert names(filename="/*.png") == []  # on a path field '*' stays in its folder
     assert names(filename="/**.png") == ["a.png"]
+
+
+def test_a_description_is_replaced_by_an_overwrite_and_deleted_by_an_empty_one(faas_dl, faas_dataset, tmp_path):
+    (tmp_path / "d.txt").write_text("d")
+    item = faas_dataset.items.upload(local_path=str(tmp_path / "d.txt"), item_description="first")
+    assert faas_dl.items.get(item_id=item.id).description == "first"
+    faas_dataset.items.upload(local_path=str(tmp_path / "d.txt"), item_description="second", overwrite=True)
+    item = faas_dl.items.get(item_id=item.id)
+    assert item.description == "second"
+    item.description = None  # dtlpy sends "" for it
+    item = faas_dl.items.get(item_id=item.id)
+    assert item.description is None and "description" not in item.to_json()
