@@ -69,20 +69,21 @@ def _check_modules(modules) -> list:
                                  f"{function['name']!r} in module {view['name']!r}")
             seen.add(function["name"])
             _check_io_names(function.get("input"), f"modules[{index}].functions[{f_index}].input")
+            _check_io_names(function.get("output"), f"modules[{index}].functions[{f_index}].output")
         _check_io_names(view["initInputs"], f"modules[{index}].initInputs")
     return [{k: v for k, v in m.items() if not (k == "computeConfig" and v is None)} for m in modules]
 
 
 def _check_io_names(ios, where: str) -> None:
-    """Two inputs of one name could not both be passed as keyword arguments: the platform refuses them."""
+    """Two inputs (or outputs) of one name could not both be passed: the platform refuses them with 409."""
     seen = set()
     for index, io in enumerate(ios if isinstance(ios, list) else [ios] if isinstance(ios, dict) else []):
         name = io.get("name") if isinstance(io, dict) else None
         if name is None:
             continue
         if name in seen:
-            raise BadRequest(f"{where}[{index}]: duplicate input name {name!r}; each input of a function "
-                             "needs a name of its own")
+            raise Conflict(f"{where}[{index}]: duplicate name {name!r}; each input and each output of a "
+                           "function needs a name of its own")
         seen.add(name)
 
 

@@ -95,8 +95,9 @@ class _Transaction:
         self.store._end(failed=kind is not None)
 
 
-# Kinds whose ids are object ids on the platform (projects' are not: an unknown project id is a 404).
-OBJECT_ID_KINDS = frozenset({"items", "datasets", "annotations", "packages", "services", "executions", "triggers"})
+# Kinds whose lookups fail with 400 on an id of the wrong shape on the platform. Projects and datasets answer
+# 404 to any unknown id (dtlpy's suite asks for 'some_id' of each).
+OBJECT_ID_KINDS = frozenset({"items", "annotations", "packages", "services", "executions", "triggers"})
 
 
 class Store:

@@ -40,15 +40,17 @@ def test_legal_punctuation_in_a_project_name(faas_dl):
     assert faas_dl.projects.create(project_name=name).name == name
 
 
-def test_a_malformed_id_is_400_and_an_unknown_well_formed_one_404(faas_dl, faas_dataset, faas_item):
+def test_a_malformed_id_is_400_and_an_unknown_well_formed_one_404(faas_dl, faas_project, faas_dataset, faas_item):
     with pytest.raises(faas_dl.exceptions.BadRequest, match="Invalid item id 'some_id'"):
         faas_dataset.items.get(item_id="some_id")
     with pytest.raises(faas_dl.exceptions.BadRequest, match="Invalid annotation id"):
         faas_item.annotations.get(annotation_id="some_id")
     with pytest.raises(faas_dl.exceptions.NotFound):
         faas_dataset.items.get(item_id="f" * 24)
-    with pytest.raises(faas_dl.exceptions.NotFound):  # project ids are not object ids on the platform
+    with pytest.raises(faas_dl.exceptions.NotFound):  # projects and datasets answer 404 to any unknown id
         faas_dl.projects.get(project_id="some_id")
+    with pytest.raises(faas_dl.exceptions.NotFound):
+        faas_project.datasets.get(dataset_id="some_ID")
     with pytest.raises(faas_dl.exceptions.BadRequest):
         faas_dataset.items.delete(item_id="Some_id")
     assert faas_dataset.items.get(item_id=faas_item.id).id == faas_item.id
@@ -78,14 +80,17 @@ def test_pushing_a_package_with_an_illegal_name_is_refused(faas_dl, faas_project
     assert len(faas_project.packages.list()) == 0
 
 
-def test_duplicate_input_names_in_a_function_are_refused(faas_dl, faas_project, api):
-    body = {"name": "twins", "projectId": faas_project.id, "modules": [{
-        "name": "default_module", "entryPoint": "main.py", "className": "ServiceRunner",
-        "functions": [{"name": "run", "input": [{"name": "item", "type": "Item"}, {"name": "item", "type": "Json"}]}],
-    }]}
-    answer = api.post("/packages", json=body)
-    assert answer.status_code == 400
-    assert "modules[0].functions[0].input[1]: duplicate input name 'item'" in answer.json()["message"]
+@pytest.mark.parametrize("key", ["input", "output"])
+def test_duplicate_input_or_output_names_in_a_function_are_409(faas_dl, faas_project, tmp_path, monkeypatch, key):
+    monkeypatch.chdir(tmp_path)
+    simple_package(tmp_path / "pkg", "twins", BODY, [("run", [("item", "Item")])])
+    twins = [faas_dl.FunctionIO(type="Item", name="item"), faas_dl.FunctionIO(type="Json", name="item")]
+    function = faas_dl.PackageFunction(name="run", **{"inputs" if key == "input" else "outputs": twins})
+    module = faas_dl.PackageModule(name="default_module", entry_point="main.py", functions=[function])
+    with pytest.raises(faas_dl.exceptions.Conflict, match=rf"modules\[0\].functions\[0\].{key}\[1\]: duplicate "
+                                                         "name 'item'"):
+        faas_project.packages.push(src_path=str(tmp_path / "pkg"), package_name="twins", modules=[module],
+                                   ignore_sanity_check=True)
     assert len(faas_project.packages.list()) == 0
 
 
