@@ -90,6 +90,13 @@ class Conflict(PlatformError):
     status = 409
 
 
+class NotSupported(PlatformError):
+    """A route or an option the real platform serves and this one does not: 501, naming the route, so a
+    caller never takes a silent no-op for success (docs/platform.md#what-is-not-supported)."""
+
+    status = 501
+
+
 class ExecutionFailed(FaasError):
     """A generated case's execution ended in a status other than the expected one.
 

@@ -18,6 +18,14 @@ _last_ms = 0
 _counter = int.from_bytes(os.urandom(4), "big")
 
 
+_HEX24 = frozenset("0123456789abcdef")
+
+
+def is_object_id(text: str) -> bool:
+    """Whether ``text`` has the shape of a platform id: 24 lowercase hex digits."""
+    return isinstance(text, str) and len(text) == 24 and set(text) <= _HEX24
+
+
 def new_id() -> str:
     """Return a fresh, strictly increasing (within this process) 24-hex-digit id."""
     global _last_ms, _counter

@@ -16,10 +16,43 @@ PLATFORM_STATUSES = TERMINAL | QUEUED | {"in-progress"}
 ENTITY_TYPES = ("Dataset", "Item", "Annotation", "Execution", "Task", "Assignment", "Service", "Package",
                 "Project", "Recipe", "Model")
 
+# Event trigger resources and the actions the platform accepts on each (docs/platform.md#event-triggers); the
+# backend refuses other pairs and the service.json checks point at them.
+TRIGGER_ACTIONS = {
+    "Item": ("Created", "Updated", "Deleted", "Clone"),
+    "Dataset": ("Created", "Updated", "Deleted"),
+    "Annotation": ("Created", "Updated", "Deleted"),
+    "ItemStatus": ("Updated", "taskAssigned"),
+    "Task": ("Created", "Updated", "Deleted", "statusChanged"),
+    "Assignment": ("Created", "Updated", "Deleted", "statusChanged"),
+}
+ALL_TRIGGER_ACTIONS = ("Created", "Updated", "Deleted", "Clone", "statusChanged", "taskAssigned")
+
+# Package and service names, as the platform's naming check (`GET /piper-misc/naming/...`) accepts them:
+# lower-case letters, digits and hyphens, starting with a letter, not ending with a hyphen, at most 35 long.
+MAX_FAAS_NAME = 35
+
+
+def faas_name_problem(name: str, kind: str = "package") -> str | None:
+    """Why the platform refuses ``name`` for a package or a service (its own words first), or None."""
+    if len(name) > MAX_FAAS_NAME:
+        return f"Name must be at most {MAX_FAAS_NAME} characters: {name!r} has {len(name)}"
+    first, last = name[:1], name[-1:]
+    if not (first.isascii() and first.islower() and all(c.isascii() and (c.islower() or c.isdigit() or c == "-")
+                                                        for c in name) and last != "-"):
+        suggestion = "-".join(part for part in "".join(c if c.isascii() and c.isalnum() else "-"
+                                                       for c in name.lower()).split("-") if part)
+        hint = f" (e.g. {suggestion!r})" if suggestion and suggestion[0].isalpha() else ""
+        return (f"Invalid {kind} name: {name!r}: use lower-case letters, digits and hyphens, starting with a "
+                f"letter and not ending with a hyphen{hint}")
+    return None
+
+
 END_MARKER = "[Done] Executing function."
 MAX_OUTPUT_BYTES = 4 * 1024 * 1024
 OUTPUT_TOO_LARGE = ("The function execution was successful, but the output couldn't be saved because it was "
                     "larger than the maximum size allowed of 4.0MB")
+NOT_SERIALISABLE = "The function's output is not JSON serialisable"
 TIMEOUT_MESSAGE = "Execution stopped due to runner timeout"
 # Said next to TIMEOUT_MESSAGE (the platform's own words) wherever a person reads it.
 TIMEOUT_HINT = ("the limit is the service's executionTimeout, in seconds (default 3600): set \"executionTimeout\" "
@@ -40,9 +73,9 @@ def output_problem(output) -> str | None:
         where = _first_unserialisable(output, "output")
         hint = f" (at {where[0]}: a {where[1]}; return plain JSON values: dict, list, str, number, bool, None)" \
             if where else ""
-        return f"The function's output is not JSON serialisable: {exc}{hint}"
+        return f"{NOT_SERIALISABLE}: {exc}{hint}"
     except RecursionError:
-        return "The function's output is not JSON serialisable: it is nested too deeply (or contains itself)"
+        return f"{NOT_SERIALISABLE}: it is nested too deeply (or contains itself)"
     return OUTPUT_TOO_LARGE if size > MAX_OUTPUT_BYTES else None
 
 

@@ -14,6 +14,8 @@ from ..tokens import AGENT, FUNCTION, derive_token
 from .annotations import Annotations
 from .app_routes import app_routes
 from .apps import Apps
+from .bulk import Bulk
+from .clones import Clones
 from .control import control_routes
 from .dpks import Dpks
 from .engine import Engine
@@ -23,6 +25,7 @@ from .faas_routes import faas_routes
 from .http import PlatformApp
 from .items import Items
 from .live import Feed, live_routes
+from .lifecycle_routes import lifecycle_routes
 from .ontologies import Ontologies
 from .page_routes import page_routes
 from .pipeline_executions import PipelineRuns
@@ -32,11 +35,14 @@ from .pipelines import Pipelines
 from .projects import Projects
 from .recipe_routes import recipe_routes
 from .recipes import Recipes
+from .removal import Removal
 from .routes import data_routes
 from .seeding import Seeder, seed_routes
 from .server import ServerThread
 from .service_env import ServiceEnv
+from .service_revisions import ServiceRevisions
 from .store import Store
+from .unsupported import unsupported_routes
 from .urls import item_urls_absolute, thumbnail_routes
 
 __all__ = ["Backend"]
@@ -71,6 +77,7 @@ class Backend:
         self.seeder = Seeder(self.projects, self.items, self.annotations)
         self.engine = Engine(self.store, self.bus, self.projects, **engine_options)
         self.service_env = ServiceEnv(self.store, self.engine.services, service_env)
+        self.service_revisions = ServiceRevisions(self.store, self.engine.services)
         self.pipelines = Pipelines(self.store, self.projects, self.engine.packages, self.engine.services)
         self.pipeline_runs = PipelineRuns(self.store, self.pipelines, self.engine.executions, self.items)
         self.bus.subscribe(PipelineTriggers(self.store, self.pipeline_runs).on_event)
@@ -78,10 +85,13 @@ class Backend:
         self.feed = Feed(self.store)  # the page's live changes; watches the store from the first stream on
         self.apps = Apps(self.store, self.projects, self.dpks, self.engine.packages, self.engine.services,
                          self.engine.triggers)
+        self.bulk = Bulk(self.items, self.annotations)
+        self.removal = Removal(self)
+        self.clones = Clones(self)
         data_plane = item_urls_absolute(data_routes(self) + thumbnail_routes(self)) + recipe_routes(self)
-        self.app = PlatformApp(token, data_plane + seed_routes(self.seeder) + faas_routes(self)
-                               + app_routes(self) + control_routes(self) + pipeline_routes(self)
-                               + live_routes(self.feed),
+        self.app = PlatformApp(token, data_plane + lifecycle_routes(self) + seed_routes(self.seeder)
+                               + faas_routes(self) + app_routes(self) + control_routes(self)
+                               + pipeline_routes(self) + live_routes(self.feed) + unsupported_routes(),
                                tokens={self.agent_token: AGENT, self.function_token: FUNCTION})
         # The page `faas serve` shows at its root (the platform's token only, as a cookie after the first call).
         self.app.add_routes(page_routes(self), prefix="", reach="page")

@@ -57,8 +57,9 @@ class Annotations:
                            item, a, annotation_id=a.get("id") if keep_ids else None), parent=item_id)
                        for a in sent]
             self._recount(item_id)
+            project_id = self.items.project_of(item)
         for record in records:
-            self.bus.publish(Event("Annotation", "Created", record, item["projectId"]))
+            self.bus.publish(Event("Annotation", "Created", record, project_id))
         return records
 
     def update(self, annotation_id: str, change: dict) -> dict:
@@ -71,16 +72,16 @@ class Annotations:
             updated["updatedAt"] = now_iso()
             updated["updatedBy"] = entities.LOCAL_USER
             self.store.put("annotations", updated)
-            item = self.items.get(record["itemId"])
-        self.bus.publish(Event("Annotation", "Updated", updated, item["projectId"]))
+            project_id = self.items.project_of(self.items.get(record["itemId"]))
+        self.bus.publish(Event("Annotation", "Updated", updated, project_id))
         return updated
 
     def delete(self, annotation_id: str) -> dict:
         with self.store.transaction():
             record = self.get(annotation_id)
             self.store.delete("annotations", annotation_id)
-            item = self._recount(record["itemId"])
-        self.bus.publish(Event("Annotation", "Deleted", record, item["projectId"]))
+            project_id = self.items.project_of(self._recount(record["itemId"]))
+        self.bus.publish(Event("Annotation", "Deleted", record, project_id))
         return record
 
     def _recount(self, item_id: str) -> dict:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request
 
-from .http import Route, read_json
+from .http import Route, read_json, read_query
 
 if TYPE_CHECKING:
     from . import Backend
@@ -24,7 +24,7 @@ def app_routes(backend: "Backend") -> list[Route]:
         return dpks.publish(read_json(request, expect=dict))
 
     def query_dpks(request: Request):
-        return dpks.query(read_json(request, expect=dict))
+        return dpks.query(read_query(request, "POST /app-registry/query"))
 
     def get_dpk(request: Request, dpk_id: str):
         return dpks.get(dpk_id)
@@ -54,7 +54,7 @@ def app_routes(backend: "Backend") -> list[Route]:
         return apps.install(read_json(request, expect=dict))
 
     def query_apps(request: Request):
-        return apps.query(read_json(request, expect=dict))
+        return apps.query(read_query(request, "POST /apps/query"))
 
     def get_app(request: Request, app_id: str):
         return apps.get(app_id)

@@ -235,7 +235,7 @@ class Finish(Body):
 
 
 class LogEntry(Body):
-    executionId: Id
+    executionId: Optional[Id] = None  # none: the replica's own lines (what the class's __init__ printed)
     lines: list[JsonObject] = []
 
 

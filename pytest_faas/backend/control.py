@@ -10,7 +10,8 @@ Not part of the Dataloop API, and never called by dtlpy. Agents (``runtime/agent
   long-poll for orders; also the agent's heartbeat.
 - ``POST /_faas/agents/{agentId}/executions/{executionId}/finish`` ``{attempt, status, output, message,
   lines}`` -> ``{accepted, execution}``: a late result for a record the agent no longer holds is ignored.
-- ``POST /_faas/agents/{agentId}/logs`` ``{entries: [{executionId, lines}]}``: lines while running.
+- ``POST /_faas/agents/{agentId}/logs`` ``{entries: [{executionId, lines}]}``: lines while running; an entry
+  without ``executionId`` holds the replica's own lines (its start-up: what ``__init__`` printed).
 - ``POST /_faas/agents/{agentId}/failed`` ``{message}``: the code could not be loaded or constructed.
 - ``DELETE /_faas/agents/{agentId}``: a clean exit after draining.
 

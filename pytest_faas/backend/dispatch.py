@@ -82,6 +82,9 @@ class Agent:
     abandon: list = field(default_factory=list)
 
 
+FORCE_RESET_MESSAGE = "Execution was reset: its service was updated with force=true"
+
+
 class Dispatcher:
     """Hands queued executions to agents and ends the ones their runners cannot finish."""
 
@@ -210,6 +213,13 @@ class Dispatcher:
         """Lines of running executions, sent while they run; lines for records the agent lost are dropped."""
         stored = 0
         for entry in entries:
+            if entry.get("executionId") is None:  # the replica's own lines: the service's log has them
+                agent = self.agents.get(agent_id)
+                if agent is not None:
+                    service = self.services.get(agent.service_id)
+                    self.executions.logs.append_replica(service, agent.replica_id, entry.get("lines") or [])
+                    stored += 1
+                continue
             doc = self.executions.store.find("executions", entry.get("executionId", ""))
             if doc is None or doc.get("agentId") != agent_id or doc["latestStatus"]["status"] in TERMINAL:
                 continue
@@ -256,6 +266,30 @@ class Dispatcher:
             if agent is not None:
                 self.runners.reset(agent.service_id, agent.replica, [execution_id], "terminate", agent.pid, agent.host)
         return doc
+
+    def reset_service(self, service_id: str) -> list[str]:
+        """``PATCH /services/{id}?force=true``: what the service's replicas run now is reset at once, as on
+        the platform (``onReset`` decides between failed and a rerun), instead of draining. Returns the ids."""
+        resets, ended = [], []
+        with self.cond:
+            for agent in list(self.agents.values()):
+                if agent.service_id != service_id:
+                    continue
+                for execution_id in sorted(agent.running):
+                    doc = self.executions.store.find("executions", execution_id)
+                    if doc is None or doc.get("agentId") != agent.id or doc["latestStatus"]["status"] in TERMINAL | QUEUED:
+                        continue
+                    if self.runners.stops_on_reset(service_id):
+                        agent.stopping = True  # its runner is about to be killed: it must claim nothing more
+                    self.executions.end(doc, "reset", message=FORCE_RESET_MESSAGE)
+                    agent.running.discard(execution_id)
+                    agent.abandon.append(execution_id)
+                    resets.append((service_id, agent.replica, [execution_id], "reset", agent.pid, agent.host))
+                    ended.append(execution_id)
+            self.wake_agents()
+        for reset in resets:
+            self.runners.reset(*reset)
+        return ended
 
     def replica_died(self, service_id: str, replica: int, reason: str, *, agent_id: str | None = None,
                      pid: int | None = None, host: str | None = None, requested: bool = False) -> int:

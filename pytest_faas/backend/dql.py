@@ -4,7 +4,9 @@ Pure functions, no I/O. The local platform runs every ``POST /datasets/{id}/quer
 trigger filter through here (docs/platform.md#dql-filters). Semantics follow MongoDB, which
 DQL is modelled on: a dotted path that crosses an array looks into each element, equality against an array
 matches any element, and ``$ne``/``$nin`` are exact negations (so they also match a missing field).
-Dataloop adds implicit globbing: a string value containing ``*`` is a wildcard (``**`` crosses ``/``).
+Dataloop adds implicit globbing: a string value containing ``*`` is a wildcard on any string field. On the
+path fields ``filename`` and ``dir`` a ``*`` stays within one folder and ``**`` crosses ``/``; on every other
+field (``{"metadata.system.mimetype": "*png"}``) both match anything.
 
 A filter is compiled once into closures (`compile_filter`) and then applied per document; malformed
 filters fail at compile time with a `DQLError` naming the place (``filter.$and[1].dir``) and the fix,
@@ -61,18 +63,23 @@ def _same(a: Any, b: Any) -> bool:
     return not isinstance(b, (list, dict)) and a == b
 
 
-def _wildcard(pattern: str) -> Callable[[Any], bool]:
-    """``**`` matches anything including ``/``; ``*`` anything but ``/``; the rest is literal."""
-    glob = {"**": ".*", "*": "[^/]*"}
+PATH_FIELDS = ("filename", "dir")  # fields holding item paths: there a single ``*`` stops at ``/``
+
+
+def _wildcard(pattern: str, path: bool = False) -> Callable[[Any], bool]:
+    """``**`` matches anything including ``/``; ``*`` anything but ``/`` on a path field, else anything;
+    the rest is literal."""
+    glob = {"**": ".*", "*": "[^/]*" if path else ".*"}
     regex = "".join(glob.get(tok) or re.escape(tok) for tok in re.split(r"(\*\*|\*)", pattern))
     full = re.compile(regex, re.DOTALL).fullmatch
     return lambda c: isinstance(c, str) and full(c) is not None
 
 
-def _equals(v: Any) -> Callable[[Any], bool]:
-    """A test for one present scalar value; specialised per literal type because it runs per document."""
+def _equals(v: Any, path: bool = False) -> Callable[[Any], bool]:
+    """A test for one present scalar value; specialised per literal type because it runs per document.
+    ``path``: the field holds item paths (see :data:`PATH_FIELDS`)."""
     if isinstance(v, str):
-        return _wildcard(v) if "*" in v else (lambda c: c == v)  # a str only ever equals a str
+        return _wildcard(v, path) if "*" in v else (lambda c: c == v)  # a str only ever equals a str
     if v is None or type(v) is bool:
         return lambda c: c is v
     if isinstance(v, (int, float)):
@@ -80,14 +87,14 @@ def _equals(v: Any) -> Callable[[Any], bool]:
     return lambda c: _same(c, v)
 
 
-def _one_of(values: list) -> Callable[[Any], bool]:
+def _one_of(values: list, path: bool = False) -> Callable[[Any], bool]:
     """`$in` membership: a set lookup for plain scalars (keyed so bools stay apart from 0/1), tests otherwise."""
     keys, tests = set(), []
     for v in values:
         if v is None or isinstance(v, (int, float)) or isinstance(v, str) and "*" not in v:
             keys.add((type(v) is bool, v))
         else:  # wildcards, arrays, objects
-            tests.append(_equals(v))
+            tests.append(_equals(v, path))
 
     def test(c: Any) -> bool:
         if (c is None or isinstance(c, (str, int, float))) and (type(c) is bool, c) in keys:
@@ -137,13 +144,13 @@ def _as_function(cond: _Simple | _Condition) -> _Condition:
     return holds
 
 
-def _compile_operator(op: str, arg: Any, loc: str, depth: int) -> _Simple | _Condition:
+def _compile_operator(op: str, arg: Any, loc: str, depth: int, path: bool = False) -> _Simple | _Condition:
     if op in ("$eq", "$ne"):
-        return _Simple(_or_elements(_equals(arg)), arg is None, op == "$ne")  # Mongo: {f: null} also means missing
+        return _Simple(_or_elements(_equals(arg, path)), arg is None, op == "$ne")  # Mongo: {f: null} also means missing
     if op in ("$in", "$nin"):
         if not isinstance(arg, list):
             raise _fail(loc, f"'{op}' needs a list of values, got {_show(arg)} (wrap it in a list: [{arg!r}])")
-        return _Simple(_or_elements(_one_of(arg)), any(v is None for v in arg), op == "$nin")
+        return _Simple(_or_elements(_one_of(arg, path)), any(v is None for v in arg), op == "$nin")
     if op in _COMPARISONS:
         if type(arg) is bool or not isinstance(arg, (int, float, str)) or arg != arg:
             raise _fail(loc, f"'{op}' needs a number or a string (dates as ISO strings), got {_show(arg)}")
@@ -156,7 +163,7 @@ def _compile_operator(op: str, arg: Any, loc: str, depth: int) -> _Simple | _Con
         if not isinstance(arg, dict) or not arg:
             raise _fail(loc, f"'$match' needs a non-empty object, matched against each array element, got {_show(arg)}")
         if all(k in _FIELD_OPS and k not in ("$and", "$or") for k in arg):  # {"$match": {"$gt": 3}}: scalar elements
-            element = _as_function(_compile_condition(arg, loc, depth + 1))
+            element = _as_function(_compile_condition(arg, loc, depth + 1, path))
             sub = lambda e: element([e])  # noqa: E731
         else:
             sub_doc = _compile_document(arg, loc, depth + 1)
@@ -165,21 +172,22 @@ def _compile_operator(op: str, arg: Any, loc: str, depth: int) -> _Simple | _Con
     if op in ("$or", "$and"):  # per-field form the SDK emits for FiltersOperations.OR/AND: {f: {"$or": [v1, v2]}}
         if not isinstance(arg, list) or (op == "$or" and not arg):
             raise _fail(loc, f"per-field '{op}' needs a non-empty list of values or conditions, got {_show(arg)}")
-        parts = [_as_function(_compile_condition(v, f"{loc}[{i}]", depth + 1)) for i, v in enumerate(arg)]
+        parts = [_as_function(_compile_condition(v, f"{loc}[{i}]", depth + 1, path)) for i, v in enumerate(arg)]
         combine = any if op == "$or" else all
         return lambda found: combine(p(found) for p in parts)
     raise _fail(loc, f"unknown operator {op!r} (known: {', '.join(_FIELD_OPS)})")
 
 
-def _compile_condition(value: Any, loc: str, depth: int) -> _Simple | _Condition:
-    """The right-hand side of ``{field: value}``: an operator object, or a literal to be equal to."""
+def _compile_condition(value: Any, loc: str, depth: int, path: bool = False) -> _Simple | _Condition:
+    """The right-hand side of ``{field: value}``: an operator object, or a literal to be equal to.
+    ``path``: the field holds item paths (see :data:`PATH_FIELDS`)."""
     if depth > _MAX_DEPTH:
         raise _fail(loc, f"nested deeper than {_MAX_DEPTH} levels")
     if not (isinstance(value, dict) and any(isinstance(k, str) and k.startswith("$") for k in value)):
-        return _compile_operator("$eq", value, loc, depth)  # includes plain objects: whole-document equality
+        return _compile_operator("$eq", value, loc, depth, path)  # includes plain objects: whole-document equality
     if not all(isinstance(k, str) and k.startswith("$") for k in value):
         raise _fail(loc, "an object mixes operators ('$...') with field names; put fields under '$match' or split it")
-    conds = [_compile_operator(op, arg, f"{loc}.{op}", depth) for op, arg in value.items()]
+    conds = [_compile_operator(op, arg, f"{loc}.{op}", depth, path) for op, arg in value.items()]
     if len(conds) == 1:
         return conds[0]
     funcs = [_as_function(c) for c in conds]  # several operators on one field are ANDed
@@ -226,8 +234,8 @@ def _getter(path: str, loc: str) -> Callable[[dict], list]:
 
 
 def _compile_field(path: str, value: Any, loc: str, depth: int) -> Predicate:
-    _field_parts(path, loc)
-    cond = _compile_condition(value, loc, depth)
+    parts = _field_parts(path, loc)
+    cond = _compile_condition(value, loc, depth, parts[-1] in PATH_FIELDS)
     if "." in path or not isinstance(cond, _Simple):
         get, holds = _getter(path, loc), _as_function(cond)
         return lambda doc: holds(get(doc))

@@ -21,8 +21,9 @@ import time
 from . import dql
 from ..errors import BadRequest, Conflict
 from ..ids import now_iso, parse_iso
-from .records import server_fields
-from ..protocol import END_MARKER, QUEUED, TERMINAL, TIMEOUT_MESSAGE, output_problem
+from .records import SYSTEM_USER, server_fields
+from ..protocol import (END_MARKER, NOT_SERIALISABLE, OUTPUT_TOO_LARGE, QUEUED, TERMINAL, TIMEOUT_MESSAGE,
+                        output_problem)
 from .logs import Logs, log_line
 from .packages import Packages
 from .projects import Projects
@@ -41,6 +42,10 @@ ENDS = {
     "deleted": ("canceled", "The service was deleted before this execution ran"),
 }
 RETRIED = ("timeout", "reset", "crash", "platform")  # ends that `onReset: rerun` turns into a retry
+
+
+def _is_output_problem(message: str) -> bool:
+    return message == OUTPUT_TOO_LARGE or message.startswith(NOT_SERIALISABLE)
 
 
 class Executions:
@@ -98,10 +103,14 @@ class Executions:
 
     @staticmethod
     def _entry(doc: dict, status: str, message: str | None = None, percent: int | None = None) -> dict:
+        """A status entry; while a replica holds the record, the entry names it (``replicaId``)."""
         if percent is None:
             percent = 100 if status == "success" else doc["latestStatus"].get("percentComplete", 0)
-        return {"status": status, "percentComplete": percent, "message": message, "timestamp": now_iso(),
-                "attempts": doc.get("attempts", 0)}
+        entry = {"status": status, "percentComplete": percent, "message": message, "timestamp": now_iso(),
+                 "attempts": doc.get("attempts", 0)}
+        if doc.get("replicaId"):
+            entry["replicaId"] = doc["replicaId"]
+        return entry
 
     def _put(self, doc: dict, entry: dict | None = None) -> dict:
         if entry is not None:
@@ -135,6 +144,8 @@ class Executions:
         project_id = body.get("projectId") or service["projectId"]
         self.projects.get_project(project_id)
         doc = server_fields("executions")
+        if trigger_id is not None or pipeline is not None:  # started by the platform, not by a user
+            doc["creator"] = SYSTEM_USER
         entry = {"status": "created", "percentComplete": 0, "message": None, "timestamp": doc["createdAt"],
                  "attempts": 0}
         doc.update({
@@ -206,6 +217,9 @@ class Executions:
             output, message = body.get("output"), body.get("message")
             if status == "success" and (problem := output_problem(output)):
                 status, output, message = "failed", None, problem
+            # An output the platform could not keep (the agent checks it too) is named in the entry's
+            # `error`, as on the platform; a function's own failure has only the message.
+            error = message if status == "failed" and message and _is_output_problem(message) else None
             lines = list(body.get("lines") or [])
             # The runner logs a traceback line by line: look for it in the joined text, or it is stored twice.
             logged = "\n".join(str(line.get("message", "")) for line in lines if isinstance(line, dict))
@@ -213,10 +227,10 @@ class Executions:
                 lines.append(log_line(message, "ERROR"))
             duration = body.get("duration")
             return self._finish(doc, status, message, output if status == "success" else None, lines,
-                                duration if isinstance(duration, (int, float)) else None), True
+                                duration if isinstance(duration, (int, float)) else None, error=error), True
 
     def _finish(self, doc: dict, status: str, message: str | None, output=None, lines=(),
-                duration: float | None = None) -> dict:
+                duration: float | None = None, error: str | None = None) -> dict:
         """End a record (lock held): its last lines and the end marker first, then the terminal status."""
         doc = dict(doc, output=output)
         if duration is not None:  # the agent's own measure of the user's call
@@ -224,7 +238,10 @@ class Executions:
         elif doc.get("startedAt"):
             doc["duration"] = round((parse_iso(now_iso()) - parse_iso(doc["startedAt"])).total_seconds(), 3)
         self.logs.append(doc, list(lines) + [log_line(END_MARKER)])
-        doc = self._put(doc, self._entry(doc, status, message))
+        entry = self._entry(doc, status, message)
+        if error is not None:
+            entry["error"] = error
+        doc = self._put(doc, entry)
         for listener in list(self.end_listeners):
             listener(doc)
         return doc

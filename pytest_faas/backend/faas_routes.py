@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request
 
-from ..errors import BadRequest
-from ..protocol import TERMINAL
+from ..errors import BadRequest, NotSupported
+from ..protocol import TERMINAL, faas_name_problem
 from . import bodies, records, scope
-from .http import Route, read_body, read_json
+from .http import Route, read_body, read_json, read_query
 from .services import BOT
 
 if TYPE_CHECKING:
@@ -25,12 +25,17 @@ def faas_routes(backend: "Backend") -> list[Route]:
     packages, services, executions, triggers = engine.packages, engine.services, engine.executions, engine.triggers
 
     def validate_name(request: Request, kind: str, name: str):
-        if not name.strip() or len(name) > 100:
-            raise BadRequest(f"invalid {kind.rstrip('s')} name {name!r}: use 1 to 100 characters")
+        if kind == "triggers":  # the platform's rule for trigger names is not known; only the bounds
+            if not name.strip() or len(name) > 100:
+                raise BadRequest(f"invalid trigger name {name!r}: use 1 to 100 characters")
+            return {}
+        problem = faas_name_problem(name, kind.rstrip("s"))
+        if problem:
+            raise BadRequest(problem)
         return {}
 
     def query_faas(request: Request):
-        query = read_json(request, expect=dict)
+        query = read_query(request, "POST /query/faas")
         resource = query.get("resource")
         if resource in ("packages", "services", "triggers", "executions"):
             read_body(request, bodies.FaasQuery)
@@ -67,7 +72,13 @@ def faas_routes(backend: "Backend") -> list[Route]:
         return services.get(service_id)
 
     def update_service(request: Request, service_id: str):
-        return services.update(service_id, read_body(request, bodies.ServiceCreate))
+        force = request.args.get("force", "false").lower()
+        if force not in ("true", "false"):
+            raise BadRequest(f"'force' must be true or false, found {request.args['force']!r}")
+        updated = services.update(service_id, read_body(request, bodies.ServiceCreate))
+        if force == "true":  # after the update: a refused body changes nothing, running work included
+            engine.dispatch.reset_service(service_id)
+        return updated
 
     def delete_service(request: Request, service_id: str):
         services.delete(service_id)
@@ -119,8 +130,15 @@ def faas_routes(backend: "Backend") -> list[Route]:
         return executions.public(doc)
 
     def patch_execution(request: Request, execution_id: str):
-        read_json(request, expect=dict)  # the platform owns every field of a record; nothing to apply
-        return executions.public(executions.get(execution_id))
+        # dtlpy's execution.update() sends the record back; the local platform changes none of its fields,
+        # so a body that would change one is a 501 naming them, never a 200 that kept nothing.
+        body = read_json(request, expect=dict)
+        record = executions.public(executions.get(execution_id))
+        changed = sorted(key for key, value in body.items() if key in record and value != record[key])
+        if changed:
+            raise NotSupported(f"PATCH /executions/{{id}} that changes {', '.join(changed)} is not supported by "
+                               "the local platform; executions change through progress, terminate and rerun")
+        return record
 
     def progress_execution(request: Request, execution_id: str):
         return executions.public(executions.progress(execution_id, read_body(request, bodies.Progress)))
@@ -141,7 +159,7 @@ def faas_routes(backend: "Backend") -> list[Route]:
         return backend.store.put("commands", records.command_json("rerunExecutions", {"executionIds": rerun}))
 
     return [
-        Route("/piper-misc/naming/<any(packages, services):kind>/<path:name>", ("GET",), validate_name),
+        Route("/piper-misc/naming/<any(packages, services, triggers):kind>/<path:name>", ("GET",), validate_name),
         Route("/query/faas", ("POST",), query_faas),
         Route("/packages", ("POST",), create_package),
         Route("/packages/<package_id>", ("GET",), get_package),

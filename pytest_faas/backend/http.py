@@ -97,8 +97,15 @@ def json_response(value: Any, status: int = 200, headers: dict | None = None) ->
                     mimetype="application/json")
 
 
+# dtlpy's session retries a 501 five times with a back-off that adds up to 30 s before it raises; a
+# Retry-After of one second (the least urllib3 honours) makes that 5 s. The repeats are harmless: a 501
+# is answered before anything is changed.
+NOT_SUPPORTED_RETRY_AFTER = "1"
+
+
 def error_response(status: int, message: str) -> Response:
-    return json_response({"message": message, "status": status}, status=status)
+    headers = {"Retry-After": NOT_SUPPORTED_RETRY_AFTER} if status == 501 else None
+    return json_response({"message": message, "status": status}, status=status, headers=headers)
 
 
 def text_response(status: int, message: str) -> Response:
@@ -160,6 +167,22 @@ def read_body(request: Request, model: type[pydantic.BaseModel]) -> dict:
     not name pass through), or a 400 naming the first fields that are wrong."""
     body = read_json(request, expect=dict)
     check(model, body)
+    return body
+
+
+# Keys of a query body that ask for a change (dtlpy's Filters.prepare(operation=...)): only
+# POST /datasets/{id}/query applies them (backend/bulk.py); a query route that only reads refuses them
+# rather than answering a listing as if the change were made.
+QUERY_CHANGES = ("delete", "update", "references")
+
+
+def read_query(request: Request, route: str) -> dict:
+    """A query body (a JSON object) for a route that only reads, or a 400 when it asks for a change."""
+    body = read_json(request, expect=dict)
+    asked = [key for key in QUERY_CHANGES if key in body]
+    if asked or body.get("operation") not in (None, "query"):
+        what = ", ".join(repr(k) for k in asked) or f"operation {body.get('operation')!r}"
+        raise BadRequest(f"{route} only reads; it cannot apply {what}")
     return body
 
 

@@ -59,6 +59,18 @@ class Logs:
             self._version += 1
             self._cond.notify_all()
 
+    def append_replica(self, service: dict, replica_id: str, lines: list[dict]) -> None:
+        """A replica's own lines (its start-up), in the service's log but in no execution's."""
+        if not lines:
+            return
+        batch = {"id": new_id(), "executionId": None, "serviceId": service["id"],
+                 "projectId": service.get("projectId"), "functionName": None, "replicaId": replica_id,
+                 "lines": lines}
+        self.store.put("logs", batch, parent=service["id"])
+        with self._cond:
+            self._version += 1
+            self._cond.notify_all()
+
     def lines(self, execution_id: str) -> list[str]:
         """Every message logged for one execution, oldest first (the backend's Python API)."""
         return [line["message"] for batch in self.store.children("logs", execution_id) for line in batch["lines"]]

@@ -3,13 +3,15 @@
 `project.packages.push` finds a package by ``projectId`` + ``name`` and then either ``POST /packages`` or
 ``PATCH /packages/{id}`` (docs/platform.md#push-and-deploy). Each version the package has been stored at is kept as a
 revision (kind ``package_revisions``, parent: package id), so a service pinned to ``packageRevision:
-1.0.0`` keeps running that code after a push with ``revision_increment``. A push that keeps the version
-replaces that revision's content, as a re-push of the same version does on the platform.
+1.0.0`` keeps running that code after a push with ``revision_increment``. An update that sends the current
+version (``package.update()``, a push without ``revision_increment``), or an earlier one, makes the next
+patch version, as on the platform: every update is a new revision.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from typing import Callable
 
@@ -46,6 +48,8 @@ def module_view(module: dict) -> dict:
 
 
 def _check_modules(modules) -> list:
+    """The modules as stored: checked, and without a module-level ``computeConfig: null`` (dtlpy always
+    writes one; the platform answers without it)."""
     if modules is None:
         return []
     if not isinstance(modules, list):
@@ -64,7 +68,23 @@ def _check_modules(modules) -> list:
                 raise BadRequest(f"modules[{index}].functions[{f_index}]: duplicate function name "
                                  f"{function['name']!r} in module {view['name']!r}")
             seen.add(function["name"])
-    return modules
+            _check_io_names(function.get("input"), f"modules[{index}].functions[{f_index}].input")
+            _check_io_names(function.get("output"), f"modules[{index}].functions[{f_index}].output")
+        _check_io_names(view["initInputs"], f"modules[{index}].initInputs")
+    return [{k: v for k, v in m.items() if not (k == "computeConfig" and v is None)} for m in modules]
+
+
+def _check_io_names(ios, where: str) -> None:
+    """Two inputs (or outputs) of one name could not both be passed: the platform refuses them with 409."""
+    seen = set()
+    for index, io in enumerate(ios if isinstance(ios, list) else [ios] if isinstance(ios, dict) else []):
+        name = io.get("name") if isinstance(io, dict) else None
+        if name is None:
+            continue
+        if name in seen:
+            raise Conflict(f"{where}[{index}]: duplicate name {name!r}; each input and each output of a "
+                           "function needs a name of its own")
+        seen.add(name)
 
 
 class Packages:
@@ -116,12 +136,12 @@ class Packages:
     def update(self, package_id: str, body: dict) -> dict:
         with self._lock:
             record = dict(self.get(package_id))
+            current = record.get("version") or DEFAULT_VERSION
             for key in _MUTABLE:
                 if key in body:
                     record[key] = copy.deepcopy(body[key])
             record["modules"] = _check_modules(record.get("modules"))
-            if not record.get("version"):
-                record["version"] = DEFAULT_VERSION
+            record["version"] = self._next_version(record, current, body.get("version"))
             if body.get("name") not in (None, record["name"]):
                 raise BadRequest(f"a package cannot be renamed (from {record['name']!r} to {body['name']!r})")
             record["updatedAt"] = now_iso()
@@ -130,6 +150,20 @@ class Packages:
         for listener in list(self.listeners):
             listener(record)
         return record
+
+    def _next_version(self, record: dict, current: str, sent) -> str:
+        """The version an update stores: ``sent`` when it is new, else (none sent, the current one, or an
+        earlier revision from an entity that was not refreshed) the patch after the current version."""
+        if sent not in (None, "") and (not isinstance(sent, str) or not sent.strip()):
+            raise BadRequest(f"package 'version' must be a non-empty string, found {sent!r}")
+        if sent and self.store.find("package_revisions", f"{record['id']}@{sent}") is None:
+            return sent
+        found = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", current)
+        if found is None:
+            raise BadRequest(f"package {record['name']!r} is at version {current!r}, which is not "
+                             "major.minor.patch; send the new version with the update")
+        major, minor, patch = (int(part) for part in found.groups())
+        return f"{major}.{minor}.{patch + 1}"
 
     def put_revision(self, record: dict) -> None:
         revision = dict(record, id=f"{record['id']}@{record['version']}", packageId=record["id"])

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from werkzeug.wrappers import Request
 
 from ..errors import BadRequest
-from .http import Route, read_json
+from .http import Route, read_json, read_query
 
 if TYPE_CHECKING:
     from . import Backend
@@ -36,7 +36,7 @@ def pipeline_routes(backend: "Backend") -> list[Route]:
         return {"id": pipeline_id, "deleted": True}
 
     def query(request: Request):
-        body = read_json(request, expect=dict)
+        body = read_query(request, "POST /pipelines/query")
         resource = body.get("resource", "pipeline")
         if resource == "pipeline":
             return pipelines.query(body)

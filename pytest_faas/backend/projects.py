@@ -20,6 +20,20 @@ if TYPE_CHECKING:
     from .recipes import Recipes
 
 BINARIES = "Binaries"
+# The characters a project name may use on the platform: ASCII letters and digits, spaces and these.
+PROJECT_NAME_PUNCTUATION = "!@#$%^&*()_+-[]|.,"
+
+
+def check_project_name(name: str) -> None:
+    """Refuse a name with characters the platform refuses (``'``, ``/``, ``:``, ``<``, accented letters...)."""
+    bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c == " " or c in PROJECT_NAME_PUNCTUATION))})
+    if bad:
+        raise BadRequest(f"project name {name!r} has characters the platform refuses: {''.join(bad)!r}; use "
+                         f"letters A-Z a-z, digits, spaces and {PROJECT_NAME_PUNCTUATION}")
+
+
+_DATASET_EDITABLE = ("name", "description", "metadata")
+_DATASET_DERIVED = ("itemsCount", "annotated", "annotationsCount", "updatedAt", "updatedBy", "createdAt")
 
 
 class Projects:
@@ -36,9 +50,10 @@ class Projects:
         name = (name or "").strip()
         if not name:
             raise BadRequest("project name is required (form field or JSON key 'name')")
+        check_project_name(name)
         with self.store.transaction():  # the name check and the creation as one: no two projects of a name
-            if self.find_projects(name):
-                raise Conflict(f"a project named {name!r} already exists")
+            if self.find_projects(name):  # 400 on the platform, not 409
+                raise BadRequest(f"a project named {name!r} already exists")
             project = self.store.put("projects", entities.project_json(name))
             binaries = self._create_dataset(project["id"], BINARIES, system=True)
         self.bus.publish(Event("Dataset", "Created", binaries, project["id"]))
@@ -61,11 +76,11 @@ class Projects:
         if not name:
             raise BadRequest("dataset name is required (JSON key 'name')")
         if name == BINARIES:
-            raise Conflict(f"{BINARIES!r} is the project's system dataset; choose another name")
+            raise BadRequest(f"{BINARIES!r} is the project's system dataset; choose another name")
         with self.store.transaction():  # the name check and the creation as one
             self.get_project(project_id)
-            if any(d["name"] == name for d in self.store.children("datasets", project_id)):
-                raise Conflict(f"a dataset named {name!r} already exists in project {project_id}")
+            if any(d["name"] == name for d in self.store.children("datasets", project_id)):  # 400, as the platform
+                raise BadRequest(f"a dataset named {name!r} already exists in project {project_id}")
             if dataset_id is not None and self.store.find("datasets", dataset_id) is not None:
                 raise Conflict(f"a dataset with id {dataset_id!r} already exists")
             dataset = self._create_dataset(project_id, name, system=False, dataset_id=dataset_id)
@@ -90,15 +105,23 @@ class Projects:
 
     def update_dataset(self, dataset_id: str, patch: dict, system: bool = False) -> dict:
         with self.store.transaction():  # read, check and write as one
-            return self._update_dataset(dataset_id, patch, system)
+            dataset = self._update_dataset(dataset_id, patch, system)
+        self.bus.publish(Event("Dataset", "Updated", dataset, self.project_of_dataset(dataset)))
+        return dataset
 
     def _update_dataset(self, dataset_id: str, patch: dict, system: bool = False) -> dict:
         """``PATCH /datasets/<id>``: name, description and user metadata; ``metadata.system`` with ``system``.
 
-        dtlpy sends the whole dataset back (``dataset.update()``, ``switch_recipe``); other keys are the
-        platform's and are left as they are.
+        dtlpy sends the whole dataset back (``dataset.update()``, ``switch_recipe``). A different value for
+        another field the record holds is refused, not dropped; the counters (a copy fetched before an
+        upload is stale) and the dates are the platform's, and what is sent for them is not read.
         """
         dataset = dict(self.get_dataset(dataset_id))
+        changed = sorted(key for key, value in patch.items() if key in dataset and value != dataset[key]
+                         and key not in _DATASET_EDITABLE + _DATASET_DERIVED)
+        if changed:
+            raise BadRequest(f"PATCH /datasets/{{id}} changes {', '.join(changed)}, which the platform sets; "
+                             f"{', '.join(_DATASET_EDITABLE)} may change")
         for key in ("name", "description"):
             if patch.get(key) is not None:
                 if not isinstance(patch[key], str) or not patch[key].strip():
@@ -124,7 +147,7 @@ class Projects:
             project_id = self.project_of_dataset(dataset)
             if dataset["name"] == BINARIES or any(d["name"] == dataset["name"] and d["id"] != dataset_id
                                                   for d in self.store.children("datasets", project_id)):
-                raise Conflict(f"a dataset named {dataset['name']!r} already exists in project {project_id}")
+                raise BadRequest(f"a dataset named {dataset['name']!r} already exists in project {project_id}")
         dataset["updatedAt"] = now_iso()
         return self.store.put("datasets", dataset)
 

@@ -13,6 +13,8 @@ import posixpath
 from ..ids import new_id, now_iso
 
 LOCAL_USER = "developer@faas.local"
+# The platform's own user: the creator of what the platform starts by itself (triggered executions).
+SYSTEM_USER = "piper@dataloop.ai"
 ORG = {"id": "000000000000000000000001", "name": "faas-local"}
 
 # Annotation types `dl.Filters(resource=ANNOTATION)` asks for by default: every type but "note".
@@ -49,7 +51,7 @@ def project_json(name: str, creator: str = LOCAL_USER) -> dict:
     return {"id": project_id, "name": name, "creator": creator, "createdAt": created, "updatedAt": created,
             "org": dict(ORG), "accountId": ORG["id"], "role": "owner", "isBlocked": False,
             "contributors": [], "feconstants": [], "featureConstraints": [], "archived": False,
-            "url": f"/projects/{project_id}"}
+            "systemProject": False, "url": f"/projects/{project_id}"}
 
 
 def dataset_json(name: str, project_id: str, creator: str = LOCAL_USER, system: bool = False,
@@ -61,13 +63,16 @@ def dataset_json(name: str, project_id: str, creator: str = LOCAL_USER, system: 
             "annotated": 0, "annotationsCount": 0, "readonly": False, "accessLevel": "owner",
             "readableType": "dataset", "driver": None, "metadata": {"system": {"systemSpace": system}},
             "directoryTree": {}, "export": {}, "url": f"/datasets/{dataset_id}",
-            "items": f"/datasets/{dataset_id}/items", "indexDriver": "v2"}
+            "items": f"/datasets/{dataset_id}/items", "indexDriver": "v2", "isSyncing": False}
 
 
 def item_json(dataset: dict, path: dict, size: int, *, metadata: dict | None = None,
               description: str | None = None, creator: str = LOCAL_USER, mimetype: str | None = None,
               item_id: str | None = None) -> dict:
-    """An item record. ``path`` is what :func:`pytest_faas.backend.dql.item_path` returns for its remote path."""
+    """An item record. ``path`` is what :func:`pytest_faas.backend.dql.item_path` returns for its remote path.
+
+    As on the platform it names its dataset, not its project (dtlpy reaches the project through the
+    dataset), and has no ``spec`` until one is set."""
     item_id = item_id or new_id()
     created = now_iso()
     metadata = dict(metadata or {})
@@ -82,13 +87,12 @@ def item_json(dataset: dict, path: dict, size: int, *, metadata: dict | None = N
     })
     metadata["system"] = system
     metadata.setdefault("user", {})
-    record = {"id": item_id, "datasetId": dataset["id"], "projectId": dataset["projects"][0],
-              "filename": path["filename"], "name": path["name"], "dir": path["dir"], "type": "file",
+    record = {"id": item_id, "datasetId": dataset["id"], "filename": path["filename"], "name": path["name"], "dir": path["dir"], "type": "file",
               "hidden": path["hidden"], "annotated": False, "annotationsCount": 0,
               "createdAt": created, "updatedAt": created, "creator": creator, "updatedBy": creator,
               "metadata": metadata, "url": f"/items/{item_id}", "stream": f"/items/{item_id}/stream",
               "thumbnail": f"/items/{item_id}/thumbnail", "dataset": f"/datasets/{dataset['id']}",
-              "annotations": f"/items/{item_id}/annotations", "spec": None}
+              "annotations": f"/items/{item_id}/annotations"}
     if description is not None:
         record["description"] = description
     return record
@@ -104,15 +108,18 @@ def annotation_json(item: dict, sent: dict, creator: str = LOCAL_USER, annotatio
     metadata = dict(sent.get("metadata") or {})
     metadata.setdefault("system", {})
     metadata.setdefault("user", {})
-    return {
+    record = {
         "id": annotation_id, "itemId": item["id"], "datasetId": item["datasetId"],
         "type": sent.get("type"), "label": sent.get("label"), "attributes": sent.get("attributes", []),
-        "coordinates": sent.get("coordinates"), "description": sent.get("description"),
+        "coordinates": sent.get("coordinates"),
         "metadata": metadata, "source": sent.get("source", "sdk"), "hash": sent.get("hash"),
         "creator": creator, "createdAt": created, "updatedBy": creator, "updatedAt": created,
         "url": f"/annotations/{annotation_id}", "item": f"/items/{item['id']}",
-        "dataset": f"/datasets/{item['datasetId']}", "status": None,
+        "dataset": f"/datasets/{item['datasetId']}",
     }
+    if sent.get("description") is not None:  # absent otherwise; a status lives in metadata.system.status
+        record["description"] = sent["description"]
+    return record
 
 
 def basename(path: str) -> str:

@@ -14,7 +14,8 @@ from werkzeug.wrappers import Request, Response
 from ..errors import BadRequest, NotFound
 from . import records as entities
 from . import bodies
-from .http import UPLOAD_BYTES, Route, check, json_response, read_body, read_json
+from .bulk import is_bulk
+from .http import UPLOAD_BYTES, Route, check, json_response, read_body, read_json, read_query
 from .multipart import parse_form
 
 if TYPE_CHECKING:
@@ -55,11 +56,15 @@ def data_routes(backend: "Backend") -> list[Route]:
         return projects.get_dataset(dataset_id)
 
     def query_datasets(request: Request):
+        read_query(request, "POST /datasets/query")
         return projects.query_datasets(read_body(request, bodies.DatasetsQuery))
 
     def query_dataset(request: Request, dataset_id: str):
         query = read_body(request, bodies.Query)
         resource = query.get("resource", "items")
+        if resource in ("items", "annotations") and is_bulk(query):
+            backend.projects.get_dataset(dataset_id)
+            return backend.bulk.run(dataset_id, query)
         if resource == "items":
             return items.query(dataset_id, query)
         if resource == "annotations":
@@ -67,6 +72,16 @@ def data_routes(backend: "Backend") -> list[Route]:
         raise BadRequest(f"query resource {resource!r} is not supported here; use 'items' or 'annotations'")
 
     def upload_item(request: Request, dataset_id: str):
+        if request.mimetype == "application/x-www-form-urlencoded":  # items.make_dir: type=dir&path=...
+            kind, path = request.form.get("type"), request.form.get("path")
+            unknown = sorted(set(request.form) - {"type", "path"})
+            if unknown:
+                raise BadRequest(f"items.make_dir sends type and path only; unknown field(s): {', '.join(unknown)}")
+            if kind != "dir" or not path:
+                raise BadRequest("a form-encoded POST /datasets/{id}/items makes a directory: send "
+                                 f"type=dir and a path (found type={kind!r}, path={path!r}); files are "
+                                 "uploaded as multipart/form-data")
+            return items.make_dir(dataset_id, path)
         if request.mimetype != "multipart/form-data" or not request.mimetype_params.get("boundary"):
             raise BadRequest("item upload must be multipart/form-data with a boundary, found "
                              f"{request.content_type or 'no content type'!r}")

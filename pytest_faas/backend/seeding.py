@@ -37,7 +37,8 @@ class Seeder:
 
     def _drop_dataset(self, dataset_id: str) -> None:
         for item in self.projects.store.children("items", dataset_id):
-            self.items.delete(item["id"])
+            if self.items.store.find("items", item["id"]) is not None:  # not inside a folder deleted before
+                self.items.delete(item["id"])
         self.projects.delete_dataset(dataset_id)
 
     def item(self, dataset_id: str, remote_path: str, data: bytes, *, item_id: str | None = None,

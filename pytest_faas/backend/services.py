@@ -22,8 +22,17 @@ from .store import Store
 RUNTIME_DEFAULTS = {"podType": "regular-s", "numReplicas": 1, "concurrency": 10, "autoscaler": None}
 SERVICE_DEFAULTS = {"executionTimeout": 3600, "drainTime": 600, "onReset": "failed", "maxAttempts": 3,
                     "runExecutionAsProcess": False, "initParams": {}, "versions": {}, "useUserJwt": False,
-                    "global": False, "driverId": None, "secrets": [], "integrations": [], "mode": {},
-                    "metadata": {}, "type": "regular", "queueLengthLimit": None}
+                    "global": False, "driverId": None, "secrets": [], "integrations": [], "type": "regular"}
+# A service may run on preemptible machines only when an execution cut short there can be retried
+# (maxAttempts above 1) and is short enough to be worth retrying: up to the default executionTimeout. The
+# platform derives the flag from the same two settings; its exact cut-off on the timeout is its own (an hour
+# keeps it, a hundred hours clears it).
+PREEMPTIBLE_MAX_TIMEOUT_S = 3600
+RUN_AS_PROCESS_REFUSED = (
+    "runExecutionAsProcess: true is not supported by the local platform: a replica runs each execution in a "
+    "thread of its own process, in every placement. Deploy with run_execution_as_process=False (service.json "
+    "'run_execution_as_process'); code that must not share a process between executions can keep its state "
+    "per call instead")
 ON_RESET = ("failed", "rerun")
 MAX_REPLICAS = 32
 BOT = "bot.default@faas.local"
@@ -58,6 +67,13 @@ def normalise_runtime(runtime: dict | None) -> dict:
     merged["numReplicas"] = _positive_int(merged.get("numReplicas"), "runtime.numReplicas", 1, MAX_REPLICAS)
     merged["concurrency"] = _positive_int(merged.get("concurrency"), "runtime.concurrency", 10, 1000)
     return merged
+
+
+def preemptible(record: dict) -> bool:
+    """``runtime.preemptible`` as the platform derives it, whatever was sent: yes unless an execution could
+    not be retried or runs long. (dtlpy sends the derived value back on every update, so a sent value
+    cannot tell a choice from an echo.)"""
+    return record["maxAttempts"] > 1 and record["executionTimeout"] <= PREEMPTIBLE_MAX_TIMEOUT_S
 
 
 class Services:
@@ -98,6 +114,9 @@ class Services:
             raise BadRequest(f"service 'onReset' must be one of {', '.join(ON_RESET)}, found {record.get('onReset')!r}")
         record["executionTimeout"] = _positive_int(record.get("executionTimeout"), "executionTimeout", 3600)
         record["maxAttempts"] = _positive_int(record.get("maxAttempts"), "maxAttempts", 3)
+        record["runtime"]["preemptible"] = preemptible(record)
+        if record.get("runExecutionAsProcess") is True:  # refused, not stored and ignored
+            raise BadRequest(RUN_AS_PROCESS_REFUSED)
         _, module = self.code(record)  # the revision and module must exist
         record["moduleName"] = module["name"]
         return record

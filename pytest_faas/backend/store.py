@@ -37,7 +37,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from ..errors import NotFound
+from ..errors import BadRequest, NotFound
+from ..ids import is_object_id
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,11 @@ class _Transaction:
 
     def __exit__(self, kind, value, traceback) -> None:
         self.store._end(failed=kind is not None)
+
+
+# Kinds whose lookups fail with 400 on an id of the wrong shape on the platform. Projects and datasets answer
+# 404 to any unknown id (dtlpy's suite asks for 'some_id' of each).
+OBJECT_ID_KINDS = frozenset({"items", "annotations", "packages", "services", "executions", "triggers"})
 
 
 class Store:
@@ -264,10 +270,18 @@ class Store:
         return self._docs[kind].get(doc_id)
 
     def get(self, kind: str, doc_id: str, label: str | None = None) -> dict:
-        """The document, or :class:`NotFound` naming what was asked for."""
+        """The document, or :class:`NotFound` naming what was asked for.
+
+        For a kind whose ids are the platform's object ids, an unknown id that has not their shape is a
+        :class:`BadRequest`, as on the platform (where it fails to parse). Entities seeded with ids of
+        another shape (a mock file's ``cat-1``) are still found.
+        """
         doc = self._docs[kind].get(doc_id)
         if doc is None:
-            raise NotFound(f"{label or kind.rstrip('s').capitalize()} not found: {doc_id!r}")
+            what = label or kind.rstrip('s').capitalize()
+            if kind in OBJECT_ID_KINDS and not is_object_id(doc_id):
+                raise BadRequest(f"Invalid {what.lower()} id {doc_id!r}: ids are 24 hexadecimal digits")
+            raise NotFound(f"{what} not found: {doc_id!r}")
         return doc
 
     def delete(self, kind: str, doc_id: str) -> dict | None:

@@ -21,6 +21,7 @@ from croniter import croniter
 from . import dql
 from ..errors import BadRequest, Conflict
 from ..ids import now_iso, parse_iso
+from ..protocol import ALL_TRIGGER_ACTIONS, TRIGGER_ACTIONS
 from .records import LOCAL_USER, ORG, server_fields
 from .events import Event
 from .executions import Executions
@@ -31,8 +32,8 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
-RESOURCES = ("Item", "Dataset", "Annotation", "ItemStatus", "Task", "Assignment")
-ACTIONS = ("Created", "Updated", "Deleted", "Clone", "statusChanged", "taskAssigned")
+RESOURCES = tuple(TRIGGER_ACTIONS)
+ACTIONS = ALL_TRIGGER_ACTIONS
 MODES = ("Once", "Always")
 # Actions that can happen more than once to one resource: only these need "fired already" records.
 _REPEATABLE = ("Updated", "Clone", "statusChanged", "taskAssigned")
@@ -115,6 +116,12 @@ class Triggers:
         unknown = [a for a in actions if a not in ACTIONS]
         if unknown:
             raise BadRequest(f"trigger spec.actions {unknown} unknown; use {', '.join(ACTIONS[:3])}")
+        allowed = TRIGGER_ACTIONS[spec["resource"]]
+        for action in actions:
+            if action not in allowed:  # the platform's words, then which actions the resource has
+                raise BadRequest(f"Received an unsupported action type as input, type: {action} for resource "
+                                 f"type: {spec['resource']} (a {spec['resource']} trigger takes "
+                                 f"{', '.join(allowed)})")
         spec["actions"] = actions
         spec["executionMode"] = spec.get("executionMode") or "Once"
         if spec["executionMode"] not in MODES:

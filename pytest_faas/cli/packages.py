@@ -67,7 +67,7 @@ def _require(findings) -> None:
 
 
 @packages.command("generate")
-@click.option("--name", "--package-name", "--plugin-name", "-p", "name", default="default_package",
+@click.option("--name", "--package-name", "--plugin-name", "-p", "name", default="default-package",
               show_default=True, help="The package's name.")
 @click.option("--service-name", default="default-service", show_default=True, help="The service's name.")
 @_src_option

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import CheckError
+from ..protocol import faas_name_problem
 from .jsondoc import did_you_mean, is_file
 from .package import INPUT_TYPES, MockFile, Module, PackageManifest, ServiceManifest
 
@@ -191,6 +192,9 @@ def require_consistent(package_dir: Path | str, manifest: PackageManifest) -> li
 
 
 def _manifest_findings(manifest: PackageManifest, file: str) -> Iterator[Finding]:
+    # `packages.push` asks the platform's naming check first, which refuses such a name.
+    if isinstance(manifest.name, str) and (problem := faas_name_problem(manifest.name)):
+        yield Finding(file, None, problem, json_path="name")
     # The models refuse these already; models built with model_construct() skip validation, so look again.
     seen_modules: set[str] = set()
     for i, module in enumerate(manifest.modules):
@@ -204,7 +208,12 @@ def _manifest_findings(manifest: PackageManifest, file: str) -> Iterator[Finding
                 yield Finding(file, None, f"duplicate function name {function.name!r} in module {module.name!r}",
                               json_path=f"{where}.name")
             seen.add(function.name)
+            names: set[str] = set()
             for k, io in enumerate(function.inputs):
+                if io.name in names:  # both could not be passed as keyword arguments; the platform refuses it
+                    yield Finding(file, None, f"duplicate input name {io.name!r} in function {function.name!r}",
+                                  json_path=f"{where}.input[{k}].name")
+                names.add(io.name)
                 if io.type not in INPUT_TYPES:
                     hint = did_you_mean(io.type, INPUT_TYPES)
                     yield Finding(file, None, f"unknown input type {io.type!r}" + (f" ({hint})" if hint else ""),
@@ -341,6 +350,10 @@ def _runtime_notes(file: str, service: ServiceManifest) -> list[Finding]:
         notes.append(Finding(file, None, f"runtime.podType {runtime.pod_type!r} is a GPU pod, but locally functions "
                              "run on this machine's CPU (no GPU is attached, whatever the placement); code that "
                              "needs CUDA fails here", "warning", "runtime.podType"))
+    if service.run_execution_as_process:
+        notes.append(Finding(file, None, "run_execution_as_process is true, which the local platform refuses at "
+                             "deploy: its replicas run every execution as a thread of one process; set it to false",
+                             "error", "run_execution_as_process"))
     if runtime is not None and runtime.runner_image:
         notes.append(Finding(file, None, f"runtime.runnerImage {runtime.runner_image!r} is used only by the docker "
                              "placement (--faas-placement=docker, `faas packages test --placement docker`); the "

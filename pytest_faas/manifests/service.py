@@ -23,16 +23,7 @@ from pydantic import AfterValidator, AliasChoices, Field, PrivateAttr, field_val
 from .jsondoc import PlatformModel, Shown, did_you_mean, fail, one_of, problem, read_document, validate_document
 from ..protocol import ENV_NAME_PATTERN
 
-# Trigger resources and the actions each allows (docs/platform.md#event-triggers).
-TRIGGER_ACTIONS = {
-    "Item": ("Created", "Updated", "Deleted", "Clone"),
-    "Dataset": ("Created", "Updated", "Deleted"),
-    "Annotation": ("Created", "Updated", "Deleted"),
-    "ItemStatus": ("Updated", "taskAssigned"),
-    "Task": ("Created", "Updated", "Deleted", "statusChanged"),
-    "Assignment": ("Created", "Updated", "Deleted", "statusChanged"),
-}
-ALL_TRIGGER_ACTIONS = ("Created", "Updated", "Deleted", "Clone", "statusChanged", "taskAssigned")
+from ..protocol import ALL_TRIGGER_ACTIONS, TRIGGER_ACTIONS  # noqa: F401 (re-exported for the CLI)
 # What the local platform's services accept (a replica is a thread, a process or a container; each of its
 # executions a thread): a bigger figure is refused here, with its place, rather than at deploy.
 MAX_REPLICAS = 32

@@ -193,7 +193,7 @@ class Agent:
         init = invoke.Signature(cls.__init__)
         kwargs = invoke.resolve(self.module.get("initInputs") or [], self.service.get("initParams") or {},
                                 init.accepts, self.client)
-        self.instance = cls(**kwargs)
+        self.instance = self._construct(cls, kwargs)
         self.service_entity = dl.Service.from_json(_json=self.service, client_api=dl.client_api)
         if isinstance(self.instance, dl.BaseServiceRunner):
             self.instance.service_entity = self.service_entity
@@ -201,6 +201,18 @@ class Agent:
         self.signatures: dict[str, invoke.Signature] = {}
         if self.owns_process:
             os.chdir(code_dir)  # the platform runs the code from its own folder
+
+    def _construct(self, cls, kwargs: dict):
+        """The class built once; what its ``__init__`` prints or logs goes to the service's log, as on the
+        platform (in no execution's: it ran before any), also when it raises."""
+        buffer = CAPTURE.begin()
+        try:
+            return cls(**kwargs)
+        finally:
+            CAPTURE.end()
+            lines = buffer.take_rest()
+            if lines:
+                self._call_quietly("POST", f"{AGENT_ROUTES}/{self.agent_id}/logs", {"entries": [{"lines": lines}]})
 
     def _code_dir(self, loader) -> Path:
         codebase = self.package.get("codebase") or {}

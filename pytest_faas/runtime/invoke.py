@@ -75,7 +75,7 @@ def _entity(type_name: str, value, input_name: str, client=None):
         try:
             found = client.get(route + entity_id)
         except RequestFailed as exc:
-            if exc.status == 404:
+            if exc.status in (400, 404):  # 400: an id of the wrong shape, which names nothing either
                 raise missing() from None
             raise
         extra = {"project": None} if type_name == "Dataset" else {}  # Dataset.from_json requires it
@@ -83,7 +83,7 @@ def _entity(type_name: str, value, input_name: str, client=None):
     repository = getattr(dl.repositories, f"{type_name}s")(client_api=dl.client_api)
     try:
         return repository.get(**{key: entity_id})
-    except dl.exceptions.NotFound:
+    except (dl.exceptions.NotFound, dl.exceptions.BadRequest):
         raise missing() from None
 
 

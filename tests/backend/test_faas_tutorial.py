@@ -77,7 +77,7 @@ def test_generate_push_deploy_and_invoke_on_an_item(faas_platform, faas_dl, faas
 
 
 def test_the_tutorials_edited_function_and_sync_execute(faas_platform, faas_dl, faas_project, here):
-    simple_package(here / "pkg", "default_package", "", [("run", [("item", "Item")])])
+    simple_package(here / "pkg", "default-package", "", [("run", [("item", "Item")])])
     (here / "pkg" / "main.py").write_text(TUTORIAL_MAIN)
     package = faas_project.packages.push(src_path=str(here / "pkg"))
     service = package.deploy(service_name="tutorial", runtime=TUTORIAL_RUNTIME)
@@ -170,9 +170,9 @@ def test_annotation_and_dataset_triggers_pass_the_resource(faas_platform, faas_d
 
 
 def test_deploy_from_local_folder_creates_the_service_and_its_triggers(faas_platform, faas_dl, faas_project, here):
-    faas_dl.packages.generate(name="default_package", src_path=str(here))
+    faas_dl.packages.generate(name="default-package", src_path=str(here))
     faas_project.packages.push(src_path=str(here))
-    service_json = {"name": "service-name", "packageName": "default_package", "packageRevision": "latest",
+    service_json = {"name": "service-name", "packageName": "default-package", "packageRevision": "latest",
                     "runtime": TUTORIAL_RUNTIME, "initParams": {}, "moduleName": "default_module",
                     "triggers": [{"name": "trigger-name", "resource": "Item", "actions": ["Created"], "active": True,
                                   "filter": {"$and": [{"dir": "/train"}, {"hidden": False}, {"type": "file"}]},
@@ -220,7 +220,7 @@ class ServiceRunner(dl.BaseServiceRunner):
     from faas_code import package_json, write_package
 
     package_dir = write_package(here / "auto_ml", {
-        "package.json": package_json("auto_ml", [("predict", [("item", "Item")])], module="single_item_auto_ml",
+        "package.json": package_json("auto-ml", [("predict", [("item", "Item")])], module="single_item_auto_ml",
                                      entry_point="single_item_auto_ml.py", init_inputs=[("model_name", "Json")]),
         "single_item_auto_ml.py": main,
         "models_loader.py": "class ModelLoader:\n    def __init__(self, model_name):\n        self.model_name = model_name\n"})

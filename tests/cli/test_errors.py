@@ -19,7 +19,7 @@ def test_no_checked_out_project(faas):
 def test_platform_refusal_is_one_line_not_a_traceback(faas):
     faas("projects create demo")
     result = faas("projects create demo", code=1)
-    assert result.stderr.strip() == "Error: platform error 409: a project named 'demo' already exists"
+    assert result.stderr.strip() == "Error: platform error 400: a project named 'demo' already exists"
     missing = faas("projects checkout nosuch", code=1)
     assert missing.stderr.startswith("Error: platform error 404:") and "Traceback" not in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1
@@ -28,7 +28,7 @@ def test_platform_refusal_is_one_line_not_a_traceback(faas):
 def test_verbose_shows_the_traceback_too(faas):
     faas("projects create demo")
     result = faas("--verbose projects create demo", code=1)
-    assert "Traceback" in result.stderr and "Error: platform error 409" in result.stderr
+    assert "Traceback" in result.stderr and "Error: platform error 400" in result.stderr
 
 
 def test_usage_errors_exit_2(faas):

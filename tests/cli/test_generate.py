@@ -21,14 +21,14 @@ def test_generate_writes_the_tutorials_five_files(faas, tmp_path):
     assert not (tmp_path / ".faas").exists(), "generate needs no platform"
 
     package = json.loads((tmp_path / "package.json").read_text())
-    assert package["name"] == "default_package"
+    assert package["name"] == "default-package"
     [module] = package["modules"]
     assert (module["name"], module["entryPoint"]) == ("default_module", "main.py")
     assert module["functions"][0]["name"] == "run"
     assert module["functions"][0]["input"] == [{"name": "item", "type": "Item"}]
 
     service = json.loads((tmp_path / "service.json").read_text())
-    assert service["packageName"] == "default_package" and service["moduleName"] == "default_module"
+    assert service["packageName"] == "default-package" and service["moduleName"] == "default_module"
     assert service["runtime"] == {"gpu": False, "replicas": 1, "concurrency": 6, "runnerImage": ""}
     [trigger] = service["triggers"]
     assert trigger["filter"] == {"$and": [{"dir": "/train"}, {"hidden": False}, {"type": "file"}]}

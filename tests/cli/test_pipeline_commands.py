@@ -9,7 +9,7 @@ def two_nodes() -> dict:
     def node(nid: str, name: str) -> dict:
         return {"id": nid, "name": name, "type": "function",
                 "namespace": {"functionName": "run", "serviceName": "default-service",
-                              "packageName": "default_package", "moduleName": "default_module"},
+                              "packageName": "default-package", "moduleName": "default_module"},
                 "inputs": [{"portId": f"{nid}-in", "name": "item", "type": "Item"}],
                 "outputs": [{"portId": f"{nid}-out", "name": "item", "type": "Item"}], "metadata": {}}
 

@@ -57,6 +57,6 @@ def test_watch_pushes_a_changed_package_and_its_service_runs_the_new_code(faas, 
         finally:
             watch.stop()
         assert watch.pushes == 1, lines
-        assert any("main.py changed: Pushed package default_package" in line for line in lines), lines
+        assert any("main.py changed: Pushed package default-package" in line for line in lines), lines
         result = faas.json(" ".join(url) + " services invoke")
         assert result["output"] == "version two"

@@ -22,7 +22,7 @@ def deployed(faas, tmp_path):
     faas("projects create demo")
     faas("datasets create pictures")
     pushed = faas("packages push")
-    assert "Pushed package default_package version 1.0.0" in pushed.stdout
+    assert "Pushed package default-package version 1.0.0" in pushed.stdout
     deployed = faas("packages deploy")
     assert "Deployed service default-service" in deployed.stdout and "training-trigger" in deployed.stdout
     return tmp_path
@@ -41,7 +41,7 @@ def _labels(data_dir, item_id):
 
 def test_push_deploy_invoke_annotates_the_item(faas, deployed):
     assert [s["name"] for s in faas.json("services ls")] == ["default-service"]
-    assert [p["name"] for p in faas.json("packages ls")] == ["default_package"]
+    assert [p["name"] for p in faas.json("packages ls")] == ["default-package"]
     [item] = faas.json(f"items upload {_files(deployed, 'cat.jpg')} --remote-path /val")
     assert faas.json("executions ls") == [], "/val fires nothing"
 
@@ -87,7 +87,7 @@ def test_always_trigger_on_updates(faas, deployed):
 
 def test_trigger_from_the_tutorials_command_line(faas, deployed):
     # The tutorial's own spelling, Python literals in --filters included.
-    faas(["triggers", "create", "--package-name", "default_package", "--service-name", "default-service",
+    faas(["triggers", "create", "--package-name", "default-package", "--service-name", "default-service",
           "--name", "trigger-name", "--filters", '{"$and": [{"dir": "/train"}, {"hidden": False}, {"type": "file"}]}',
           "--function-name", "run", "--resource", "Item", "--actions", "Created"])
     [trigger] = [t for t in faas.json("triggers ls") if t["name"] == "trigger-name"]

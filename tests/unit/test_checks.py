@@ -34,7 +34,7 @@ class ServiceRunner(dl.BaseServiceRunner):
         progress.update(status='inProgress', progress=100)
 '''
 
-HELLO_PACKAGE = {"name": "default_package", "modules": [{
+HELLO_PACKAGE = {"name": "default-package", "modules": [{
     "name": "default_module", "entryPoint": "main.py", "initInputs": [],
     "functions": [{"name": "run", "description": "this description for your service",
                    "input": [{"name": "item", "type": "Item"}], "output": []}]}]}
@@ -59,7 +59,7 @@ class ServiceRunner(dl.BaseServiceRunner):
         progress.update(status='completed', progress=100)
 '''
 
-AUTO_ML_PACKAGE = {"name": "auto_ml", "modules": [
+AUTO_ML_PACKAGE = {"name": "auto-ml", "modules": [
     {"name": name, "entryPoint": f"{name}.py", "initInputs": [{"type": "Json", "name": "model_name"}],
      "functions": [{"name": f, "input": [{"name": entity, "type": entity.title()}]} for f in ("train", "predict")]}
     for name, entity in (("dataset_auto_ml", "dataset"), ("single_item_auto_ml", "item"))]}
@@ -281,7 +281,7 @@ def test_a_class_defined_under_a_top_level_guard_is_found(package, tmp_path):
 def test_models_built_without_validation_are_still_checked(tmp_path):
     (tmp_path / "main.py").write_text("class ServiceRunner:\n    def run(self, item):\n        pass\n")
     io = FunctionIO.model_construct(type="Itme", name="item")
-    function = Function.model_construct(name="run", inputs=[io], outputs=[])
+    function = Function.model_construct(name="run", inputs=[io, io], outputs=[])
     module = Module.model_construct(name="default_module", entry_point="main.py", class_name="ServiceRunner",
                                     init_inputs=[], functions=[function, function])
     manifest = PackageManifest.model_construct(modules=[module, module])
@@ -289,10 +289,8 @@ def test_models_built_without_validation_are_still_checked(tmp_path):
         "duplicate module name 'default_module'",
         "duplicate function name 'run' in module 'default_module'",
         "duplicate function name 'run' in module 'default_module'",
-        "unknown input type 'Itme' (did you mean 'Item'?)",
-        "unknown input type 'Itme' (did you mean 'Item'?)",
-        "unknown input type 'Itme' (did you mean 'Item'?)",
-        "unknown input type 'Itme' (did you mean 'Item'?)",
+        *["duplicate input name 'item' in function 'run'"] * 4,
+        *["unknown input type 'Itme' (did you mean 'Item'?)"] * 8,
     ])
 
 

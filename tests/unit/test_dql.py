@@ -172,13 +172,32 @@ def test_logic(filt, expected):
         ("/train/**", 5, False),
     ],
 )
-def test_wildcards(pattern, value, expected):
-    doc = {"v": value}
-    assert matches({"v": pattern}, doc) is expected
-    assert matches({"v": {"$eq": pattern}}, doc) is expected
-    assert matches({"v": {"$ne": pattern}}, doc) is (not expected)
-    assert matches({"v": {"$in": ["zzz", pattern]}}, doc) is expected
-    assert matches({"v": {"$nin": [pattern]}}, doc) is (not expected)
+def test_wildcards_on_a_path_field(pattern, value, expected):
+    doc = {"filename": value}
+    assert matches({"filename": pattern}, doc) is expected
+    assert matches({"filename": {"$eq": pattern}}, doc) is expected
+    assert matches({"filename": {"$ne": pattern}}, doc) is (not expected)
+    assert matches({"filename": {"$in": ["zzz", pattern]}}, doc) is expected
+    assert matches({"filename": {"$nin": [pattern]}}, doc) is (not expected)
+
+
+@pytest.mark.parametrize(
+    "pattern, value, expected",
+    [
+        ("*png", "image/png", True),  # a single * crosses '/' off the path fields
+        ("image/*", "image/png", True),
+        ("*jpeg", "image/png", False),
+        ("*/pn*", "image/png", True),
+        ("**png", "image/png", True),
+        ("a.b*", "axb/c", False),
+    ],
+)
+def test_wildcards_on_any_other_string_field(pattern, value, expected):
+    doc = {"metadata": {"system": {"mimetype": value}}}
+    assert matches({"metadata.system.mimetype": pattern}, doc) is expected
+    assert matches({"metadata": {"system": {"mimetype": {"$eq": pattern}}}}, doc) is expected
+    assert matches({"metadata.system.mimetype": {"$in": [pattern]}}, doc) is expected
+    assert matches({"metadata.system.mimetype": {"$nin": [pattern]}}, doc) is (not expected)
 
 
 def test_wildcard_against_array_elements():

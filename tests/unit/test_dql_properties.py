@@ -98,10 +98,13 @@ def test_exists_false_negates_exists_true(field, flag, doc):
 @given(st.text(alphabet="ab/.", max_size=6), st.text(alphabet="ab/.*", max_size=8))
 def test_wildcard_suffixes(prefix, value):
     assume("*" not in prefix)
-    assert matches({"v": prefix}, {"v": value}) == (prefix == value)
-    assert matches({"v": prefix + "/**"}, {"v": value}) == value.startswith(prefix + "/")
+    for field in ("filename", "v"):
+        assert matches({field: prefix}, {field: value}) == (prefix == value)
+        assert matches({field: prefix + "/**"}, {field: value}) == value.startswith(prefix + "/")
     rest = value[len(prefix) :]
-    assert matches({"v": prefix + "*"}, {"v": value}) == (value.startswith(prefix) and "/" not in rest)
+    # a single * stays within a folder on a path field, and matches any rest on another field
+    assert matches({"filename": prefix + "*"}, {"filename": value}) == (value.startswith(prefix) and "/" not in rest)
+    assert matches({"v": prefix + "*"}, {"v": value}) == value.startswith(prefix)
 
 
 @given(st.lists(docs_st, max_size=30), filters, sorts, st.integers(1, 12))
