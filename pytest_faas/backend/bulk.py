@@ -80,8 +80,10 @@ class Bulk:
         if system is not None and (resource != "items" or query.get("systemSpace") is not True):
             raise BadRequest("'update.metadata.system' changes items' system metadata only, with "
                              "'systemSpace': true (dtlpy: system_metadata=True)")
-        if "description" in change and not isinstance(change["description"], (str, type(None))):
-            raise BadRequest(f"'update.description' must be a string, found {change['description']!r}")
+        for key, kinds, words in (("description", (str, type(None)), "a string"), ("label", (str,), "a string"),
+                                  ("attributes", (list, dict), "a list or an object")):
+            if key in change and not isinstance(change[key], kinds):
+                raise BadRequest(f"'update.{key}' must be {words}, found {change[key]!r}")
         matches = self._matches(dataset_id, resource, query)
         if resource == "items":
             return [self.items.patch(r["id"], change, system=system is not None) for r in matches]

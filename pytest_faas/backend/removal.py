@@ -47,8 +47,7 @@ class Removal:
         """The dataset, its items and the recipes only it names; in the caller's transaction."""
         self.backend.items.remove_dataset_items(dataset["id"])
         self.store.delete("datasets", dataset["id"])
-        others = [d for d in self.store.all("datasets")]
-        named = {r for d in others for r in d["metadata"]["system"].get("recipes") or []}
+        named = {r for d in self.store.all("datasets") for r in d["metadata"]["system"].get("recipes") or []}
         for recipe_id in dataset["metadata"]["system"].get("recipes") or []:
             recipe = self.store.find("recipes", recipe_id)
             if recipe is not None and recipe_id not in named:

@@ -136,7 +136,9 @@ def _check(rest: Rest, dataset_id: str, ledger: Ledger, kill: int) -> None:
     """After a restart: every acknowledged write is there and consistent; settle the unanswered ones."""
     by_path, number = {}, 0
     while True:
-        page = rest.call("POST", f"/datasets/{dataset_id}/query", json={"pageSize": 1000, "page": number}).json()
+        # Files only, as dtlpy's default filter asks: the folders the uploads made are items too.
+        page = rest.call("POST", f"/datasets/{dataset_id}/query",
+                         json={"filter": {"type": "file"}, "pageSize": 1000, "page": number}).json()
         by_path.update((record["filename"], record) for record in page["items"])
         if not page["hasNextPage"]:
             break
