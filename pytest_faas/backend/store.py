@@ -276,9 +276,11 @@ class Store:
         :class:`BadRequest`, as on the platform (where it fails to parse). Entities seeded with ids of
         another shape (a mock file's ``cat-1``) are still found.
         """
+        what = label or kind.rstrip('s').capitalize()
+        if not isinstance(doc_id, str):  # a body's id of another JSON type (a list is not even hashable)
+            raise BadRequest(f"{what} id must be a string, found {type(doc_id).__name__}")
         doc = self._docs[kind].get(doc_id)
         if doc is None:
-            what = label or kind.rstrip('s').capitalize()
             if kind in OBJECT_ID_KINDS and not is_object_id(doc_id):
                 raise BadRequest(f"Invalid {what.lower()} id {doc_id!r}: ids are 24 hexadecimal digits")
             raise NotFound(f"{what} not found: {doc_id!r}")

@@ -188,7 +188,8 @@ def test_modules_and_functions(tutorial, tmp_path):
                                               entry_point='dataset_auto_ml.py', init_inputs=init_inputs)
 
     # push package
-    package = dl.packages.push(package_name='auto_ml', modules=[item_auto_ml_module, dataset_auto_ml_module])
+    # The tutorial names it auto_ml: the platform refuses '_' in package names (docs/platform.md#the-faas-tutorial).
+    package = dl.packages.push(package_name='auto-ml', modules=[item_auto_ml_module, dataset_auto_ml_module])
 
     init_inputs = dl.FunctionIO(type=dl.PackageInputType.JSON, name='model_name', value='my_model')
 

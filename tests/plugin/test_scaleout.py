@@ -60,7 +60,7 @@ def test_under_xdist_each_worker_pushes_each_package_once_to_its_own_platform(fa
     packages.copy_sample("hello_world")
     result = faas_pytester.runpytest_subprocess("--faas", "-n", "2", "-v", "-p", "no:cacheprovider", "--faas-keep")
     result.assert_outcomes(passed=CASES + 1 + 3 + 1)  # the cases, and each package's manifest item
-    names = {"echo": "echo", "hello_world": "default_package"}  # folder -> package name
+    names = {"echo": "echo", "hello_world": "default-package"}  # folder -> package name
     ran_by: dict[str, set[str]] = {}
     for worker, folder in re.findall(r"\[(gw\d)\] \[[ \d%]+\] PASSED (\w+)/package\.json::\w+::", result.stdout.str()):
         ran_by.setdefault(worker, set()).add(names[folder])

@@ -93,7 +93,7 @@ def test_bad_variables_are_refused_and_nothing_changes(platform, package, env, m
     kept = requests.get(f"{platform.url}/_faas/services/{service.id}/env",
                         headers={"Authorization": f"Bearer {platform.token}"}, timeout=30).json()
     assert kept["env"] == {"FAAS_T_SHARED": "kept"}
-    assert put_env(platform, "no-such-service", {"A": "b"}).status_code == 404
+    assert put_env(platform, "0" * 24, {"A": "b"}).status_code == 404  # an id of the right shape, unknown
     service.delete()
 
 
