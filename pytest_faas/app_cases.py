@@ -15,7 +15,7 @@ import os
 import time
 from pathlib import Path
 
-from .cases import CaseOutcome, CaseRunner, content_hash
+from .cases import CaseOutcome, CaseRunner
 from .errors import PlatformError
 from .manifests.app import AppManifest
 from .manifests.mock import MockCase
@@ -29,21 +29,10 @@ class AppCases:
         self.runner = runner
         self._installed: dict[str, dict[str, dict]] = {}  # content hash -> module name -> service JSON
         self._init_params: dict[str, dict] = {}  # service id -> the init params it runs with now
-        self._hashes: dict[Path, str] = {}  # a run's files do not change under it: hash each app once
-
-    @classmethod
-    def of(cls, runner: CaseRunner) -> AppCases:
-        """The one `AppCases` of ``runner``."""
-        cases = getattr(runner, "_app_cases", None)
-        if cases is None:
-            cases = runner._app_cases = cls(runner)  # type: ignore[attr-defined]
-        return cases
 
     def install(self, app_dir: Path, app: AppManifest) -> dict[str, dict]:
         """Publish and install the app (once per content); returns the service that runs each module."""
-        if app_dir not in self._hashes:
-            self._hashes[app_dir] = content_hash(app_dir)
-        key = self._hashes[app_dir]
+        key = self.runner.folder_hash(app_dir)
         if key not in self._installed:
             dl = self.runner.dl
             project = dl.projects.create(project_name=f"faas-app-{app.name}-{key[:8]}-{int(time.time() * 1000) % 10**8}")

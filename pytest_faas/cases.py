@@ -17,7 +17,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import casedata
 from .errors import ExecutionFailed, PlatformError
@@ -70,6 +70,9 @@ class CaseOutcome:
         return float(self.execution.get("duration") or 0.0)
 
 
+_Part = TypeVar("_Part")
+
+
 class CaseRunner:
     """Runs cases on one platform; keeps pushed packages and deployed services for reuse.
 
@@ -91,9 +94,17 @@ class CaseRunner:
         self._project = None
         self._packages: dict[str, Any] = {}
         self._services: dict[str, dict] = {}
-        self._hashes: dict[Path, str] = {}  # a run's files do not change under it: hash each package once
+        self._hashes: dict[Path, str] = {}  # folder -> content hash (folder_hash)
         self._case_counter = 0
         self._binaries: dict[str, str] = {}  # project id -> its Binaries dataset
+        self._parts: dict[type, Any] = {}  # kinds of case with setup of their own (apps, events): one each
+
+    def part(self, kind: type[_Part]) -> _Part:
+        """This runner's one ``kind`` (`AppCases`, `EventCases`): made on first use, with what it set up
+        (installed apps, created triggers) kept for the runner's later cases."""
+        if kind not in self._parts:
+            self._parts[kind] = kind(self)
+        return self._parts[kind]
 
     def close(self) -> None:
         """Release the client's connections (the platform stays up)."""
@@ -107,11 +118,15 @@ class CaseRunner:
             self._project = self.dl.projects.create(project_name=name)
         return self._project
 
+    def folder_hash(self, folder: Path) -> str:
+        """The content hash of a package or app folder, computed once per run (its files do not change under it)."""
+        if folder not in self._hashes:
+            self._hashes[folder] = content_hash(folder)
+        return self._hashes[folder]
+
     def package(self, package: LoadedPackage):
         package_dir, manifest = package.folder, package.manifest
-        if package_dir not in self._hashes:
-            self._hashes[package_dir] = content_hash(package_dir)
-        key = self._hashes[package_dir]
+        key = self.folder_hash(package_dir)
         if key not in self._packages:
             # dtlpy packs the codebase in ./.dataloop, made with a check-then-mkdir that fails when two
             # xdist workers push at the same moment; making it first, as dtlpy would, takes the race away.
@@ -220,7 +235,7 @@ class CaseRunner:
         if package.is_app:  # published and installed as its author ships it, then run on the app's service
             from .app_cases import AppCases  # noqa: PLC0415 (app_cases builds on this module)
 
-            return AppCases.of(self).run(package.folder, package.manifest, case.case, case.mock_file)
+            return self.part(AppCases).run(package.folder, package.manifest, case.case, case.mock_file)
         start = time.perf_counter()
         mock_case = case.case
         service = self.service(package, mock_case)
@@ -231,7 +246,7 @@ class CaseRunner:
         self.seed_artifacts(package, mock_case, service["projectId"])
         if mock_case.event is not None:  # the service's triggers run it (eventcases.py)
             applies = _applies(package.service, mock_case)
-            return EventCases.of(self).run(package, case, service, applies, all_logs)
+            return self.part(EventCases).run(package, case, service, applies, all_logs)
         if mock_case.node is not None:  # the function runs as a pipeline node, with the node in its context
             from .pipelinecases import execute_in_node  # noqa: PLC0415
 

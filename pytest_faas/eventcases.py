@@ -72,13 +72,6 @@ class EventCases:
         self._datasets: dict[str, str] = {}  # project id -> its events dataset
         self._count = 0
 
-    @classmethod
-    def of(cls, runner: CaseRunner) -> EventCases:
-        cases = getattr(runner, "_event_cases", None)
-        if cases is None:
-            cases = runner._event_cases = cls(runner)  # type: ignore[attr-defined]
-        return cases
-
     def triggers(self, loaded: LoadedPackage, service: dict, applies: bool) -> tuple[list[Trigger], dict[str, str]]:
         """The service's Event triggers from service.json, created on first use, and their names by id."""
         if service["id"] not in self._triggers:

@@ -142,7 +142,7 @@ class TemplateRunner:
         from .app_cases import AppCases  # noqa: PLC0415 (app_cases builds on cases, as this module does)
 
         def place(template: dict) -> dict:
-            services = AppCases.of(runner).install(app_dir, app)
+            services = runner.part(AppCases).install(app_dir, app)
             if not services:
                 raise FaasError(f"app {app.name!r} creates no service, so no function node can run")
             return runner.client.get(f"/projects/{next(iter(services.values()))['projectId']}")

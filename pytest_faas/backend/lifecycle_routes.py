@@ -26,7 +26,7 @@ def lifecycle_routes(backend: "Backend") -> list[Route]:
 
     def patch_project(request: Request, project_id: str):
         system = request.args.get("system", "false").lower() == "true"
-        return removal.update_project(project_id, read_json(request, expect=dict), system=system)
+        return projects.update_project(project_id, read_json(request, expect=dict), system=system)
 
     def delete_dataset(request: Request, dataset_id: str):
         removal.delete_dataset(dataset_id)

@@ -32,8 +32,21 @@ def check_project_name(name: str) -> None:
                          f"letters A-Z a-z, digits, spaces and {PROJECT_NAME_PUNCTUATION}")
 
 
+# What PATCH may change. dtlpy sends the whole record back: a different value for another field the record
+# holds is refused rather than dropped, except the derived ones (counters, dates), which are not read.
 _DATASET_EDITABLE = ("name", "description", "metadata")
 _DATASET_DERIVED = ("itemsCount", "annotated", "annotationsCount", "updatedAt", "updatedBy", "createdAt")
+_PROJECT_EDITABLE = ("name", "metadata")
+_PROJECT_DERIVED = ("updatedAt",)
+
+
+def refuse_platform_fields(route: str, record: dict, patch: dict, editable: tuple, derived: tuple) -> None:
+    """A PATCH that changes a field the platform sets is a 400 naming the fields and what may change."""
+    changed = sorted(key for key, value in patch.items() if key in record and value != record[key]
+                     and key not in editable + derived)
+    if changed:
+        raise BadRequest(f"PATCH {route} changes {', '.join(changed)}, which the platform sets; "
+                         f"{', '.join(editable)} may change")
 
 
 class Projects:
@@ -61,6 +74,37 @@ class Projects:
 
     def get_project(self, project_id: str) -> dict:
         return self.store.get("projects", project_id, "Project")
+
+    def update_project(self, project_id: str, body: dict, system: bool = False) -> dict:
+        """``PATCH /projects/{id}``: its ``name`` and ``metadata`` (``metadata.system`` with ``?system=true``)."""
+        with self.store.transaction():
+            project = dict(self.get_project(project_id))
+            refuse_platform_fields("/projects/{id}", project, body, _PROJECT_EDITABLE, _PROJECT_DERIVED)
+            # dtlpy's Project fills in defaults for fields a record may lack (systemProject: false): a key the
+            # record lacks is refused only when it asks for something.
+            unknown = [key for key, value in body.items() if key not in project and key not in _PROJECT_EDITABLE
+                       and value not in (None, False, "", [], {})]
+            if unknown:
+                raise BadRequest(f"PATCH /projects/{{id}}: unknown field(s) {', '.join(sorted(unknown))}; only "
+                                 f"{' and '.join(_PROJECT_EDITABLE)} may change")
+            name = body.get("name", project["name"])
+            if not isinstance(name, str) or not name.strip():
+                raise BadRequest(f"project 'name' must be a non-empty string, got {name!r}")
+            if name != project["name"]:
+                check_project_name(name)
+            if name != project["name"] and self.find_projects(name):
+                raise BadRequest(f"a project named {name!r} already exists")
+            metadata = body.get("metadata", project.get("metadata"))
+            if metadata is not None:
+                if not isinstance(metadata, dict):
+                    raise BadRequest(f"project 'metadata' must be an object, got {metadata!r}")
+                kept = (project.get("metadata") or {}).get("system", {})
+                system_sent = metadata.get("system", kept)
+                if not isinstance(system_sent, dict):
+                    raise BadRequest("project 'metadata.system' must be an object")
+                project["metadata"] = {**metadata, "system": system_sent if system else kept}
+            project.update(name=name, updatedAt=now_iso())
+            return self.store.put("projects", project)
 
     def find_projects(self, name: str) -> list[dict]:
         return [p for p in self.store.all("projects") if p["name"] == name]
@@ -117,11 +161,7 @@ class Projects:
         upload is stale) and the dates are the platform's, and what is sent for them is not read.
         """
         dataset = dict(self.get_dataset(dataset_id))
-        changed = sorted(key for key, value in patch.items() if key in dataset and value != dataset[key]
-                         and key not in _DATASET_EDITABLE + _DATASET_DERIVED)
-        if changed:
-            raise BadRequest(f"PATCH /datasets/{{id}} changes {', '.join(changed)}, which the platform sets; "
-                             f"{', '.join(_DATASET_EDITABLE)} may change")
+        refuse_platform_fields("/datasets/{id}", dataset, patch, _DATASET_EDITABLE, _DATASET_DERIVED)
         for key in ("name", "description"):
             if patch.get(key) is not None:
                 if not isinstance(patch[key], str) or not patch[key].strip():

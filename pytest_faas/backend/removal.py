@@ -1,4 +1,4 @@
-"""Deleting a dataset or a project with everything under it, and renaming a project.
+"""Deleting a dataset or a project with everything under it.
 
 ``DELETE /datasets/{id}`` removes the dataset's items (folders too), their annotations and bytes, and the
 recipe and ontology the dataset was given when no other dataset names them, then publishes ``Dataset
@@ -12,18 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import BadRequest
-from ..ids import now_iso
 from .events import Event
-from .projects import check_project_name
 
 if TYPE_CHECKING:
     from . import Backend
-
-# What `PATCH /projects/{id}` may change; dtlpy sends the whole project back, and a different value for any
-# other field the record holds is refused rather than dropped.
-_PROJECT_EDITABLE = ("name", "metadata")
-_PROJECT_DERIVED = ("updatedAt",)
-
 
 class Removal:
     def __init__(self, backend: "Backend"):
@@ -86,38 +78,3 @@ class Removal:
                     self.store.delete("ontologies", ontology["id"])
             self.store.delete("projects", project_id)
         return project
-
-    def update_project(self, project_id: str, body: dict, system: bool = False) -> dict:
-        """``PATCH /projects/{id}``: its ``name`` and ``metadata`` (``metadata.system`` with ``?system=true``)."""
-        with self.store.transaction():
-            project = dict(self.backend.projects.get_project(project_id))
-            changed = [key for key, value in body.items() if key in project and value != project[key]
-                       and key not in _PROJECT_EDITABLE + _PROJECT_DERIVED]
-            if changed:
-                raise BadRequest(f"PATCH /projects/{{id}} changes {', '.join(sorted(changed))}, which the "
-                                 f"platform sets; only {' and '.join(_PROJECT_EDITABLE)} may change")
-            # dtlpy's Project fills in defaults for fields a record may lack (systemProject: false): a key the
-            # record lacks is refused only when it asks for something.
-            unknown = [key for key, value in body.items() if key not in project and key not in _PROJECT_EDITABLE
-                       and value not in (None, False, "", [], {})]
-            if unknown:
-                raise BadRequest(f"PATCH /projects/{{id}}: unknown field(s) {', '.join(sorted(unknown))}; only "
-                                 f"{' and '.join(_PROJECT_EDITABLE)} may change")
-            name = body.get("name", project["name"])
-            if not isinstance(name, str) or not name.strip():
-                raise BadRequest(f"project 'name' must be a non-empty string, got {name!r}")
-            if name != project["name"]:
-                check_project_name(name)
-            if name != project["name"] and self.backend.projects.find_projects(name):
-                raise BadRequest(f"a project named {name!r} already exists")
-            metadata = body.get("metadata", project.get("metadata"))
-            if metadata is not None:
-                if not isinstance(metadata, dict):
-                    raise BadRequest(f"project 'metadata' must be an object, got {metadata!r}")
-                kept = (project.get("metadata") or {}).get("system", {})
-                system_sent = metadata.get("system", kept)
-                if not isinstance(system_sent, dict):
-                    raise BadRequest("project 'metadata.system' must be an object")
-                project["metadata"] = {**metadata, "system": system_sent if system else kept}
-            project.update(name=name, updatedAt=now_iso())
-            return self.store.put("projects", project)

@@ -9,6 +9,7 @@ output get nothing, and ``--log-cli-level=INFO`` shows the same steps as log rec
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import pytest
@@ -27,19 +28,11 @@ class BuildLines(logging.Handler):
         if reporter is None:
             return
         try:
-            with capture.global_and_fixture_disabled() if capture is not None else _nothing():
+            with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
                 reporter.ensure_newline()
                 reporter.write_line(f"faas docker image: {record.getMessage().strip()}")
         except Exception:  # noqa: BLE001 - a display problem must not fail a build
             self.handleError(record)
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def install(config: pytest.Config) -> None:
