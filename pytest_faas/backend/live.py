@@ -20,6 +20,7 @@ from __future__ import annotations
 import collections
 import json
 import os
+import re
 import threading
 import time
 from typing import TYPE_CHECKING, Iterator
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 RING = 10_000  # changes kept for streams that reconnect
 MAX_STREAMS = 8  # open at once, per platform; each holds a server thread
+_SEQ = re.compile(r"[0-9]{1,18}")  # a Last-Event-ID's sequence
 HEARTBEAT_S = 15.0
 STREAM_S = 300.0
 BATCH = 1_000  # changes per message
@@ -101,13 +103,15 @@ class Feed:
             if not self._watching:
                 self._watching = True
                 self.store.watch(self._on_commit)
+            stream = Stream(self, self._cursor(last_event_id))  # before the count: nothing left to raise
             self._open += 1
-            return Stream(self, self._cursor(last_event_id))
+            return stream
 
     def _cursor(self, last_event_id: str | None) -> int | None:
         """The sequence a reconnecting stream resumes after, or None when it must start afresh."""
         epoch, _, seq = (last_event_id or "").partition("-")
-        if epoch != self.epoch or not seq.isdigit() or int(seq) > self._seq:
+        # ASCII digits, bounded: str.isdigit() also takes '²', and int() refuses over 4,300 digits.
+        if epoch != self.epoch or not _SEQ.fullmatch(seq) or int(seq) > self._seq:
             return None
         oldest = self._ring[0][0] if self._ring else self._seq + 1
         return int(seq) if int(seq) >= oldest - 1 else None

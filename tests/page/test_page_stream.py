@@ -195,6 +195,22 @@ def test_a_stream_resumes_where_it_left_and_starts_afresh_otherwise(platform):
             again.close()
 
 
+def test_a_hostile_last_event_id_starts_afresh_and_keeps_no_place(platform):
+    feed = platform.backend.feed
+    feed.max_streams, feed.heartbeat_s = 2, 0.1  # a closed client's place is free at the next write
+    # '²' passes str.isdigit() but not int(); 5,000 digits pass isdigit() but int() refuses them
+    for hostile in (f"{feed.epoch}-\u00b2", f"{feed.epoch}-{'9' * 5000}", f"{feed.epoch}-\u0663"):
+        for _ in range(3):  # more than max_streams: a place kept by a refused stream would show as a 429
+            response = requests.get(f"{platform.url}/_faas/events", params={"lastEventId": hostile},
+                                    headers={"Authorization": f"Bearer {platform.token}"}, stream=True, timeout=10)
+            try:
+                assert response.status_code == 200, response.text
+                assert json.loads(next_event(messages(response), "hello")["data"]) == {"reset": True}
+            finally:
+                response.close()
+            wait_until(lambda: feed.open_streams == 0, within=10)
+
+
 def test_closing_the_platform_ends_its_streams_at_once(tmp_path):
     platform = LocalPlatform(placement="none", bind_sdk=False).start()
     response = open_stream(platform)
