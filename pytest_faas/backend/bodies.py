@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from .dispatch import MAX_WAIT_S  # an agent's long polls (claim, signals)
+from .records import MAX_NAME
 
-MAX_NAME = 256
 MAX_PAGE_SIZE = 1000
 MAX_CONCURRENCY = 1000
 MAX_REPLICAS = 100

@@ -64,6 +64,10 @@ class Clones:
         folder = params.get("targetDirectory") or "/"
         if not isinstance(folder, str):
             raise BadRequest(f"'cloneDatasetParams.targetDirectory' must be a string, found {folder!r}")
+        try:  # checked before the new dataset is made: a refused clone leaves nothing behind
+            dql.item_path(folder, "checked")
+        except ValueError as exc:
+            raise BadRequest(f"invalid 'cloneDatasetParams.targetDirectory' {folder[:200]!r}: {exc}") from None
         query = body.get("filter") or {}
         if not isinstance(query, dict):
             raise BadRequest(f"'filter' must be a prepared query object, found {query!r}")

@@ -88,8 +88,10 @@ class Projects:
                 raise BadRequest(f"PATCH /projects/{{id}}: unknown field(s) {', '.join(sorted(unknown))}; only "
                                  f"{' and '.join(_PROJECT_EDITABLE)} may change")
             name = body.get("name", project["name"])
-            if not isinstance(name, str) or not name.strip():
-                raise BadRequest(f"project 'name' must be a non-empty string, got {name!r}")
+            if not isinstance(name, str) or not name.strip() or len(name) > entities.MAX_NAME:
+                raise BadRequest(f"project 'name' must be a non-empty string of at most {entities.MAX_NAME} "
+                                 "characters, "
+                                 f"got {name[:80] if isinstance(name, str) else name!r}")
             if name != project["name"]:
                 check_project_name(name)
             if name != project["name"] and self.find_projects(name):
@@ -166,6 +168,8 @@ class Projects:
             if patch.get(key) is not None:
                 if not isinstance(patch[key], str) or not patch[key].strip():
                     raise BadRequest(f"dataset '{key}' must be a non-empty string, got {patch[key]!r}")
+                if key == "name" and len(patch[key]) > entities.MAX_NAME:  # as POST bounds it
+                    raise BadRequest(f"dataset 'name' has {len(patch[key])} characters; at most {entities.MAX_NAME}")
                 dataset[key] = patch[key]
         metadata = patch.get("metadata")
         if metadata is not None:

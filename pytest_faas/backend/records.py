@@ -12,6 +12,7 @@ import posixpath
 
 from ..ids import new_id, now_iso
 
+MAX_NAME = 256  # characters in an entity's name, on create and on rename
 LOCAL_USER = "developer@faas.local"
 # The platform's own user: the creator of what the platform starts by itself (triggered executions).
 SYSTEM_USER = "piper@dataloop.ai"

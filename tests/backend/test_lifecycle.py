@@ -84,6 +84,12 @@ def test_project_update_renames_and_refuses_platform_fields(faas_dl, api):
     assert refused.status_code == 400 and "creator" in refused.json()["message"]
     refused = api.patch(f"/projects/{project.id}", json={"colour": "red"})
     assert refused.status_code == 400 and "colour" in refused.json()["message"]
+    refused = api.patch(f"/projects/{project.id}", json={"name": "p" * 257})  # POST's bound holds for PATCH
+    assert refused.status_code == 400 and "at most 256" in refused.json()["message"]
+    dataset = project.datasets.create(dataset_name="bounded")
+    refused = api.patch(f"/datasets/{dataset.id}", json={"name": "d" * 257})
+    assert refused.status_code == 400 and "at most 256" in refused.json()["message"]
+    assert faas_dl.datasets.get(dataset_id=dataset.id).name == "bounded"
     assert faas_dl.projects.get(project_id=project.id).name == "renamed-after"
 
 
@@ -137,7 +143,8 @@ def test_clone_bad_bodies_are_400_and_change_nothing(faas_dl, faas_project, api)
     item = upload(source, "/x.txt")
     before = [d.id for d in faas_project.datasets.list()]
     for body in [{"name": "n", "cloneDatasetParams": {"withMetadata": "yes"}}, {"cloneDatasetParams": {}},
-                 {"name": "n", "filter": {"filter": {"dir": {"$bad": 1}}}}]:
+                 {"name": "n", "filter": {"filter": {"dir": {"$bad": 1}}}},
+                 {"name": "n", "cloneDatasetParams": {"targetDirectory": "/../up"}}]:  # was a 500 after making "n"
         response = api.post(f"/datasets/{source.id}/clone", json=body)
         assert response.status_code == 400, body
     response = api.post(f"/items/{item.id}/clone", json={"targetDatasetId": source.id})
