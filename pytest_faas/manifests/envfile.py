@@ -43,6 +43,17 @@ def _value(raw: str) -> str | None:
     return re.split(r"\s+#", raw, maxsplit=1)[0].strip()
 
 
+def _problem(raw: bytes) -> str | None:
+    """What makes a line's bytes unusable as a variable, whatever its shape."""
+    if b"\0" in raw:
+        return "remove the NUL character: no environment variable can hold one"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the file must be UTF-8 text; save it as UTF-8"
+    return None
+
+
 def load_env_file(path: Path | str) -> dict[str, str]:
     """``{NAME: value}`` of an env file, later lines winning.
 
@@ -50,23 +61,34 @@ def load_env_file(path: Path | str) -> dict[str, str]:
         ManifestError: the file cannot be read. ManifestErrors: its bad lines, each with its number.
     """
     path = Path(path)
+    limit = MAX_ENV_BYTES * 2
     try:
-        text = path.read_bytes()
+        # A regular file only (a FIFO would block the open, /dev/zero never end), and never more read than
+        # the limit allows: the size is judged on what was read, not on what stat says.
+        if not path.is_file():
+            raise ManifestError(str(path), "", "an env file of NAME=value lines",
+                                "missing" if not path.exists() else "not a regular file",
+                                "give --env-file an existing file" if not path.exists() else
+                                "give --env-file a plain file (not a pipe, device or folder)")
+        with path.open("rb") as stream:
+            text = stream.read(limit + 1)
     except OSError as exc:
         raise ManifestError(str(path), "", "an env file of NAME=value lines", f"unreadable: {exc.strerror}",
                             "give --env-file an existing file") from None
-    if len(text) > MAX_ENV_BYTES * 2:
-        raise ManifestError(str(path), "", f"an env file of at most {MAX_ENV_BYTES * 2} bytes", f"{len(text)} bytes")
+    if len(text) > limit:
+        raise ManifestError(str(path), "", f"an env file of at most {limit} bytes", f"more than {limit} bytes")
     env: dict[str, str] = {}
     errors = []
-    for number, line in enumerate(text.decode("utf-8", "replace").splitlines(), 1):
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.decode("utf-8", "replace")
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         found = _LINE.fullmatch(line)
         value = _value(found.group(2)) if found else None
-        if value is None:
-            hint = ("close the value's quote" if found else
-                    "a name is letters, digits and _, not starting with a digit, then = and the value")
+        problem = _problem(raw)
+        if value is None or problem:
+            hint = problem or ("close the value's quote" if found else
+                               "a name is letters, digits and _, not starting with a digit, then = and the value")
             errors.append(ManifestError(f"{path}:{number}", "", "NAME=value", line.strip()[:80], hint))
             continue
         env[found.group(1)] = value
