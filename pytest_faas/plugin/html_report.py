@@ -135,4 +135,7 @@ def register(config: pytest.Config, target: str) -> None:
     path = Path(target).expanduser()
     if not path.is_absolute():
         path = Path(config.invocation_params.dir) / path
+    if path.is_dir():  # refused now, not as a traceback once every test has run
+        raise pytest.UsageError(f"--faas-html: {path} is a folder; name the report's file, e.g. "
+                                f"--faas-html={path / 'report.html'}")
     config.pluginmanager.register(HtmlReport(config, path), "faas-html")

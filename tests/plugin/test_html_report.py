@@ -185,6 +185,15 @@ def test_without_the_option_no_report_and_no_extra_log_reads(faas_pytester, pack
     assert "HTML report" not in result.stdout.str() and not list(faas_pytester.path.glob("*.html"))
 
 
+def test_a_folder_as_the_report_is_a_usage_error_before_anything_runs(faas_pytester, packages):
+    packages.write("echo", JSON_PACKAGE)
+    (faas_pytester.path / "out").mkdir()
+    result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider", "--faas-html=out")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "is a folder; name the report's file" in result.stderr.str()
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
 def test_the_environment_names_the_report_too(faas_pytester, packages, monkeypatch):
     packages.write("echo", JSON_PACKAGE)
     monkeypatch.setenv("FAAS_HTML", "ci/faas.html")
