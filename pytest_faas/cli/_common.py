@@ -90,6 +90,12 @@ def pass_session(func):
     return wrapper
 
 
+# A 404 for one of these names the command that lists what does exist (the platform's message names only
+# what was asked for).
+_LISTED = (("Project", "projects"), ("Dataset", "datasets"), ("Item", "items"), ("Package", "packages"),
+           ("Service", "services"), ("Trigger", "triggers"), ("Execution", "executions"))
+
+
 def to_click_error(exc: BaseException) -> BaseException:
     """The one-line error a person sees for a refusal (ours, the platform's, dtlpy's); other errors as-is."""
     if isinstance(exc, (click.ClickException, click.exceptions.Exit, click.Abort)):
@@ -110,7 +116,9 @@ def to_click_error(exc: BaseException) -> BaseException:
         if status == "401":
             return click.ClickException(f"the platform refused the token ({message}): pass the token `faas "
                                         "serve` printed with --token or FAAS_TOKEN")
-        return click.ClickException(f"platform error {status}: {message}" if status else message)
+        hint = next((f" (`faas {noun} ls` lists what there is)" for entity, noun in _LISTED
+                     if status == "404" and message.startswith(f"{entity} not found")), "")
+        return click.ClickException(f"platform error {status}: {message}{hint}" if status else message)
     if type(exc).__name__ == "ConnectionError" and module.startswith(("requests", "urllib3")):
         url = options().url if click.get_current_context(silent=True) else None
         return click.ClickException(f"cannot reach the platform{f' at {url}' if url else ''}: is `faas serve` "

@@ -23,6 +23,10 @@ def test_platform_refusal_is_one_line_not_a_traceback(faas):
     missing = faas("projects checkout nosuch", code=1)
     assert missing.stderr.startswith("Error: platform error 404:") and "Traceback" not in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1
+    assert missing.stderr.strip().endswith("(`faas projects ls` lists what there is)")  # where to look
+    (faas.folder / "cat.jpg").write_bytes(b"x")
+    nothing = faas("items upload -l cat.jpg -d nosuch", code=1)
+    assert "`faas datasets ls` lists what there is" in nothing.stderr
 
 
 def test_verbose_shows_the_traceback_too(faas):
