@@ -381,6 +381,11 @@ def _entity_problems(items: list[tuple[tuple, ItemSpec]], datasets: list[tuple[t
 _KNOWN_KEYS = tuple(f.alias or n for n, f in MockFile.model_fields.items())
 
 
+def _inside(folder: Path, relative: str) -> bool:
+    """Whether ``relative`` names a file under ``folder`` once '..' and symlinks are resolved."""
+    return (folder / relative).resolve().is_relative_to(folder.resolve())
+
+
 def load_mock(path: Path | str, package_dir: Path | None = None) -> MockFile:
     """Load a mock.json, checking that every declared item file (relative to the mock file) and artifact
     file (relative to ``package_dir``, default the mock file's folder) exists.
@@ -411,6 +416,12 @@ def load_mock(path: Path | str, package_dir: Path | None = None) -> MockFile:
     missing += [ManifestError(file, format_path(at + ("file",)), f"an existing file relative to the package folder "
                               f"{package}", artifact.file) for at, artifact in artifacts
                 if artifact.absolute or not is_file(package / artifact.file)]
+    # Inside the package folder once '..' and symlinks are followed: an artifact is the package's own file,
+    # never one a mock file reaches out for (a key, a home folder's file) to upload into the platform.
+    missing += [ManifestError(file, format_path(at + ("file",)), f"a file inside the package folder {package}",
+                              artifact.file, "copy the file into the package folder and name it from there")
+                for at, artifact in artifacts
+                if not artifact.absolute and is_file(package / artifact.file) and not _inside(package, artifact.file)]
     raise_all(missing)
     mock._package_dir = package
     return mock

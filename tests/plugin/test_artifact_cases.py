@@ -59,3 +59,20 @@ def test_a_missing_artifact_file_is_a_located_finding(tmp_path):
     assert any(path == "artifacts[2].file" for path, _ in found)
     assert all(isinstance(e, ManifestError) and e.file.endswith("models.json")
                for e in getattr(problem, "errors", [problem]))
+
+
+def test_an_artifact_outside_the_package_folder_is_a_located_finding(tmp_path):
+    (tmp_path / "secret.txt").write_text("not the package's")
+    folder, _ = _package(tmp_path, "art-outside", [])
+    (folder / "link.txt").symlink_to(tmp_path / "secret.txt")
+    (folder / "inner.txt").symlink_to(folder / "model.txt")  # a link that stays inside is the package's own
+    mock = folder / "mocks" / "models.json"
+    document = json.loads(mock.read_text())
+    document["artifacts"] = [{"file": "../secret.txt"}, {"file": "link.txt"}, {"file": "inner.txt"},
+                             {"file": "models/../model.txt"}]
+    mock.write_text(json.dumps(document))
+    [problem] = load_folder(folder / "package.json").problems
+    errors = getattr(problem, "errors", [problem])
+    assert {(e.json_path, e.found) for e in errors} == {("artifacts[0].file", "../secret.txt"),
+                                                        ("artifacts[1].file", "link.txt")}
+    assert all("copy the file into the package folder" in e.hint for e in errors)
