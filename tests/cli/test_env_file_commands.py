@@ -80,6 +80,10 @@ def test_a_bad_env_in_service_json_is_located(faas, tmp_path):
     faas("packages push --src-path pkg")
     refused = faas("packages deploy --src-path pkg", code=1)
     assert 'service.json: env["my-var"]: expected a variable name' in refused.stderr
+    env_package(tmp_path / "nul", {"GOOD": "1", "HAS_NUL": "a\0b"})
+    faas("packages push --src-path nul")
+    refused = faas("packages deploy --src-path nul", code=1)
+    assert "service.json: env.HAS_NUL: expected a value without NUL characters" in refused.stderr
 
 
 @pytest.mark.slow
