@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 from harness import interleaved
-from pytest_faas.app_cases import AppCases
-from pytest_faas.cases import CaseRunner
+from pytest_faas.cases.apps import AppCases
+from pytest_faas.cases.runner import CaseRunner
 from pytest_faas.local import LocalPlatform
 from pytest_faas.manifests.app import load_app
 from pytest_faas.manifests.mock import load_mock

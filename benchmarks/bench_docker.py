@@ -12,7 +12,7 @@ Baselines, measured in the same run (interleaved where the two can alternate):
   one gets.
 
 Before each deploy the bench waits, unmeasured, for the placement's ready container of the image to have
-finished its imports: the state a test session is in once its first service ran (see runtime/warm.py).
+finished its imports: the state a test session is in once its first service ran (see placements/docker/ready.py).
 
 Needs a Docker engine and the base image (``bash scripts/docker-engine.sh``); skipped, saying so, otherwise.
 """
@@ -33,7 +33,7 @@ from harness import interleaved, sample
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from faas_code import simple_package  # noqa: E402
 
-from pytest_faas.runtime.docker import DockerEngine  # noqa: E402
+from pytest_faas.placements.docker.engine import DockerEngine  # noqa: E402
 
 FUNCTIONS = [("noop", [])]
 BODY = "def noop(self):\n    return None\n"
@@ -77,7 +77,7 @@ def run(report) -> None:
 
 def _measure(report, workdir: Path) -> None:
     from pytest_faas.local import LocalPlatform
-    from pytest_faas.runtime.warm import Slot
+    from pytest_faas.placements.docker.ready import Slot
 
     with LocalPlatform(placement="docker", durable=False) as platform:
         project = platform.dl.projects.create("bench-docker")
@@ -88,7 +88,7 @@ def _measure(report, workdir: Path) -> None:
         started = time.perf_counter()
         invoke()  # builds the image if it is new, starts the container
         print(f"first execution, image build included if needed: {time.perf_counter() - started:.1f} s")
-        placement = platform.placements.get("docker")
+        placement = platform.supervisor
         image = placement.images[service.id]
         serving = placement.replicas(service.id)[0]
         slot, replica = serving.context, serving.handle.replica  # what its ready containers are ready for

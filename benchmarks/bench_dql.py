@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness import interleaved
-from pytest_faas.backend import dql
+from pytest_faas.dql import compiler as dql
 from pytest_faas.ids import new_id
 
 ITEMS = 10_000

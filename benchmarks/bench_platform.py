@@ -14,7 +14,7 @@ import requests
 from werkzeug.wrappers import Response
 
 from harness import interleaved, sample
-from pytest_faas.backend.server import ServerThread
+from pytest_faas.backend.web.server import ServerThread
 from pytest_faas.local import LocalPlatform
 
 ITEMS = 10_000

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from harness import interleaved, sample
-from pytest_faas.htmlreport import records, writer
+from pytest_faas.report import records, writer
 
 CASES = 1_000
 HERE = Path(__file__).resolve().parent

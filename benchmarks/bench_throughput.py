@@ -38,7 +38,7 @@ from bench_engine import bare_instance, package_folder, push
 from harness import sample
 from pytest_faas.ids import parse_iso
 from pytest_faas.local import LocalPlatform
-from pytest_faas.sdk import DtlpyBinding
+from pytest_faas.dtlpy_binding import DtlpyBinding
 
 ITEMS = int(os.environ.get("FAAS_BENCH_ITEMS", "1000"))
 ROUNDS = 3

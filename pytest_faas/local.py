@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .backend import Backend
 from .handle import api_url, gate_url
-from .sdk import DtlpyBinding, make_token
+from .dtlpy_binding import DtlpyBinding, make_token
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class LocalPlatform:
         self.service_env = dict(service_env or {})
         self.container_network = container_network
         self.keep_containers = keep_containers
-        self.placements = None
+        self.supervisor = None
         self._runtime_dir: str | None = None
         self.host = host
         self.port = port
@@ -116,30 +116,35 @@ class LocalPlatform:
         return self
 
     def _start_placements(self) -> None:
-        """Connect the engine to the runtime placements; they report dead replicas back to the engine."""
-        from .runtime.placements import Placements  # noqa: PLC0415
-        from .runtime.scratch import make_runtime_dir  # noqa: PLC0415
+        """Connect the engine to the runtime placement; it reports dead replicas back to the engine."""
+        from .placements import NAMES  # noqa: PLC0415
+        from .placements.scratch import make_runtime_dir  # noqa: PLC0415
 
+        if self.placement not in NAMES:
+            raise ValueError(f"unknown placement {self.placement!r}; choose one of {', '.join(NAMES)}")
         self._runtime_dir = str(make_runtime_dir())  # and sweeps those of platforms killed before closing
-        ready = {"docker": self._docker_placement()} if self.placement == "docker" else {}
-        if self.placement == "thread":
-            from .backend.inprocess import InProcessAdapter  # noqa: PLC0415
-            from .runtime.placements import ThreadPlacement  # noqa: PLC0415
+        # Agents get the agent token: the agents' protocol and the Dataloop API, not the harness's routes.
+        died, work_dir = self.backend.engine.replica_died, Path(self._runtime_dir)
+        if self.placement == "docker":
+            self.supervisor = self._docker_placement()
+        elif self.placement == "thread":
+            from .backend.web.inprocess import InProcessAdapter  # noqa: PLC0415
+            from .placements.thread import ThreadPlacement  # noqa: PLC0415
 
             # Agents in this process speak the same protocol to the same app, without a socket.
-            ready["thread"] = ThreadPlacement(self.url, self.backend.agent_token, self.backend.engine.replica_died,
-                                              Path(self._runtime_dir), transport=InProcessAdapter(self.backend.app))
-        # Agents get the agent token: the agents' protocol and the Dataloop API, not the harness's routes.
-        self.placements = Placements(self.placement, url=self.url, token=self.backend.agent_token,
-                                     on_died=self.backend.engine.replica_died, work_dir=Path(self._runtime_dir),
-                                     ready=ready)
-        self.backend.engine.attach(self.placements)
+            self.supervisor = ThreadPlacement(self.url, self.backend.agent_token, died, work_dir,
+                                              transport=InProcessAdapter(self.backend.app))
+        else:
+            from .placements.process import SubprocessPlacement  # noqa: PLC0415
+
+            self.supervisor = SubprocessPlacement(self.url, self.backend.agent_token, died, work_dir)
+        self.backend.engine.attach(self.supervisor)
 
     def _docker_placement(self):
         """Containers reach the platform through a Unix socket in a folder of their own, bind-mounted into
         each of them: with no network of their own, that socket is all they can reach."""
         from .ids import new_id  # noqa: PLC0415
-        from .runtime.containers import DockerPlacement  # noqa: PLC0415 (the docker SDK, only when asked)
+        from .placements.docker.containers import DockerPlacement  # noqa: PLC0415 (the docker SDK, only when asked)
 
         socket_dir = Path(self._runtime_dir) / "run"
         socket_dir.mkdir()
@@ -151,9 +156,9 @@ class LocalPlatform:
     def close(self) -> None:
         if self.backend is not None:
             self.backend.engine.detach()  # agents stop claiming; nothing restarts from here on
-        if self.placements is not None:
-            self.placements.close()
-            self.placements = None
+        if self.supervisor is not None:
+            self.supervisor.close()
+            self.supervisor = None
         if self._runtime_dir is not None:
             shutil.rmtree(self._runtime_dir, ignore_errors=True)
             self._runtime_dir = None

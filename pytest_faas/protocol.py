@@ -108,3 +108,6 @@ def _first_unserialisable(value, path: str, depth: int = 0) -> tuple[str, str] |
 ENV_NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
 MAX_ENV_VARS = 256
 MAX_ENV_BYTES = 256 * 1024
+
+# What a ready container's agent prints once its imports are done (the docker placement waits for it).
+READY_LINE = "[faas] agent ready"

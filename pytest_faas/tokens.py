@@ -2,7 +2,7 @@
 
 A platform has one token of its own (kept in ``<data-dir>/token``, given to tests and the CLI) and derives
 two from it: the *agent* token, which its runner agents use, and the *function* token, which the agents
-bind to the dtlpy of the user's code. What each reaches is decided by the routes (``backend/http.py``):
+bind to the dtlpy of the user's code. What each reaches is decided by the routes (``backend/web/wsgi.py``):
 the function token reaches the Dataloop API only, the agent token that and the agents' protocol, the
 platform's own token everything, the harness's routes (seeding, the cron clock) included.
 """

@@ -19,8 +19,8 @@ import requests  # noqa: F401
 @functools.cache
 def _docker_missing() -> str:
     """Why docker tests skip, looked up once per run ("" when they can run)."""
-    from pytest_faas.runtime.docker import DockerEngine
-    from pytest_faas.runtime.images import BASE_IMAGE
+    from pytest_faas.placements.docker.engine import DockerEngine
+    from pytest_faas.placements.docker.images import BASE_IMAGE
 
     reason = DockerEngine.unavailable_reason()
     if reason:

@@ -11,39 +11,39 @@ import os
 from pathlib import Path
 
 from ..tokens import AGENT, FUNCTION, derive_token
-from .annotations import Annotations
-from .app_routes import app_routes
-from .apps import Apps
-from .bulk import Bulk
-from .clones import Clones
-from .control import control_routes
-from .dpks import Dpks
-from .engine import Engine
+from .data.annotations import Annotations
+from .apps.routes import app_routes
+from .apps.installs import Apps
+from .data.bulk import Bulk
+from .data.clones import Clones
+from .faas.control import control_routes
+from .apps.dpks import Dpks
+from .faas.engine import Engine
 from .events import EventBus
-from .exports import Exports
-from .faas_routes import faas_routes
-from .http import PlatformApp
-from .items import Items
-from .live import Feed, live_routes
-from .lifecycle_routes import lifecycle_routes
-from .ontologies import Ontologies
-from .page_routes import page_routes
-from .pipeline_executions import PipelineRuns
-from .pipeline_routes import pipeline_routes
-from .pipeline_triggers import PipelineTriggers
-from .pipelines import Pipelines
-from .projects import Projects
-from .recipe_routes import recipe_routes
-from .recipes import Recipes
-from .removal import Removal
-from .routes import data_routes
-from .seeding import Seeder, seed_routes
-from .server import ServerThread
-from .service_env import ServiceEnv
-from .service_revisions import ServiceRevisions
+from .data.exports import Exports
+from .faas.routes import faas_routes
+from .web.wsgi import PlatformApp
+from .data.items import Items
+from .page.live import Feed, live_routes
+from .data.lifecycle_routes import lifecycle_routes
+from .data.ontologies import Ontologies
+from .page.routes import page_routes
+from .pipelines.executions import PipelineRuns
+from .pipelines.routes import pipeline_routes
+from .pipelines.triggers import PipelineTriggers
+from .pipelines.graph import Pipelines
+from .data.projects import Projects
+from .data.recipe_routes import recipe_routes
+from .data.recipes import Recipes
+from .data.removal import Removal
+from .data.routes import data_routes
+from .data.seeding import Seeder, seed_routes
+from .web.server import ServerThread
+from .faas.service_env import ServiceEnv
+from .faas.service_revisions import ServiceRevisions
 from .store import Store
-from .unsupported import unsupported_routes
-from .urls import item_urls_absolute, thumbnail_routes
+from .web.unsupported import unsupported_routes
+from .data.urls import item_urls_absolute, thumbnail_routes
 
 __all__ = ["Backend"]
 
@@ -56,7 +56,7 @@ class Backend:
         token: the platform's own bearer token; the agents' and the functions' are derived from it.
         durable: False keeps documents in an in-memory database (faster; lost on close).
         service_env: environment variables every service's agents set (a service's own override them).
-        **engine_options: passed to :class:`~pytest_faas.backend.engine.Engine` (``clock``, ``lease_s``,
+        **engine_options: passed to :class:`~pytest_faas.backend.faas.engine.Engine` (``clock``, ``lease_s``,
             ``get_grace_s``).
     """
 

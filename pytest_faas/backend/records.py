@@ -70,7 +70,7 @@ def dataset_json(name: str, project_id: str, creator: str = LOCAL_USER, system: 
 def item_json(dataset: dict, path: dict, size: int, *, metadata: dict | None = None,
               description: str | None = None, creator: str = LOCAL_USER, mimetype: str | None = None,
               item_id: str | None = None) -> dict:
-    """An item record. ``path`` is what :func:`pytest_faas.backend.dql.item_path` returns for its remote path.
+    """An item record. ``path`` is what :func:`pytest_faas.dql.compiler.item_path` returns for its remote path.
 
     As on the platform it names its dataset, not its project (dtlpy reaches the project through the
     dataset), and has no ``spec`` until one is set."""

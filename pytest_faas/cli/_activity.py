@@ -1,7 +1,7 @@
 """What `faas serve` prints while it runs: one line per request, per execution start and end, per cron fire,
 per step of an image build.
 
-Requests come from the server's own request log (``pytest_faas.backend.server`` at DEBUG); executions are
+Requests come from the server's own request log (``pytest_faas.backend.web.server`` at DEBUG); executions are
 read from the platform's store every half second, so that nothing in the platform changes to be watched.
 """
 
@@ -37,14 +37,14 @@ class RequestLines(logging.Handler):
             self.handleError(record)
 
     def install(self) -> "RequestLines":
-        logger = logging.getLogger("pytest_faas.backend.server")
+        logger = logging.getLogger("pytest_faas.backend.web.server")
         self._saved_level = logger.level
         logger.setLevel(logging.DEBUG)
         logger.addHandler(self)
         return self
 
     def uninstall(self) -> None:
-        logger = logging.getLogger("pytest_faas.backend.server")
+        logger = logging.getLogger("pytest_faas.backend.web.server")
         logger.removeHandler(self)
         logger.setLevel(self._saved_level)
 
@@ -52,7 +52,7 @@ class RequestLines(logging.Handler):
 class BuildLines(logging.Handler):
     """The docker placement's image builds, a line per step: ``HH:MM:SS docker image: building ...``."""
 
-    LOGGER = "pytest_faas.runtime.images"
+    LOGGER = "pytest_faas.placements.docker.images"
 
     def __init__(self, echo: Callable[[str], None]):
         super().__init__(logging.INFO)

@@ -206,7 +206,7 @@ def read_env_file(path: Path | None) -> dict[str, str]:
 
 def set_service_env(session: Session, service_id: str, env: dict[str, str], merge: bool = False) -> dict:
     """Give a service these variables (``merge``: over the ones it has); its replicas restart if they changed."""
-    from ..runtime.client import PlatformClient  # noqa: PLC0415
+    from ..runner.client import PlatformClient  # noqa: PLC0415
 
     client = PlatformClient(session.url, session.token)
     try:

@@ -1,5 +1,5 @@
 """Progress of long work on the terminal: cases of `faas packages test`, files of `faas items upload`, and the
-steps of an image build (the docker placement's, read from `pytest_faas.runtime.images`' log).
+steps of an image build (the docker placement's, read from `pytest_faas.placements.docker.images`' log).
 
 Shown on stderr, and only when stderr is a terminal: captured output, pipes and CI logs get nothing, unless
 asked for with ``TTY_COMPATIBLE=1`` (or ``FORCE_COLOR=1``), rich's own switches. The bar is transient: once
@@ -17,7 +17,7 @@ from rich.text import Text
 
 from . import _output
 
-IMAGES_LOGGER = "pytest_faas.runtime.images"
+IMAGES_LOGGER = "pytest_faas.placements.docker.images"
 
 
 class Steps:

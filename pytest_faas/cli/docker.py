@@ -1,6 +1,6 @@
 """`faas docker setup|prune`: what the docker placement needs, and cleaning up after it.
 
-`setup` runs the script that ships inside the package (``runtime/docker-engine.sh``), so a user who
+`setup` runs the script that ships inside the package (``placements/docker/docker-engine.sh``), so a user who
 installed pytest-faas from PyPI gets the same engine and base image as a checkout's CI does. `prune`
 removes what content-hashed builds leave behind as packages and pytest-faas change.
 """
@@ -29,7 +29,7 @@ def setup() -> None:
     pytest-faas/python:bookworm (or $FAAS_BASE_IMAGE) is built with debootstrap, about a minute the
     first time. Elsewhere it says what it could not do.
     """
-    from ..runtime.images import SETUP_SCRIPT  # noqa: PLC0415 (only this command needs it)
+    from ..placements.docker.images import SETUP_SCRIPT  # noqa: PLC0415 (only this command needs it)
 
     # The script speaks for itself, line by line, on this terminal.
     code = subprocess.call(["bash", str(SETUP_SCRIPT)], stdin=subprocess.DEVNULL)
@@ -48,8 +48,8 @@ def prune(everything: bool) -> None:
     and runner images of other pytest-faas versions. Kept: the base image, the dependency layers (unless
     --all), and any image a container still uses.
     """
-    from ..runtime.docker import DockerEngine  # noqa: PLC0415 (the docker SDK, only when asked)
-    from ..runtime.images import ImageBuildError, ImageBuilder  # noqa: PLC0415
+    from ..placements.docker.engine import DockerEngine  # noqa: PLC0415 (the docker SDK, only when asked)
+    from ..placements.docker.images import ImageBuildError, ImageBuilder  # noqa: PLC0415
 
     engine = DockerEngine.connect()
     try:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from .. import cases
 from ..cases import CaseRunner, check
 from ..errors import CheckError, ExecutionFailed, ManifestError
 from ..manifests.checks import check_mock, check_service, require_consistent
@@ -237,7 +238,7 @@ def test(src_path, mock_file, placement, in_process, concurrency, function_name)
             for case in cases:
                 label = f"{case.mock_label}[{case.case.index}] {case.function_label}"
                 steps.describe(f"running {label} ...")
-                outcome = runner.run(package, case)
+                outcome = cases.run(runner, package, case)
                 steps.advance()
                 try:
                     check(outcome, case.case.expect, placement, label)

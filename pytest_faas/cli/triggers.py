@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from ..eventcases import create_trigger
+from ..cases.events import create_trigger
 from ..manifests.jsondoc import validate_document
 from ..manifests.service import ALL_TRIGGER_ACTIONS, TRIGGER_ACTIONS, Trigger
 from . import _output

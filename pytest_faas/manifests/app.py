@@ -6,7 +6,7 @@ them, triggers, pipeline nodes, and UI parts (panels, toolbars, models...) that 
 Unknown keys are kept, as the app registry keeps them; what the platform would refuse is refused at load
 time as located `ManifestError`s, all of them at once, as for the other formats.
 
-Which services an install creates is the platform's rule, written once in `pytest_faas.backend.dpks`;
+Which services an install creates is the platform's rule, written once in `pytest_faas.backend.apps.dpks`;
 `AppManifest.services()` reads it from there so that the checks and the install agree.
 
 Example:
@@ -163,13 +163,13 @@ class AppManifest(Kept):
         """The services an install creates: ``{name, moduleName, config, origin}`` each (see backend.dpks)."""
         # Imported here: importing anything under backend/ loads the whole platform (werkzeug...), which
         # collection-time imports of the formats must not.
-        from ..backend.dpks import service_plan  # noqa: PLC0415
+        from ..backend.apps.dpks import service_plan  # noqa: PLC0415
 
         return service_plan(self.components.model_dump(by_alias=True, exclude_none=True))
 
     def target(self, namespace: str) -> tuple[str | None, str | None, str | None]:
         """``(service, module, function)`` a trigger or pipeline-node namespace names (None where it names none)."""
-        from ..backend.dpks import namespace_target  # noqa: PLC0415 (see services())
+        from ..backend.apps.dpks import namespace_target  # noqa: PLC0415 (see services())
 
         return namespace_target(namespace)
 

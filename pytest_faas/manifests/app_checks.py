@@ -124,7 +124,7 @@ _GRAPH_PATH = re.compile(r"^((?:nodes|connections|startNodes)\[\d+\][\w.\[\]]*) 
 def _templates(app: AppManifest, file: str) -> Iterator[Finding]:
     """Each ``pipelineTemplates[]`` entry: a sound graph whose function nodes call the app's own services."""
     # Imported here, as in AppManifest.services(): backend modules load the platform's dependencies.
-    from ..backend.pipelines import RUNNABLE_TYPES, check_graph  # noqa: PLC0415
+    from ..backend.pipelines.graph import RUNNABLE_TYPES, check_graph  # noqa: PLC0415
 
     by_name = {p["name"]: p for p in app.services()}
     for i, template in enumerate(app.components.pipeline_templates):

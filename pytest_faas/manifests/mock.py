@@ -45,7 +45,7 @@ pytest-faas adds optional keys of its own. The SDK's runner ignores them, so the
   ``body`` (text, instead of ``json``), ``headers``, ``match`` (``{"query": {...}, "json": {...}}``: the
   request's query parameters or JSON body must equal these) and ``repeat`` (how many calls the stub answers;
   absent: every call). The first declared stub that matches answers. A call no stub matches, and every
-  connection other than to the platform, fails the execution (see ``runtime/outbound.py``).
+  connection other than to the platform, fails the execution (see ``runner/outbound.py``).
 - ``expect.calls``: ``[{"method": "GET", "url": "...", "times"?: n}]``, calls the function must have made
   (at least once; exactly ``times`` when given). Each must name a stub the case declares.
 

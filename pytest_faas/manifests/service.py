@@ -180,7 +180,7 @@ def _is_cron(expression: Any) -> bool:
 
 def _filter_problems(filter_: dict[str, Any], origin: tuple[str, ...]) -> list[dict[str, Any]]:
     """The filter compiled as the platform compiles it when the trigger is created; its error, located."""
-    from ..backend import dql  # noqa: PLC0415 (the backend loads only for a file with a filtered trigger)
+    from ..dql import compiler as dql  # noqa: PLC0415 (the backend loads only for a file with a filtered trigger)
 
     try:
         dql.compile_filter(filter_)

@@ -55,7 +55,7 @@ def user_metadata():
 
 def items(dataset: dict | None = None, hidden: bool | None = False):
     """Item records as the platform stores them (see :func:`pytest_faas.backend.records.item_json`)."""
-    from ..backend import dql  # noqa: PLC0415
+    from ..dql import compiler as dql  # noqa: PLC0415
     from ..backend import records as entities  # noqa: PLC0415
 
     st = _st()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from . import session
-from .fixtures import MODULES
+from ..fixtures import MODULES
 from .settings import BY_NAME, OPTIONS
 
 pytest_plugins = MODULES
@@ -60,7 +60,7 @@ def pytest_configure(config):
 
             html_report.register(config, chosen.html)
     if chosen.enabled and chosen.pdb:
-        from ..runtime import agent  # noqa: PLC0415
+        from ..runner import agent  # noqa: PLC0415
 
         agent.POST_MORTEM = True
         config.add_cleanup(lambda: setattr(agent, "POST_MORTEM", False))

@@ -1,7 +1,7 @@
 """The docker placement's image builds, shown on pytest's terminal as they happen.
 
 A first build takes about a minute, inside whichever case deploys first, while pytest captures that case's
-output: without this, the run looks stuck. Each step the build logs (``pytest_faas.runtime.images``) is
+output: without this, the run looks stuck. Each step the build logs (``pytest_faas.placements.docker.images``) is
 written past the capture, as pytest's own live logging writes, as a line ``faas docker image: ...``. Only on a
 terminal (pytest's markup on: a tty, or ``PY_COLORS=1``/``FORCE_COLOR`` to ask for it); captured and CI
 output get nothing, and ``--log-cli-level=INFO`` shows the same steps as log records anyway.
@@ -14,7 +14,7 @@ import logging
 
 import pytest
 
-LOGGER = "pytest_faas.runtime.images"
+LOGGER = "pytest_faas.placements.docker.images"
 
 
 class BuildLines(logging.Handler):

@@ -104,13 +104,15 @@ class MockCaseItem(pytest.Item):
         return f"{package}/{self.case.case.module_name}.{self.name}"
 
     def runtest(self) -> None:
+        from .. import cases  # noqa: PLC0415 (the platform's client and dtlpy: at run time only)
+
         runner = session.case_runner(self.config)
         started = time.perf_counter()
         case = self._shaped_case()
         finished = self.ihook.pytest_faas_execution_finished
         # The HTML report shows every case's log, not only the failures'.
         all_logs = bool(finished.get_hookimpls()) or bool(session.settings(self.config).html)
-        outcome = self.case_outcome = runner.run(self.package, case, all_logs=all_logs)
+        outcome = self.case_outcome = cases.run(runner, self.package, case, all_logs=all_logs)
         self.user_properties.append((report.STATS, {"status": outcome.status, "user_s": outcome.user_s,
                                              "wall_s": time.perf_counter() - started,
                                              "kept": session.kept_dir(self.config)}))
@@ -119,9 +121,7 @@ class MockCaseItem(pytest.Item):
                                     report.user_traceback("\n".join(outcome.logs), self.package.folder))
         finished(item=self, status=outcome.status, output=outcome.execution.get("output"),
                  execution=outcome.execution, logs=list(outcome.logs))
-        from ..cases import check  # noqa: PLC0415
-
-        check(outcome, case.case.expect, runner.placement, self.label)
+        cases.check(outcome, case.case.expect, runner.placement, self.label)
 
     def _shaped_case(self) -> PackageCase:
         """The case with the entities ``pytest_faas_case_entities`` implementations added or changed."""

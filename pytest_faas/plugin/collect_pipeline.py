@@ -63,7 +63,7 @@ class AppTemplates(pytest.Collector):
 
 
 def _runner():
-    from ..pipelinecases import TemplateRunner  # noqa: PLC0415 (loads the platform's client: at run time only)
+    from ..cases.pipelines import TemplateRunner  # noqa: PLC0415 (loads the platform's client: at run time only)
 
     return TemplateRunner
 
@@ -119,7 +119,7 @@ class PipelineCaseItem(pytest.Item):
         return f"pipeline {self.name}"
 
     def runtest(self) -> None:
-        from ..pipelinecases import check_pipeline  # noqa: PLC0415
+        from ..cases.pipelines import check_pipeline  # noqa: PLC0415
 
         runner = session.case_runner(self.config)
         started = time.perf_counter()

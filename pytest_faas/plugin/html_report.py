@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ..htmlreport import records, writer
+from ..report import records, writer
 from .report import user_traceback
 from .session import case_runner
 from .session import settings as session_settings

@@ -126,7 +126,7 @@ def kept_dir(config: pytest.Config) -> str | None:
 def case_runner(config: pytest.Config):
     """The `CaseRunner` of this process: it keeps pushed packages and deployed services across cases."""
     if RUNNER_KEY not in config.stash:
-        from ..cases import CaseRunner  # noqa: PLC0415
+        from ..cases.runner import CaseRunner  # noqa: PLC0415
 
         handle = platform(config)
         placement = getattr(handle, "placement", None) or settings(config).placement  # as a hook may have chosen

@@ -20,7 +20,7 @@ import os
 import signal
 
 from pytest_faas import LocalPlatform
-from pytest_faas.backend.services import BOT
+from pytest_faas.backend.faas.services import BOT
 
 ALIAS = "faaslocal"  # no dash: the suite's step keeps what precedes one (env_from_git_branch)
 SCENARIO_TIMEOUT_S = float(os.environ.get("FAAS_BEHAVE_SCENARIO_TIMEOUT", "240"))

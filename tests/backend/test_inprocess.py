@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from pytest_faas.backend.inprocess import InProcessAdapter
+from pytest_faas.backend.web.inprocess import InProcessAdapter
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import socket
 import pytest
 import requests
 
-from pytest_faas.backend.server import ServerThread
+from pytest_faas.backend.web.server import ServerThread
 
 
 def _app(environ, start_response):

@@ -22,7 +22,7 @@ from typing import Any, Callable
 import pytest
 
 from faas_code import simple_package, wait
-from pytest_faas.backend.unsupported import UNSUPPORTED, route_name
+from pytest_faas.backend.web.unsupported import UNSUPPORTED, route_name
 
 NO_ID = "0" * 24
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

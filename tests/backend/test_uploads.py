@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 
-from pytest_faas.backend.multipart import MEMORY_BYTES
+from pytest_faas.backend.web.multipart import MEMORY_BYTES
 
 
 def test_a_body_larger_than_memory_is_stored_whole(api, faas_dataset):

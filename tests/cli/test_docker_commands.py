@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_faas.runtime.docker import DockerEngine
-from pytest_faas.runtime.images import BASE_IMAGE, ImageBuilder
+from pytest_faas.placements.docker.engine import DockerEngine
+from pytest_faas.placements.docker.images import BASE_IMAGE, ImageBuilder
 
 pytestmark = pytest.mark.docker
 FAAS = str(Path(sys.executable).with_name("faas"))

@@ -7,7 +7,7 @@ import json
 from faas_code import write_package
 
 from pytest_faas.local import LocalPlatform
-from pytest_faas.sdk import make_token
+from pytest_faas.dtlpy_binding import make_token
 
 
 def test_no_checked_out_project(faas):

@@ -8,7 +8,7 @@ import re
 import pytest
 import requests
 
-from pytest_faas.backend.http import page_cookie_value
+from pytest_faas.backend.web.wsgi import page_cookie_value
 from pytest_faas.local import LocalPlatform
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 from faas_code import simple_package
 
+from pytest_faas import cases
 from pytest_faas.cases import CaseRunner
 from pytest_faas.errors import BadRequest
 from pytest_faas.manifests.loaded import load_folder
@@ -25,10 +26,10 @@ def test_annotation_input_named_by_its_mock_id(faas_platform, tmp_path):
     package = load_folder(folder / "package.json")
     runner = CaseRunner(faas_platform, "thread")
     first, second = package.cases()
-    outcome = runner.run(package, first)
+    outcome = cases.run(runner, package, first)
     assert (outcome.status, outcome.execution["output"]) == ("success", ["cat", "pic-1", "box"]), outcome.execution
     # Seeding again (the next case) replaces the annotations with the same ids instead of refusing them.
-    outcome = runner.run(package, second)
+    outcome = cases.run(runner, package, second)
     assert (outcome.status, outcome.execution["output"]) == ("success", ["dog", "pic-1", "class"]), outcome.execution
     assert faas_platform.backend.annotations.get("ann-box")["label"] == "cat"
 

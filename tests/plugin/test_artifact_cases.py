@@ -10,7 +10,7 @@ import uuid
 
 from faas_code import simple_package
 
-from pytest_faas.cases import CaseRunner
+from pytest_faas.cases.runner import CaseRunner
 from pytest_faas.errors import ManifestError
 from pytest_faas.manifests.loaded import load_folder
 

@@ -9,7 +9,7 @@ import pytest
 
 from faas_code import JSON_PACKAGE
 
-from pytest_faas.runtime.images import cache_dir
+from pytest_faas.placements.docker.images import cache_dir
 
 pytestmark = pytest.mark.docker
 HOST_CACHE = cache_dir()  # read at import, before pytester points HOME at a temporary folder
@@ -17,7 +17,7 @@ HOST_CACHE = cache_dir()  # read at import, before pytester points HOME at a tem
 
 @pytest.fixture
 def engine():
-    from pytest_faas.runtime.docker import DockerEngine
+    from pytest_faas.placements.docker.engine import DockerEngine
 
     engine = DockerEngine.connect()
     yield engine
@@ -31,7 +31,7 @@ def _package(packages, name: str) -> tuple:
 
 
 def _remove_images(engine, folders) -> None:
-    from pytest_faas.runtime.images import ImageBuilder
+    from pytest_faas.placements.docker.images import ImageBuilder
 
     builder = ImageBuilder(engine)
     for folder in folders:

@@ -8,6 +8,7 @@ import os
 import pytest
 from faas_code import simple_package
 
+from pytest_faas import cases
 from pytest_faas.cases import CaseRunner
 from pytest_faas.errors import PlatformError
 from pytest_faas.handle import Platform
@@ -53,7 +54,7 @@ def test_a_case_runs_over_http_through_a_remote_handle_and_refusals_are_platform
             runner = CaseRunner(remote, "subprocess")
             assert runner.client.transport is None
             [case] = package.cases()
-            outcome = runner.run(package, case)
+            outcome = cases.run(runner, package, case)
             assert (outcome.status, outcome.execution["output"]) == ("success", 42), outcome.execution
             with pytest.raises(PlatformError) as refused:
                 runner.execute({"id": "0" * 24}, case.case, outcome.execution["projectId"])

@@ -11,6 +11,7 @@ import uuid
 
 from faas_code import package_json, simple_package
 
+from pytest_faas import cases
 from pytest_faas.cases import CaseRunner, check
 from pytest_faas.errors import ExecutionFailed, TriggersFailed
 from pytest_faas.manifests.loaded import load_folder
@@ -92,15 +93,15 @@ def test_updates_annotations_outcomes_and_unexpected_executions(faas_platform, t
     runner = CaseRunner(faas_platform, "thread")
     updated, annotated, failing, unexpected, dataset = package.cases()
 
-    outcome = runner.run(package, updated)  # its creation fired on-train too: that is not the event's doing
+    outcome = cases.run(runner, package, updated)  # its creation fired on-train too: that is not the event's doing
     assert [(e["functionName"], e["output"]) for e in outcome.executions] == [("run", "tagged.png")]
     check(outcome, updated.case.expect, "thread", "updated")
 
-    outcome = runner.run(package, annotated)
+    outcome = cases.run(runner, package, annotated)
     assert [(e["functionName"], e["output"]) for e in outcome.executions] == [("label", "zebra")]
     check(outcome, annotated.case.expect, "thread", "annotated")
 
-    outcome = runner.run(package, failing)
+    outcome = cases.run(runner, package, failing)
     try:
         check(outcome, failing.case.expect, "thread", "failing")
     except ExecutionFailed as exc:
@@ -108,7 +109,7 @@ def test_updates_annotations_outcomes_and_unexpected_executions(faas_platform, t
     else:
         raise AssertionError("a failed triggered execution passed")
 
-    outcome = runner.run(package, unexpected)
+    outcome = cases.run(runner, package, unexpected)
     try:
         check(outcome, unexpected.case.expect, "thread", "unexpected")
     except TriggersFailed as exc:
@@ -116,7 +117,7 @@ def test_updates_annotations_outcomes_and_unexpected_executions(faas_platform, t
     else:
         raise AssertionError("an execution no entry expects passed")
 
-    outcome = runner.run(package, dataset)
+    outcome = cases.run(runner, package, dataset)
     check(outcome, dataset.case.expect, "thread", "dataset")
     assert [e["output"] for e in outcome.executions] == ["fresh"]
 

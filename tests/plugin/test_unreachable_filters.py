@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from faas_code import JSON_PACKAGE
 
-from pytest_faas.backend.dql_reach import never_matches
+from pytest_faas.dql.reach import never_matches
 
 NEVER = {"name": "s", "moduleName": "default_module", "triggers": [
     {"name": "images", "resource": "Item", "actions": ["Created"], "function": "run",

@@ -224,8 +224,8 @@ def test_kill_9_under_load_loses_nothing_acknowledged(tmp_path, monkeypatch):
 KILLED_AT_THE_RECORD = '''
 import os, signal, sys
 from pytest_faas.backend.events import EventBus
-from pytest_faas.backend.items import Items
-from pytest_faas.backend.projects import Projects
+from pytest_faas.backend.data.items import Items
+from pytest_faas.backend.data.projects import Projects
 from pytest_faas.backend.store import Store
 
 data_dir, phase, size = sys.argv[1], sys.argv[2], int(sys.argv[3])

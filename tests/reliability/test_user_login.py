@@ -68,7 +68,7 @@ def test_pytest_faas_fixtures_and_placements_leave_the_login_alone(canary, tmp_p
     if placement == "docker":  # (the docker marker skips it, with the reason, where no engine can be had)
         # The image cache stays where this machine keeps it (under the real home unless set), so the
         # canary home does not mean building every image again.
-        from pytest_faas.runtime.images import cache_dir
+        from pytest_faas.placements.docker.images import cache_dir
 
         canary["FAAS_CACHE_DIR"] = str(cache_dir())
     work = write_package(tmp_path / "work", DOWNLOADER)

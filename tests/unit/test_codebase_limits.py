@@ -12,7 +12,8 @@ import zipfile
 
 import pytest
 
-from pytest_faas.runtime import loader, scratch
+from pytest_faas.runner import loader
+from pytest_faas.placements import scratch
 
 
 def _zip(members: dict[str, int]) -> bytes:

@@ -12,17 +12,35 @@ PACKAGE = Path(__file__).resolve().parents[2] / "pytest_faas"
 
 # The layers, top to bottom. A module may import from its own layer and from the layers below it only.
 LAYERS = [
-    {"plugin", "cli"},                       # faces
-    {"local", "cases", "casedata", "pipelinecases", "app_cases", "eventcases"},  # composition
-    {"manifests", "htmlreport"},             # file formats: the package files read (manifests/ may use backend.dql
-                                             # to check filters), the HTML report written
-    {"backend", "runtime", "sdk", "mocks"},  # the platform, the runner, dtlpy's binding, sample entities
+    {"plugin", "cli", "fixtures"},           # faces
+    {"local", "cases"},                      # composition: a platform with its placement; cases run on one
+    {"manifests", "report"},                 # file formats: the package files read, the reports' records written
+    {"backend", "runner", "placements", "dql", "dtlpy_binding", "mocks"},  # the platform, the runner and where
+                                             # it runs, the filter language, dtlpy's binding, sample entities
     {"errors", "ids", "protocol", "handle", "tokens", "__init__", "templates"},  # core
+]
+
+# Rooms that must never import one another, in the direction given: (importer, imported, why).
+FORBIDDEN = [
+    ("backend", "runner", "the platform reaches agents over HTTP only"),
+    ("backend", "placements", "the engine is handed its placement by local.py"),
+    ("runner", "backend", "an agent reaches the platform over HTTP only"),
+    ("runner", "placements", "what runs inside a placement never starts placements"),
+    ("backend.data", "backend.faas", "the data plane publishes events; the FaaS engine listens"),
+    ("backend.data", "backend.pipelines", "the data plane publishes events; pipelines listen"),
+    ("backend.data", "backend.apps", "the data plane publishes events; apps listen"),
+    ("backend", "mocks", "mocks/ builds on the backend's record shapes, never the reverse"),
+    ("dql", "backend", "the filter language is pure: the backend and manifests/ both use it"),
+    ("placements", "backend", "placements start agents; the engine reaches them through local.py"),
+    ("plugin", "cli", "the faces never import each other"),
+    ("cli", "plugin", "the faces never import each other"),
+    ("cli", "fixtures", "the faces never import each other"),
+    ("fixtures", "cli", "the faces never import each other"),
 ]
 
 
 def room(module: str) -> str:
-    """The top-level room of a ``pytest_faas`` module name: ``pytest_faas.backend.items`` -> ``backend``."""
+    """The top-level room of a ``pytest_faas`` module name: ``pytest_faas.backend.data.items`` -> ``backend``."""
     parts = module.split(".")
     if len(parts) > 1 and ((PACKAGE / parts[1]).is_dir() or (PACKAGE / f"{parts[1]}.py").is_file()):
         return parts[1]
@@ -76,29 +94,91 @@ def test_nothing_imports_upward():
     assert offenders == {}
 
 
-def test_the_faces_never_import_each_other():
-    offenders = {str(path.relative_to(PACKAGE)): sorted(n for n in imported(path) if room(n) in {"plugin", "cli"} - {own_room(path)})
-                 for path in sources("plugin") + sources("cli")}
-    assert {k: v for k, v in offenders.items() if v} == {}
+def _inside(module: str, room_path: str) -> bool:
+    name = f"pytest_faas.{room_path}"
+    return module == name or module.startswith(name + ".")
 
 
-@pytest.mark.parametrize("side, other", [("backend", "runtime"), ("runtime", "backend")])
-def test_backend_and_runtime_never_import_each_other(side, other):
-    offenders = {str(path.relative_to(PACKAGE)): sorted(n for n in imported(path) if n.startswith(f"pytest_faas.{other}"))
-                 for path in sources(side)}
-    assert {k: v for k, v in offenders.items() if v} == {}, f"{side}/ must reach {other}/ over HTTP only"
+def _source_module(path: Path) -> str:
+    module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return module.removesuffix(".__init__")
 
 
-def test_the_backend_never_imports_the_sample_entities():
-    # mocks/ builds on the backend's record shapes, never the reverse.
-    offenders = [str(path.relative_to(PACKAGE)) for path in sources("backend")
-                 if any(n.startswith("pytest_faas.mocks") for n in imported(path))]
-    assert offenders == []
+@pytest.mark.parametrize("importer, imported_room, why", FORBIDDEN, ids=[f"{a}-x-{b}" for a, b, _ in FORBIDDEN])
+def test_rooms_that_never_import_each_other(importer, imported_room, why):
+    offenders = {str(path.relative_to(PACKAGE)): sorted(n for n in imported(path) if _inside(n, imported_room))
+                 for path in sources(importer.replace(".", "/"))}
+    assert {k: v for k, v in offenders.items() if v} == {}, why
 
 
-def test_only_the_plugin_folder_imports_pytest():
+def _edges(path: Path, modules: set[str]) -> set[str]:
+    """The pytest_faas modules ``path`` imports, lazy and type-only imports included: ``from pkg import sub``
+    is an edge to ``pkg.sub`` when that is a module, ``from pkg import Name`` one to ``pkg``."""
+    module = _source_module(path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            prefix = ".".join(base + ([node.module] if node.module else []))
+            for alias in node.names:
+                found.add(f"{prefix}.{alias.name}" if f"{prefix}.{alias.name}" in modules else prefix)
+    targets = set()
+    for name in found:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        if name and name not in (module, "pytest_faas"):
+            targets.add(name)
+    return targets
+
+
+def _graph() -> dict[str, set[str]]:
+    """Module -> the pytest_faas modules it imports."""
+    paths = {_source_module(path): path for path in sources()}
+    return {module: _edges(path, set(paths)) for module, path in paths.items()}
+
+
+def test_no_module_imports_itself_back_through_others():
+    """No circle, lazy imports included: a circle dodged with a lazy import is still a circle."""
+    graph, circles, state = _graph(), [], {}
+
+    def visit(node, trail):
+        state[node] = "open"
+        for target in sorted(graph[node]):
+            if state.get(target) == "open":
+                circles.append(trail[trail.index(target):] + [target] if target in trail else [node, target])
+            elif target not in state:
+                visit(target, trail + [target])
+        state[node] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert circles == []
+
+
+def test_the_checker_finds_a_circle():
+    graph = {"a": {"b"}, "b": {"a"}}
+    state, found = {}, []
+
+    def visit(node, trail):
+        state[node] = "open"
+        for target in graph[node]:
+            if state.get(target) == "open":
+                found.append(target)
+            elif target not in state:
+                visit(target, trail + [target])
+        state[node] = "done"
+
+    visit("a", ["a"])
+    assert found == ["a"]
+
+
+def test_only_the_plugin_and_fixtures_import_pytest():
     offenders = [str(path.relative_to(PACKAGE)) for path in sources()
-                 if own_room(path) != "plugin"
+                 if own_room(path) not in {"plugin", "fixtures"}
                  and any(n == "pytest" or n.startswith(("pytest.", "_pytest")) for n in imported(path))]
     assert offenders == []
 
@@ -106,16 +186,28 @@ def test_only_the_plugin_folder_imports_pytest():
 def test_the_docker_sdk_is_imported_in_one_module_only():
     users = [str(path.relative_to(PACKAGE)) for path in sources()
              if any(n == "docker" or n.startswith("docker.") for n in imported(path))]
-    assert users == ["runtime/docker.py"]
+    assert users == ["placements/docker/engine.py"]
+
+
+@pytest.mark.parametrize("library, allowed", [
+    ("werkzeug", ("backend/",)),
+    ("pydantic", ("manifests/", "backend/web/")),
+    ("click", ("cli/",)),
+])
+def test_libraries_stay_in_their_rooms(library, allowed):
+    users = [str(path.relative_to(PACKAGE)) for path in sources()
+             if any(n == library or n.startswith(library + ".") or n.startswith(library + "_core")
+                    for n in imported(path))]
+    assert [u for u in users if not u.startswith(allowed)] == []
 
 
 def test_the_checker_sees_relative_imports():
-    names = imported(PACKAGE / "runtime" / "supervisor.py")
-    assert "pytest_faas.runtime.loader.LoadError" in names and "pytest_faas.errors.FaasError" in names
+    names = imported(PACKAGE / "placements" / "supervisor.py")
+    assert "pytest_faas.runner.loader.LoadError" in names and "pytest_faas.errors.FaasError" in names
 
 
 def test_the_checker_resolves_a_packages_own_relative_imports():
-    # In an __init__.py, `.` is the package itself: `from ..runtime import x` in plugin/__init__.py is
-    # pytest_faas.runtime, not pytest_faas.plugin.runtime.
+    # In an __init__.py, `.` is the package itself: `from ..manifests import x` in plugin/__init__.py is
+    # pytest_faas.manifests, not pytest_faas.plugin.manifests.
     names = imported(PACKAGE / "plugin" / "__init__.py")
     assert {"pytest_faas.plugin.session", "pytest_faas.manifests.loaded.kind_of"} <= names

@@ -1,0 +1,1 @@
+"""Apps: the DPK registry, installs, and their routes."""

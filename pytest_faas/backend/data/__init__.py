@@ -1,0 +1,1 @@
+"""The data plane: projects, datasets, items, directories, annotations, recipes, ontologies, exports, clones."""

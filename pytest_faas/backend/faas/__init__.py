@@ -1,0 +1,1 @@
+"""The FaaS engine: packages, services, executions, dispatch to agents, triggers, cron and logs."""

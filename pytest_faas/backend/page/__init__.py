@@ -1,0 +1,1 @@
+"""The page `faas serve` shows: its routes, its live feed and its static files."""

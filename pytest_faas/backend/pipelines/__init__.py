@@ -1,0 +1,1 @@
+"""Pipelines: their graphs, executions through nodes, start-node triggers and routes."""

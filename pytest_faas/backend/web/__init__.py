@@ -1,0 +1,1 @@
+"""The HTTP side of the platform: WSGI app, servers, connections, request bodies, the in-process adapter."""

@@ -1,0 +1,229 @@
+"""Run one generated case on a platform: push once per package content, deploy once per module and init
+parameters, seed what the case names, execute, wait, and check the expectation.
+
+Push and deploy go through the real dtlpy SDK, as a user's would. The per-case hot path (seed, execute,
+wait, logs) makes the same REST calls through the platform's one client (`runtime.client.PlatformClient`):
+a kept-alive HTTP session, or, for a platform of this process, its app called without a socket; so that a
+case costs milliseconds beyond the user's own code. A refused call raises `errors.PlatformError`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from . import seed as casedata
+from ..errors import PlatformError
+from ..handle import Platform
+from ..manifests.loaded import LoadedPackage
+from ..manifests.mock import MockCase
+from ..manifests.service import ServiceManifest
+from ..protocol import TERMINAL
+from ..runner import outbound
+from ..runner.client import PlatformClient
+from ..dtlpy_binding import CHATTER
+
+# Never zipped into a codebase, never part of its content hash (dtlpy also skips .git and .dataloop).
+_SKIP_DIRS = {".git", ".dataloop", ".faas", "__pycache__", ".pytest_cache", ".hypothesis", ".venv", "tests"}
+
+
+def content_hash(package_dir: Path) -> str:
+    """A hash of every file the codebase would carry, so unchanged code is pushed once."""
+    digest = hashlib.sha256()
+    for root, dirs, files in os.walk(package_dir):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+        for name in sorted(files):
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            path = Path(root, name)
+            digest.update(path.relative_to(package_dir).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class CaseOutcome:
+    """What a case produced."""
+
+    execution: dict
+    logs: list[str]
+    wall_s: float
+
+    @property
+    def status(self) -> str:
+        return self.execution.get("latestStatus", {}).get("status", "unknown")
+
+    @property
+    def user_s(self) -> float:
+        """Time spent in the user's function, as the agent measured it."""
+        return float(self.execution.get("duration") or 0.0)
+
+
+_Part = TypeVar("_Part")
+
+
+class CaseRunner:
+    """Runs cases on one platform; keeps pushed packages and deployed services for reuse.
+
+    Args:
+        platform: a started platform handle (`LocalPlatform`, `RemotePlatform`, the CLI's session).
+        placement: recorded in failure reports.
+    """
+
+    def __init__(self, platform: Platform, placement: str):
+        self.platform = platform
+        self.placement = placement
+        self.dl = platform.dl
+        transport = None
+        if platform.app is not None:  # a platform of this process: no socket needed
+            from ..backend.web.inprocess import InProcessAdapter  # noqa: PLC0415
+
+            transport = InProcessAdapter(platform.app)
+        self.client = PlatformClient(platform.url, platform.token, transport=transport)
+        self._project = None
+        self._packages: dict[str, Any] = {}
+        self._services: dict[str, dict] = {}
+        self._hashes: dict[Path, str] = {}  # folder -> content hash (folder_hash)
+        self._case_counter = 0
+        self._binaries: dict[str, str] = {}  # project id -> its Binaries dataset
+        self._parts: dict[type, Any] = {}  # kinds of case with setup of their own (apps, events): one each
+
+    def part(self, kind: type[_Part]) -> _Part:
+        """This runner's one ``kind`` (`AppCases`, `EventCases`): made on first use, with what it set up
+        (installed apps, created triggers) kept for the runner's later cases."""
+        if kind not in self._parts:
+            self._parts[kind] = kind(self)
+        return self._parts[kind]
+
+    def close(self) -> None:
+        """Release the client's connections (the platform stays up)."""
+        self.client.close()
+
+    # -- setup, cached ----------------------------------------------------------------------------------
+
+    def project(self):
+        if self._project is None:
+            name = f"faas-cases-{os.getpid()}-{int(time.time() * 1000) % 10**8}"
+            self._project = self.dl.projects.create(project_name=name)
+        return self._project
+
+    def folder_hash(self, folder: Path) -> str:
+        """The content hash of a package or app folder, computed once per run (its files do not change under it)."""
+        if folder not in self._hashes:
+            self._hashes[folder] = content_hash(folder)
+        return self._hashes[folder]
+
+    def package(self, package: LoadedPackage):
+        package_dir, manifest = package.folder, package.manifest
+        key = self.folder_hash(package_dir)
+        if key not in self._packages:
+            # dtlpy packs the codebase in ./.dataloop, made with a check-then-mkdir that fails when two
+            # xdist workers push at the same moment; making it first, as dtlpy would, takes the race away.
+            os.makedirs(".dataloop", exist_ok=True)
+            with CHATTER.harness_call():  # dtlpy's "Uploading 1 items.." is the harness's, not the user's
+                self._packages[key] = self.project().packages.push(
+                    src_path=str(package_dir.resolve()), package_name=manifest.name,
+                    # Our own checks read the code without running it (the ::manifest item); dtlpy's would
+                    # import the user's module in this process.
+                    ignore_sanity_check=True)
+        return self._packages[key]
+
+    def service(self, loaded: LoadedPackage, case: MockCase) -> dict:
+        manifest, service_file = loaded.manifest, loaded.service
+        package = self.package(loaded)
+        wanted = service_file if service_file_applies(service_file, case) else None
+        key = json.dumps([package.id, package.version, case.module_name, case.init_params], sort_keys=True, default=str)
+        if key not in self._services:
+            runtime = {"concurrency": wanted.runtime.concurrency if wanted else 10,
+                       "numReplicas": wanted.runtime.effective_replicas if wanted else 1,
+                       "podType": wanted.runtime.pod_type if wanted else "regular-s"}
+            if wanted and wanted.runtime.runner_image:
+                runtime["runnerImage"] = wanted.runtime.runner_image
+            digest = hashlib.sha256(key.encode()).hexdigest()[:8]
+            name = re.sub(r"[^a-z0-9-]+", "-", f"{manifest.name}-{case.module_name}".lower()).strip("-")[:40]
+            init_input = [self.dl.FunctionIO(type="Json", name=k, value=v) for k, v in case.init_params.items()]
+            service = package.deploy(
+                service_name=f"{name}-{digest}", module_name=case.module_name, init_input=init_input or None,
+                runtime=runtime, execution_timeout=wanted.execution_timeout if wanted else 3600,
+                on_reset=wanted.on_reset if wanted else "failed",
+                max_attempts=wanted.max_attempts if wanted and wanted.max_attempts else None)
+            if wanted and wanted.env:  # before the first execution: the replicas restart with them
+                self.client.call("PUT", f"/_faas/services/{service.id}/env", {"env": wanted.env})
+            self._services[key] = service.to_json()
+        return self._services[key]
+
+    # -- the hot path -----------------------------------------------------------------------------------
+
+    def seed(self, case: MockCase, input_types: dict[str, str], mock_file: Path) -> None:
+        plan = casedata.plan(case, input_types, mock_file)
+        if plan.empty:
+            return
+        self._case_counter += 1
+        project = self.client.post("/projects", {"name": f"case-{os.getpid()}-{self._case_counter}-"
+                                                        f"{int(time.time() * 1000) % 10**8}"})
+        datasets: dict[str, str] = {}
+        for request in plan.datasets:
+            created = self.client.post("/_faas/seed/datasets",
+                                       {"projectId": project["id"], "name": request["name"], "id": request["id"]})
+            datasets[request["name"]] = datasets[created["id"]] = created["id"]
+        default = next(iter(datasets.values()), None)
+        for request in plan.items:
+            target = datasets.get(request.pop("dataset") or "", None) or default
+            if target is None:
+                target = default = self.client.post("/_faas/seed/datasets",
+                                                    {"projectId": project["id"], "name": "items"})["id"]
+            self.client.post("/_faas/seed/items", {**request, "datasetId": target})
+
+    def seed_artifacts(self, loaded: LoadedPackage, case: MockCase, project_id: str) -> None:
+        """Keep the case's artifacts in the project's Binaries dataset, where dtlpy's artifacts repository
+        looks: ``/artifacts/packages/<package>/<file name>``."""
+        if not case.artifacts:
+            return
+        if project_id not in self._binaries:
+            found = self.client.post("/datasets/query", {"filter": {"name": "Binaries"}, "systemSpace": True,
+                                                         "context": {"projects": [project_id]}})
+            self._binaries[project_id] = found["items"][0]["id"]
+        for artifact in case.artifacts:
+            package = artifact.package or loaded.manifest.name
+            data = ((case.package_dir or loaded.folder) / artifact.file).read_bytes()
+            self.client.post("/_faas/seed/items", {"datasetId": self._binaries[project_id],
+                                                   "path": f"/artifacts/packages/{package}/{artifact.name}",
+                                                   "contentBase64": base64.b64encode(data).decode()})
+
+    def execute(self, service: dict, case: MockCase, project_id: str, source: str | None = None) -> dict:
+        inputs = case.inputs
+        if source is not None:  # a generated case: its function reaches only its stubs (runner/outbound.py)
+            inputs = {**inputs, outbound.INPUT_KEY: {"http": [stub.declaration() for stub in case.http],
+                                                     "source": source, "case": case.index}}
+        return self.client.post(f"/executions/{service['id']}",
+                                {"input": inputs, "projectId": project_id, "functionName": case.function_name})
+
+    def wait(self, execution_id: str, limit_s: float) -> dict:
+        """The execution once it is final (a long poll), or as it is when ``limit_s`` has passed."""
+        deadline = time.monotonic() + limit_s
+        while True:
+            chunk = max(0.0, min(30.0, deadline - time.monotonic()))
+            execution = self.client.get(f"/_faas/executions/{execution_id}/wait?timeout={chunk:.3f}",
+                                        timeout=chunk + 30.0)
+            if execution.get("latestStatus", {}).get("status") in TERMINAL or time.monotonic() >= deadline:
+                return execution
+
+    def logs(self, service_id: str, execution_id: str) -> list[str]:
+        try:
+            body = self.client.post("/services/logs", {"serviceId": service_id, "executionId": [execution_id],
+                                                       "direction": "asc", "follow": False, "size": 10000})
+        except PlatformError:
+            return []
+        return [entry.get("message", "") for entry in body.get("logs", [])]
+
+
+def service_file_applies(service_file: ServiceManifest | None, case: MockCase) -> bool:
+    """service.json's runtime applies to the cases of the module it deploys (all, when it names none)."""
+    return service_file is not None and service_file.module_name in (None, case.module_name)

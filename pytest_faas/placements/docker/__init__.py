@@ -1,0 +1,1 @@
+"""The docker placement: the engine, runner images, containers and the ready pool."""
