@@ -1,6 +1,6 @@
 """The local platform: a store, the data plane, the FaaS engine and the HTTP servers that expose them.
 
-`Backend` owns every piece and knows nothing of how agents are started (that is ``runtime/``, wired to
+`Backend` owns every piece and knows nothing of how agents are started (that is ``placements/``, wired to
 it by :mod:`pytest_faas.local`). Its attributes are the backend's Python API, used by tests and by the
 CLI's embedded mode; over HTTP the same objects answer through the routing tables.
 """
@@ -86,16 +86,29 @@ class Backend:
         self.apps = Apps(self.store, self.projects, self.dpks, self.engine.packages, self.engine.services,
                          self.engine.triggers)
         self.bulk = Bulk(self.items, self.annotations)
-        self.removal = Removal(self)
-        self.clones = Clones(self)
-        data_plane = item_urls_absolute(data_routes(self) + thumbnail_routes(self)) + recipe_routes(self)
-        self.app = PlatformApp(token, data_plane + lifecycle_routes(self) + seed_routes(self.seeder)
-                               + faas_routes(self) + app_routes(self) + control_routes(self)
-                               + pipeline_routes(self) + live_routes(self.feed) + unsupported_routes(),
+        self.removal = Removal(self.store, self.bus, self.projects, self.items)
+        self.clones = Clones(self.store, self.projects, self.items, self.annotations)
+        # A deleted project takes what runs in it first: apps (what each made), then pipelines, then the
+        # engine's services, triggers and packages. The bus calls listeners in the order they subscribed.
+        for listener in (self.apps.on_project_deleted, self.pipelines.on_project_deleted,
+                         self.engine.on_project_deleted):
+            self.bus.subscribe(listener)
+        self.app = PlatformApp(token, self._routes(),
                                tokens={self.agent_token: AGENT, self.function_token: FUNCTION})
         # The page `faas serve` shows at its root (the platform's token only, as a cookie after the first call).
-        self.app.add_routes(page_routes(self), prefix="", reach="page")
+        self.app.add_routes(page_routes(token), prefix="", reach="page")
         self._servers: list[ServerThread] = []
+
+    def _routes(self) -> list:
+        """Every REST route under ``/api/v1``: each table gets the domain objects it serves."""
+        data_plane = item_urls_absolute(
+            data_routes(self.projects, self.items, self.annotations, self.exports, self.bulk)
+            + thumbnail_routes(self.items)) + recipe_routes(self.projects, self.recipes, self.ontologies)
+        engine = self.engine
+        return (data_plane + lifecycle_routes(self.removal, self.clones, self.projects, self.store)
+                + seed_routes(self.seeder) + faas_routes(engine, self.projects, self.store, self.service_revisions)
+                + app_routes(self.dpks, self.apps) + control_routes(engine, self.service_env, self.function_token)
+                + pipeline_routes(self.pipelines, self.pipeline_runs) + live_routes(self.feed) + unsupported_routes())
 
     @property
     def data_dir(self) -> Path:

@@ -23,6 +23,7 @@ from ..faas.packages import Packages, module_view
 from ..data.projects import Projects
 from ..records import LOCAL_USER, ORG
 from ..faas.services import Services
+from ..events import Event
 from ..store import Store
 from ..faas.triggers import Triggers
 
@@ -193,6 +194,12 @@ class Apps:
             self._undo(app_id, self._owned(app_id))
             self.store.delete("apps", app_id)
         return dict(record, status="Uninstalled")
+
+    def on_project_deleted(self, event: Event) -> None:
+        """Bus listener: a deleted project takes the apps installed in it (and what each made) with it."""
+        if (event.resource, event.action) == ("Project", "Deleted"):
+            for app in self.store.children("apps", event.project_id):
+                self.uninstall(app["id"])
 
     def update(self, app_id: str, body: dict) -> dict:
         """``app.update()``: a changed ``dpkVersion`` reinstalls the app's components from that revision."""

@@ -12,13 +12,12 @@ from werkzeug.wrappers import Request
 from ..web.wsgi import Route, read_json, read_query
 
 if TYPE_CHECKING:
-    from .. import Backend
+    from .dpks import Dpks
+    from .installs import Apps
 
 
-def app_routes(backend: "Backend") -> list[Route]:
-    dpks, apps = backend.dpks, backend.apps
-
-    # -- the registry (dl.dpks) -------------------------------------------------------------------------
+def registry_routes(dpks: "Dpks", apps: "Apps") -> list[Route]:
+    """The registry (``dl.dpks``): publish, query, get, update, delete, revisions, previews."""
 
     def publish(request: Request):
         return dpks.publish(read_json(request, expect=dict))
@@ -48,7 +47,20 @@ def app_routes(backend: "Backend") -> list[Route]:
         dpks.get(dpk_id)
         return {}
 
-    # -- installed apps (project.apps) ------------------------------------------------------------------
+    return [
+        Route("/app-registry", ("POST",), publish),
+        Route("/app-registry/query", ("POST",), query_dpks),
+        Route("/app-registry/<dpk_id>", ("GET",), get_dpk),
+        Route("/app-registry/<dpk_id>", ("PATCH",), update_dpk),
+        Route("/app-registry/<dpk_id>", ("DELETE",), delete_dpk),
+        Route("/app-registry/<dpk_id>/revisions/<version>", ("GET",), dpk_revision),
+        Route("/app-registry/<name>/revisions", ("POST",), dpk_revisions),
+        Route("/app-registry/<dpk_id>/previews", ("GET",), dpk_previews),
+    ]
+
+
+def install_routes(apps: "Apps") -> list[Route]:
+    """Installed apps (``project.apps``): install, query, get, update, uninstall, activate, deactivate."""
 
     def install(request: Request):
         return apps.install(read_json(request, expect=dict))
@@ -72,14 +84,6 @@ def app_routes(backend: "Backend") -> list[Route]:
         return apps.set_active(app_id, False)
 
     return [
-        Route("/app-registry", ("POST",), publish),
-        Route("/app-registry/query", ("POST",), query_dpks),
-        Route("/app-registry/<dpk_id>", ("GET",), get_dpk),
-        Route("/app-registry/<dpk_id>", ("PATCH",), update_dpk),
-        Route("/app-registry/<dpk_id>", ("DELETE",), delete_dpk),
-        Route("/app-registry/<dpk_id>/previews", ("GET",), dpk_previews),
-        Route("/app-registry/<dpk_id>/revisions/<version>", ("GET",), dpk_revision),
-        Route("/app-registry/<name>/revisions", ("POST",), dpk_revisions),
         Route("/apps", ("POST",), install),
         Route("/apps/query", ("POST",), query_apps),
         Route("/apps/<app_id>", ("GET",), get_app),
@@ -88,3 +92,7 @@ def app_routes(backend: "Backend") -> list[Route]:
         Route("/apps/<app_id>/activate", ("POST",), activate),
         Route("/apps/<app_id>/deactivate", ("POST",), deactivate),
     ]
+
+
+def app_routes(dpks: "Dpks", apps: "Apps") -> list[Route]:
+    return registry_routes(dpks, apps) + install_routes(apps)

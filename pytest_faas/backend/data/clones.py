@@ -19,7 +19,10 @@ from .. import records
 from ...errors import BadRequest
 
 if TYPE_CHECKING:
-    from .. import Backend
+    from ..store import Store
+    from .annotations import Annotations
+    from .items import Items
+    from .projects import Projects
 
 
 def _flag(params: dict, name: str, default: bool) -> bool:
@@ -39,25 +42,25 @@ def _params(body: dict) -> dict:
 
 
 class Clones:
-    def __init__(self, backend: "Backend"):
-        self.backend = backend
+    def __init__(self, store: "Store", projects: "Projects", items: "Items", annotations: "Annotations"):
+        self.store, self.projects, self.items, self.annotations = store, projects, items, annotations
 
     def _copy(self, item: dict, target: dict, filename: str, with_metadata: bool, with_annotations: bool,
               extra_metadata: dict | None = None) -> dict:
         metadata = copy.deepcopy(item["metadata"]) if with_metadata else {"user": {}}
         metadata.pop("system", None)
         metadata.update(copy.deepcopy(extra_metadata or {}))
-        data = self.backend.items.read(item["id"])
-        clone, _ = self.backend.items.upload(target["id"], filename, data, metadata=metadata,
+        data = self.items.read(item["id"])
+        clone, _ = self.items.upload(target["id"], filename, data, metadata=metadata,
                                              description=item.get("description"))
         if with_annotations:
-            annotations = self.backend.annotations.of_item(item["id"])
+            annotations = self.annotations.of_item(item["id"])
             if annotations:
-                self.backend.annotations.upload(clone["id"], [copy.deepcopy(a) for a in annotations])
+                self.annotations.upload(clone["id"], [copy.deepcopy(a) for a in annotations])
         return clone
 
     def dataset(self, dataset_id: str, body: dict) -> dict:
-        projects, items = self.backend.projects, self.backend.items
+        projects, items = self.projects, self.items
         source = projects.get_dataset(dataset_id)
         params = _params(body)
         with_metadata = _flag(params, "withMetadata", True)
@@ -92,20 +95,20 @@ class Clones:
     def _all(self, dataset_id: str, query: dict) -> list[dict]:
         found, page = [], 0
         while True:
-            listing = self.backend.items.query(dataset_id, {**query, "page": page, "pageSize": dql.MAX_PAGE_SIZE})
+            listing = self.items.query(dataset_id, {**query, "page": page, "pageSize": dql.MAX_PAGE_SIZE})
             found += listing["items"]
             if not listing["hasNextPage"]:
                 return found
             page += 1
 
     def item(self, item_id: str, body: dict) -> dict:
-        item = self.backend.items.get(item_id)
+        item = self.items.get(item_id)
         if directories.is_dir(item):
             raise BadRequest(f"{item['filename']!r} is a directory; clone the files inside it")
         target_id = body.get("targetDatasetId")
         if not isinstance(target_id, str) or not target_id:
             raise BadRequest("an item clone needs 'targetDatasetId'")
-        target = self.backend.projects.get_dataset(target_id)
+        target = self.projects.get_dataset(target_id)
         filename = body.get("remoteFileName") or item["filename"]
         if not isinstance(filename, str):
             raise BadRequest(f"'remoteFileName' must be a string, found {filename!r}")
@@ -117,7 +120,7 @@ class Clones:
             path = dql.item_path(filename)
         except (TypeError, ValueError) as exc:
             raise BadRequest(f"invalid 'remoteFileName' {filename!r}: {exc}") from None
-        if self.backend.items.by_filename(target_id, path["filename"]) is not None:
+        if self.items.by_filename(target_id, path["filename"]) is not None:
             raise BadRequest(f"dataset {target_id} already has an item {path['filename']!r}; give the clone "
                              "another 'remoteFileName'")
         clone = self._copy(item, target, path["filename"], _flag(params, "withMetadata", True),
@@ -125,4 +128,4 @@ class Clones:
         return self._command("cloneItem", {"returnedModelId": [clone["id"]], "itemId": item_id})
 
     def _command(self, kind: str, spec: dict) -> dict:
-        return self.backend.store.put("commands", records.command_json(kind, spec))
+        return self.store.put("commands", records.command_json(kind, spec))

@@ -1,7 +1,6 @@
-"""REST routes that delete, rename, clone and describe projects, datasets, items and services.
+"""REST routes that delete, rename, clone and describe projects, datasets and items.
 
-Parsing and response shaping only; behaviour lives in ``removal.py``, ``clones.py``, ``directories.py``
-and ``service_revisions.py``.
+Parsing and response shaping only; behaviour lives in ``removal.py``, ``clones.py`` and ``directories.py``.
 """
 
 from __future__ import annotations
@@ -14,11 +13,13 @@ from . import directories
 from ..web.wsgi import Route, read_json
 
 if TYPE_CHECKING:
-    from .. import Backend
+    from ..store import Store
+    from .clones import Clones
+    from .projects import Projects
+    from .removal import Removal
 
 
-def lifecycle_routes(backend: "Backend") -> list[Route]:
-    removal, clones, projects = backend.removal, backend.clones, backend.projects
+def lifecycle_routes(removal: "Removal", clones: "Clones", projects: "Projects", store: "Store") -> list[Route]:
 
     def delete_project(request: Request, project_id: str):
         removal.delete_project(project_id)
@@ -38,16 +39,13 @@ def lifecycle_routes(backend: "Backend") -> list[Route]:
 
     def directory_tree(request: Request, dataset_id: str):
         projects.get_dataset(dataset_id)
-        return directories.tree(backend.store.children("items", dataset_id))
+        return directories.tree(store.children("items", dataset_id))
 
     def clone_dataset(request: Request, dataset_id: str):
         return clones.dataset(dataset_id, read_json(request, expect=dict))
 
     def clone_item(request: Request, item_id: str):
         return clones.item(item_id, read_json(request, expect=dict))
-
-    def service_revisions(request: Request, service_id: str):
-        return backend.service_revisions.list(service_id)
 
     return [
         Route("/projects/<project_id>", ("DELETE",), delete_project),
@@ -57,5 +55,4 @@ def lifecycle_routes(backend: "Backend") -> list[Route]:
         Route("/datasets/<dataset_id>/directoryTree", ("GET",), directory_tree),
         Route("/datasets/<dataset_id>/clone", ("POST",), clone_dataset),
         Route("/items/<item_id>/clone", ("POST",), clone_item),
-        Route("/services/<service_id>/revisions", ("GET",), service_revisions),
     ]

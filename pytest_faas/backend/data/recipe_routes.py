@@ -13,7 +13,9 @@ from ...errors import BadRequest
 from ..web.wsgi import Route, read_json
 
 if TYPE_CHECKING:
-    from .. import Backend
+    from .ontologies import Ontologies
+    from .projects import Projects
+    from .recipes import Recipes
 
 _MAX_PAGE_SIZE = 1000
 
@@ -38,8 +40,8 @@ def _page(request: Request, docs: list[dict]) -> dict:
             "totalPagesCount": -(-len(docs) // size), "hasNextPage": start + size < len(docs)}
 
 
-def recipe_routes(backend: "Backend") -> list[Route]:
-    projects, recipes, ontologies = backend.projects, backend.recipes, backend.ontologies
+def _recipe_routes(projects: "Projects", recipes: "Recipes") -> list[Route]:
+    """Recipes, and dataset updates (``PATCH /datasets/{id}``)."""
 
     def patch_dataset(request: Request, dataset_id: str):
         system = request.args.get("system", "false").lower() == "true"
@@ -67,6 +69,19 @@ def recipe_routes(backend: "Backend") -> list[Route]:
         recipes.delete(recipe_id)
         return {"id": recipe_id, "deleted": True}
 
+    return [
+        Route("/datasets/<dataset_id>", ("PATCH",), patch_dataset),
+        Route("/recipes", ("POST",), create_recipe),
+        Route("/recipes", ("GET",), list_recipes),
+        Route("/recipes/<recipe_id>", ("GET",), get_recipe),
+        Route("/recipes/<recipe_id>", ("PATCH",), patch_recipe),
+        Route("/recipes/<recipe_id>", ("DELETE",), delete_recipe),
+    ]
+
+
+def ontology_routes(ontologies: "Ontologies") -> list[Route]:
+    """Ontologies and their labels."""
+
     def create_ontology(request: Request):
         body = read_json(request, expect=dict)
         return ontologies.create(body.get("projectIds") or [], body.get("roots"), body.get("attributes"),
@@ -89,12 +104,6 @@ def recipe_routes(backend: "Backend") -> list[Route]:
         return ontologies.upsert_labels(ontology_id, read_json(request, expect=dict))
 
     return [
-        Route("/datasets/<dataset_id>", ("PATCH",), patch_dataset),
-        Route("/recipes", ("POST",), create_recipe),
-        Route("/recipes", ("GET",), list_recipes),
-        Route("/recipes/<recipe_id>", ("GET",), get_recipe),
-        Route("/recipes/<recipe_id>", ("PATCH",), patch_recipe),
-        Route("/recipes/<recipe_id>", ("DELETE",), delete_recipe),
         Route("/ontologies", ("POST",), create_ontology),
         Route("/ontologies", ("GET",), list_ontologies),
         Route("/ontologies/<ontology_id>", ("GET",), get_ontology),
@@ -102,3 +111,7 @@ def recipe_routes(backend: "Backend") -> list[Route]:
         Route("/ontologies/<ontology_id>", ("DELETE",), delete_ontology),
         Route("/ontologies/<ontology_id>/labels", ("PATCH",), patch_labels),
     ]
+
+
+def recipe_routes(projects: "Projects", recipes: "Recipes", ontologies: "Ontologies") -> list[Route]:
+    return _recipe_routes(projects, recipes) + ontology_routes(ontologies)

@@ -2,42 +2,42 @@
 
 ``DELETE /datasets/{id}`` removes the dataset's items (folders too), their annotations and bytes, and the
 recipe and ontology the dataset was given when no other dataset names them, then publishes ``Dataset
-Deleted``. ``DELETE /projects/{id}`` first removes what runs (installed apps, pipelines, services, their
-triggers, packages), then every dataset (``Binaries`` too), the project's recipes and ontologies, and the
-project. Executions stay readable by id, as the record of what ran.
+Deleted``. ``DELETE /projects/{id}`` first publishes ``Project Deleted`` on the bus, on which the rooms that
+own what runs in the project remove it (installed apps, pipelines, then services, their triggers and
+packages: `Backend` subscribes them in that order); then it removes every dataset (``Binaries`` too), the
+project's recipes and ontologies, and the project. The data plane never reaches into those rooms.
+Executions stay readable by id, as the record of what ran.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ...errors import BadRequest
-from ..events import Event
+from ..events import Event, EventBus
+from ..store import Store
+from .items import Items
+from .projects import Projects
 
-if TYPE_CHECKING:
-    from .. import Backend
 
 class Removal:
-    def __init__(self, backend: "Backend"):
-        self.backend = backend
-        self.store = backend.store
+    def __init__(self, store: Store, bus: EventBus, projects: Projects, items: Items):
+        self.store, self.bus, self.projects, self.items = store, bus, projects, items
 
     # -- datasets -------------------------------------------------------------------------------------
 
     def delete_dataset(self, dataset_id: str) -> dict:
-        projects = self.backend.projects
+        projects = self.projects
         with self.store.transaction():
             dataset = projects.get_dataset(dataset_id)
             if dataset["metadata"]["system"].get("systemSpace"):
                 raise BadRequest(f"{dataset['name']!r} is the project's system dataset and cannot be deleted; "
                                  "it goes with the project")
             self._drop_dataset(dataset)
-        self.backend.bus.publish(Event("Dataset", "Deleted", dataset, projects.project_of_dataset(dataset)))
+        self.bus.publish(Event("Dataset", "Deleted", dataset, projects.project_of_dataset(dataset)))
         return dataset
 
     def _drop_dataset(self, dataset: dict) -> None:
         """The dataset, its items and the recipes only it names; in the caller's transaction."""
-        self.backend.items.remove_dataset_items(dataset["id"])
+        self.items.remove_dataset_items(dataset["id"])
         self.store.delete("datasets", dataset["id"])
         named = {r for d in self.store.all("datasets") for r in d["metadata"]["system"].get("recipes") or []}
         for recipe_id in dataset["metadata"]["system"].get("recipes") or []:
@@ -55,18 +55,8 @@ class Removal:
     # -- projects -------------------------------------------------------------------------------------
 
     def delete_project(self, project_id: str) -> dict:
-        backend = self.backend
-        project = backend.projects.get_project(project_id)
-        for app in self.store.children("apps", project_id):
-            backend.apps.uninstall(app["id"])
-        for pipeline in self.store.children("pipelines", project_id):
-            backend.pipelines.delete(pipeline["id"])
-        for service in self.store.children("services", project_id):
-            backend.engine.services.delete(service["id"])  # stops its replicas; its triggers go with it
-        for trigger in self.store.children("triggers", project_id):
-            backend.engine.triggers.delete(trigger["id"])
-        for package in self.store.children("packages", project_id):
-            backend.engine.delete_package(package["id"])
+        project = self.projects.get_project(project_id)
+        self.bus.publish(Event("Project", "Deleted", project, project_id))  # what runs in it goes first
         with self.store.transaction():
             for dataset in self.store.children("datasets", project_id):
                 self._drop_dataset(dataset)

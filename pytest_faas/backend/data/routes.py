@@ -19,11 +19,15 @@ from ..web.wsgi import UPLOAD_BYTES, Route, check, json_response, read_body, rea
 from ..web.multipart import parse_form
 
 if TYPE_CHECKING:
-    from .. import Backend
+    from .annotations import Annotations
+    from .bulk import Bulk
+    from .exports import Exports
+    from .items import Items
+    from .projects import Projects
 
 
-def data_routes(backend: "Backend") -> list[Route]:
-    projects, items, annotations, exports = backend.projects, backend.items, backend.annotations, backend.exports
+def project_routes(projects: "Projects") -> list[Route]:
+    """The user, projects: create, list, get, find by name."""
 
     def users_me(request: Request):
         return entities.user_json()
@@ -48,6 +52,19 @@ def data_routes(backend: "Backend") -> list[Route]:
             raise NotFound(f"Project not found: {name!r}")
         return found
 
+    return [
+        Route("/users/me", ("GET",), users_me),
+        Route("/projects", ("POST",), create_project),
+        Route("/projects", ("GET",), list_projects),
+        Route("/projects/<project_id>", ("GET",), get_project),
+        Route("/projects/<path:name>/name", ("GET",), projects_by_name),
+    ]
+
+
+def dataset_routes(projects: "Projects", items: "Items", annotations: "Annotations", bulk: "Bulk",
+                   exports: "Exports") -> list[Route]:
+    """Datasets: create, get, query, their items' queries and bulk changes, exports and commands."""
+
     def create_dataset(request: Request):
         body = check(bodies.DatasetCreate, read_json(request, expect=dict))
         return projects.create_dataset(body.projects[0], body.name)
@@ -63,13 +80,32 @@ def data_routes(backend: "Backend") -> list[Route]:
         query = read_body(request, bodies.Query)
         resource = query.get("resource", "items")
         if resource in ("items", "annotations") and is_bulk(query):
-            backend.projects.get_dataset(dataset_id)
-            return backend.bulk.run(dataset_id, query)
+            projects.get_dataset(dataset_id)
+            return bulk.run(dataset_id, query)
         if resource == "items":
             return items.query(dataset_id, query)
         if resource == "annotations":
             return annotations.query(dataset_id, query)
         raise BadRequest(f"query resource {resource!r} is not supported here; use 'items' or 'annotations'")
+
+    def export_dataset(request: Request, dataset_id: str):
+        return exports.export(dataset_id, read_body(request, bodies.ExportRequest))
+
+    def get_command(request: Request, command_id: str):
+        return exports.command(command_id)
+
+    return [
+        Route("/datasets", ("POST",), create_dataset),
+        Route("/datasets/<dataset_id>", ("GET",), get_dataset),
+        Route("/datasets/query", ("POST",), query_datasets),
+        Route("/datasets/<dataset_id>/query", ("POST",), query_dataset),
+        Route("/datasets/<dataset_id>/export", ("POST",), export_dataset),
+        Route("/commands/<command_id>", ("GET",), get_command),
+    ]
+
+
+def upload_routes(items: "Items") -> list[Route]:
+    """Item uploads: dtlpy's multipart body, or a JSON one for a URL or a folder."""
 
     def upload_item(request: Request, dataset_id: str):
         if request.mimetype == "application/x-www-form-urlencoded":  # items.make_dir: type=dir&path=...
@@ -105,6 +141,14 @@ def data_routes(backend: "Backend") -> list[Route]:
             form.close()
         return json_response(record, headers={"x-item-op": op})
 
+    return [
+        Route("/datasets/<dataset_id>/items", ("POST",), upload_item, body_bytes=UPLOAD_BYTES),
+    ]
+
+
+def item_routes(items: "Items", annotations: "Annotations") -> list[Route]:
+    """Items and their annotations."""
+
     def get_item(request: Request, item_id: str):
         return items.get(item_id)
 
@@ -133,6 +177,19 @@ def data_routes(backend: "Backend") -> list[Route]:
         items.get(item_id)
         return annotations.of_item(item_id)
 
+    return [
+        Route("/items/<item_id>", ("GET",), get_item),
+        Route("/items/<item_id>", ("PATCH",), patch_item),
+        Route("/items/<item_id>", ("DELETE",), delete_item),
+        Route("/items/<item_id>/stream", ("GET",), stream_item),
+        Route("/items/<item_id>/annotations", ("POST",), upload_annotations),
+        Route("/items/<item_id>/annotations", ("GET",), item_annotations),
+    ]
+
+
+def annotation_routes(annotations: "Annotations") -> list[Route]:
+    """Annotations by id."""
+
     def get_annotation(request: Request, annotation_id: str):
         return annotations.get(annotation_id)
 
@@ -143,32 +200,15 @@ def data_routes(backend: "Backend") -> list[Route]:
         annotations.delete(annotation_id)
         return {"id": annotation_id, "deleted": True}
 
-    def export_dataset(request: Request, dataset_id: str):
-        return exports.export(dataset_id, read_body(request, bodies.ExportRequest))
-
-    def get_command(request: Request, command_id: str):
-        return exports.command(command_id)
-
     return [
-        Route("/users/me", ("GET",), users_me),
-        Route("/projects", ("POST",), create_project),
-        Route("/projects", ("GET",), list_projects),
-        Route("/projects/<project_id>", ("GET",), get_project),
-        Route("/projects/<path:name>/name", ("GET",), projects_by_name),
-        Route("/datasets", ("POST",), create_dataset),
-        Route("/datasets/query", ("POST",), query_datasets),
-        Route("/datasets/<dataset_id>", ("GET",), get_dataset),
-        Route("/datasets/<dataset_id>/query", ("POST",), query_dataset),
-        Route("/datasets/<dataset_id>/items", ("POST",), upload_item, body_bytes=UPLOAD_BYTES),
-        Route("/datasets/<dataset_id>/export", ("POST",), export_dataset),
-        Route("/items/<item_id>", ("GET",), get_item),
-        Route("/items/<item_id>", ("PATCH",), patch_item),
-        Route("/items/<item_id>", ("DELETE",), delete_item),
-        Route("/items/<item_id>/stream", ("GET",), stream_item),
-        Route("/items/<item_id>/annotations", ("POST",), upload_annotations),
-        Route("/items/<item_id>/annotations", ("GET",), item_annotations),
         Route("/annotations/<annotation_id>", ("GET",), get_annotation),
         Route("/annotations/<annotation_id>", ("PUT",), update_annotation),
         Route("/annotations/<annotation_id>", ("DELETE",), delete_annotation),
-        Route("/commands/<command_id>", ("GET",), get_command),
     ]
+
+
+def data_routes(projects: "Projects", items: "Items", annotations: "Annotations", exports: "Exports",
+                bulk: "Bulk") -> list[Route]:
+    """The data plane's REST surface: each group gets the domain objects it serves."""
+    return (project_routes(projects) + dataset_routes(projects, items, annotations, bulk, exports) + upload_routes(items)
+            + item_routes(items, annotations) + annotation_routes(annotations))

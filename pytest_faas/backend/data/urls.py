@@ -20,7 +20,7 @@ from ...handle import API_PREFIX
 from ..web.wsgi import Route
 
 if TYPE_CHECKING:
-    from .. import Backend
+    from .items import Items
 
 _ITEM_URL_KEYS = ("stream", "url", "thumbnail")
 # Routes whose answers hold item records: one item, a page of them, or an upload's answer.
@@ -75,12 +75,12 @@ def item_urls_absolute(routes: Iterable[Route]) -> list[Route]:
             if r.path.startswith(_ITEM_ROUTES) and not r.path.endswith(_BYTE_ROUTES) else r for r in routes]
 
 
-def thumbnail_routes(backend: "Backend") -> list[Route]:
+def thumbnail_routes(items: "Items") -> list[Route]:
     """``thumbnail`` must lead somewhere: here it serves the item's own bytes (no thumbnails are made)."""
 
     def thumbnail(request: Request, item_id: str):
-        record = backend.items.get(item_id)
-        data = backend.items.read(item_id)
+        record = items.get(item_id)
+        data = items.read(item_id)
         response = Response(data, mimetype=record["metadata"]["system"].get("mimetype"))
         return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
 

@@ -36,7 +36,8 @@ from .dispatch import RESULT_WAIT_S
 from ..web.wsgi import Route, check, read_json
 
 if TYPE_CHECKING:
-    from .. import Backend
+    from .engine import Engine
+    from .service_env import ServiceEnv
 
 PREFIX = "/_faas"
 
@@ -46,8 +47,9 @@ def _body(request: Request, model):
     return check(model, read_json(request, expect=dict))
 
 
-def control_routes(backend: "Backend") -> list[Route]:
-    engine = backend.engine
+def agent_routes(engine: "Engine", service_env: "ServiceEnv", function_token: str) -> list[Route]:
+    """The agents' protocol: register, environment, claim, signals, finish, logs, failures, goodbye."""
+
     dispatch = engine.dispatch
 
     def register(request: Request):
@@ -55,14 +57,14 @@ def control_routes(backend: "Backend") -> list[Route]:
         registration = dispatch.register(body.serviceId, body.replica, body.pid, body.host)
         # What the agent binds to the user's code: a token that reaches the Dataloop API only; and the
         # variables it sets before loading the code.
-        return {**registration, "functionToken": backend.function_token,
-                "env": backend.service_env.of(body.serviceId)}
+        return {**registration, "functionToken": function_token,
+                "env": service_env.of(body.serviceId)}
 
     def get_env(request: Request, service_id: str):
-        return {"env": backend.service_env.own(service_id), "defaults": sorted(backend.service_env.defaults)}
+        return {"env": service_env.own(service_id), "defaults": sorted(service_env.defaults)}
 
     def put_env(request: Request, service_id: str):
-        return {"env": backend.service_env.set(service_id, _body(request, bodies.ServiceEnvBody).env)}
+        return {"env": service_env.set(service_id, _body(request, bodies.ServiceEnvBody).env)}
 
     def claim(request: Request, agent_id: str):
         body = _body(request, bodies.Claim)
@@ -89,6 +91,24 @@ def control_routes(backend: "Backend") -> list[Route]:
         dispatch.bye(agent_id)
         return {}
 
+    return [
+        Route(f"{PREFIX}/agents", ("POST",), register),
+        Route(f"{PREFIX}/services/<service_id>/env", ("GET",), get_env),
+        Route(f"{PREFIX}/services/<service_id>/env", ("PUT",), put_env),
+        Route(f"{PREFIX}/agents/<agent_id>/claim", ("POST",), claim),
+        Route(f"{PREFIX}/agents/<agent_id>/signals", ("POST",), signals),
+        Route(f"{PREFIX}/agents/<agent_id>/executions/<execution_id>/finish", ("POST",), finish),
+        Route(f"{PREFIX}/agents/<agent_id>/logs", ("POST",), logs),
+        Route(f"{PREFIX}/agents/<agent_id>/failed", ("POST",), failed),
+        Route(f"{PREFIX}/agents/<agent_id>", ("DELETE",), bye),
+    ]
+
+
+def test_control_routes(engine: "Engine") -> list[Route]:
+    """Test controls: the cron clock, and the long poll for an execution's end."""
+
+    dispatch = engine.dispatch
+
     def cron_now(request: Request):
         return {"now": engine.cron.now().isoformat()}
 
@@ -106,16 +126,11 @@ def control_routes(backend: "Backend") -> list[Route]:
         return engine.wait(execution_id, min(timeout, dispatch.max_result_wait_s))
 
     return [
-        Route(f"{PREFIX}/agents", ("POST",), register),
-        Route(f"{PREFIX}/agents/<agent_id>", ("DELETE",), bye),
-        Route(f"{PREFIX}/agents/<agent_id>/claim", ("POST",), claim),
-        Route(f"{PREFIX}/agents/<agent_id>/signals", ("POST",), signals),
-        Route(f"{PREFIX}/agents/<agent_id>/executions/<execution_id>/finish", ("POST",), finish),
-        Route(f"{PREFIX}/agents/<agent_id>/logs", ("POST",), logs),
-        Route(f"{PREFIX}/agents/<agent_id>/failed", ("POST",), failed),
-        Route(f"{PREFIX}/services/<service_id>/env", ("GET",), get_env),
-        Route(f"{PREFIX}/services/<service_id>/env", ("PUT",), put_env),
         Route(f"{PREFIX}/cron", ("GET",), cron_now),
         Route(f"{PREFIX}/cron/advance", ("POST",), cron_advance),
         Route(f"{PREFIX}/executions/<execution_id>/wait", ("GET",), wait_execution),
     ]
+
+
+def control_routes(engine: "Engine", service_env: "ServiceEnv", function_token: str) -> list[Route]:
+    return agent_routes(engine, service_env, function_token) + test_control_routes(engine)

@@ -17,7 +17,7 @@ import threading
 
 from .cron import Clock, Cron
 from .dispatch import Dispatcher, NullRunners, Runners
-from ..events import EventBus
+from ..events import Event, EventBus
 from ...protocol import QUEUED, TERMINAL
 from .executions import Executions
 from .logs import Logs
@@ -114,6 +114,17 @@ class Engine:
             if service["packageId"] == package_id:
                 self.services.delete(service["id"])
         return self.packages.delete(package_id)
+
+    def on_project_deleted(self, event: Event) -> None:
+        """Bus listener: a deleted project takes its services (their replicas stop), triggers and packages."""
+        if (event.resource, event.action) != ("Project", "Deleted"):
+            return
+        for service in self.store.children("services", event.project_id):
+            self.services.delete(service["id"])  # stops its replicas; its triggers go with it
+        for trigger in self.store.children("triggers", event.project_id):
+            self.triggers.delete(trigger["id"])
+        for package in self.store.children("packages", event.project_id):
+            self.delete_package(package["id"])
 
     def close(self) -> None:
         """Stop the threads; executions still running end as the platform stopping under them."""

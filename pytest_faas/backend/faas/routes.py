@@ -18,12 +18,18 @@ from ..web.wsgi import Route, read_body, read_json, read_query
 from .services import BOT
 
 if TYPE_CHECKING:
-    from .. import Backend
+    from ..data.projects import Projects
+    from ..store import Store
+    from .engine import Engine
+    from .executions import Executions
+    from .packages import Packages
+    from .service_revisions import ServiceRevisions
+    from .services import Services
+    from .triggers import Triggers
 
 
-def faas_routes(backend: "Backend") -> list[Route]:
-    engine = backend.engine
-    packages, services, executions, triggers = engine.packages, engine.services, engine.executions, engine.triggers
+def naming_routes(packages: "Packages", services: "Services", executions: "Executions", triggers: "Triggers") -> list[Route]:
+    """Name checks and ``/query/faas`` over the four kinds."""
 
     def validate_name(request: Request, kind: str, name: str):
         if kind == "triggers":  # the platform's rule for trigger names is not known; only the bounds
@@ -46,7 +52,16 @@ def faas_routes(backend: "Backend") -> list[Route]:
             raise BadRequest(f"/query/faas resource must be one of {', '.join(handlers)}, found {resource!r}")
         return handlers[resource](scope.without_null_project(query))
 
-    # -- packages -------------------------------------------------------------------------------------
+    return [
+        Route("/piper-misc/naming/<any(packages, services, triggers):kind>/<path:name>", ("GET",), validate_name),
+        Route("/query/faas", ("POST",), query_faas),
+    ]
+
+
+def package_routes(engine: "Engine") -> list[Route]:
+    """Packages and their revisions; deleting one goes through the engine (its services go with it)."""
+
+    packages = engine.packages
 
     def create_package(request: Request):
         return packages.create(read_body(request, bodies.PackageBody))
@@ -64,7 +79,19 @@ def faas_routes(backend: "Backend") -> list[Route]:
     def package_revisions(request: Request, package_id: str):
         return packages.revisions(package_id)
 
-    # -- services -------------------------------------------------------------------------------------
+    return [
+        Route("/packages", ("POST",), create_package),
+        Route("/packages/<package_id>", ("GET",), get_package),
+        Route("/packages/<package_id>", ("PATCH",), update_package),
+        Route("/packages/<package_id>", ("DELETE",), delete_package),
+        Route("/packages/<package_id>/revisions", ("GET",), package_revisions),
+    ]
+
+
+def service_routes(engine: "Engine", projects: "Projects", revisions: "ServiceRevisions") -> list[Route]:
+    """Services: deploy, update (``force`` re-queues running work), pause, resume, status, logs, bots."""
+
+    services = engine.services
 
     def create_service(request: Request):
         return services.create(read_body(request, bodies.ServiceCreate))
@@ -97,14 +124,33 @@ def faas_routes(backend: "Backend") -> list[Route]:
     def service_status(request: Request, service_id: str):
         return engine.dispatch.status(service_id)
 
+    def service_revisions(request: Request, service_id: str):
+        return revisions.list(service_id)
+
     def service_logs(request: Request):
         return engine.logs.query(read_body(request, bodies.LogsQuery))
 
     def project_bots(request: Request, project_id: str):
-        backend.projects.get_project(project_id)
+        projects.get_project(project_id)
         return [{"id": BOT, "email": BOT, "username": "default", "name": "default", "type": "bot"}]
 
-    # -- triggers -------------------------------------------------------------------------------------
+    return [
+        Route("/services", ("POST",), create_service),
+        Route("/services/<service_id>", ("GET",), get_service),
+        Route("/services/<service_id>", ("PATCH",), update_service),
+        Route("/services/<service_id>", ("DELETE",), delete_service),
+        Route("/services/<service_id>/stop", ("POST",), pause_service),
+        Route("/services/<service_id>/resume", ("POST",), resume_service),
+        Route("/services/<service_id>/restart", ("POST",), restart_service),
+        Route("/services/<service_id>/status", ("GET",), service_status),
+        Route("/services/<service_id>/revisions", ("GET",), service_revisions),
+        Route("/services/logs", ("POST",), service_logs),
+        Route("/projects/<project_id>/bots", ("GET",), project_bots),
+    ]
+
+
+def trigger_routes(triggers: "Triggers") -> list[Route]:
+    """Triggers by id."""
 
     def create_trigger(request: Request):
         return triggers.create(read_body(request, bodies.TriggerBody))
@@ -119,7 +165,18 @@ def faas_routes(backend: "Backend") -> list[Route]:
         triggers.delete(trigger_id)
         return {"id": trigger_id, "deleted": True}
 
-    # -- executions -----------------------------------------------------------------------------------
+    return [
+        Route("/triggers", ("POST",), create_trigger),
+        Route("/triggers/<trigger_id>", ("GET",), get_trigger),
+        Route("/triggers/<trigger_id>", ("PATCH",), update_trigger),
+        Route("/triggers/<trigger_id>", ("DELETE",), delete_trigger),
+    ]
+
+
+def execution_routes(engine: "Engine", store: "Store") -> list[Route]:
+    """Executions: create, get (with the platform's short grace for a running one), progress, terminate, rerun."""
+
+    executions = engine.executions
 
     def create_execution(request: Request, service_id: str):
         return executions.public(executions.create(service_id, read_body(request, bodies.ExecutionCreate)))
@@ -157,31 +214,9 @@ def faas_routes(backend: "Backend") -> list[Route]:
         body = read_body(request, bodies.RerunBatch)
         found = executions.query({"filter": body.get("query") or {}, "pageSize": 1000})["items"]
         rerun = [executions.rerun(e["id"])["id"] for e in found if e["latestStatus"]["status"] in TERMINAL]
-        return backend.store.put("commands", records.command_json("rerunExecutions", {"executionIds": rerun}))
+        return store.put("commands", records.command_json("rerunExecutions", {"executionIds": rerun}))
 
     return [
-        Route("/piper-misc/naming/<any(packages, services, triggers):kind>/<path:name>", ("GET",), validate_name),
-        Route("/query/faas", ("POST",), query_faas),
-        Route("/packages", ("POST",), create_package),
-        Route("/packages/<package_id>", ("GET",), get_package),
-        Route("/packages/<package_id>", ("PATCH",), update_package),
-        Route("/packages/<package_id>", ("DELETE",), delete_package),
-        Route("/packages/<package_id>/revisions", ("GET",), package_revisions),
-        Route("/services", ("POST",), create_service),
-        Route("/services/logs", ("POST",), service_logs),
-        Route("/services/<service_id>", ("GET",), get_service),
-        Route("/services/<service_id>", ("PATCH",), update_service),
-        Route("/services/<service_id>", ("DELETE",), delete_service),
-        Route("/services/<service_id>/stop", ("POST",), pause_service),
-        Route("/services/<service_id>/resume", ("POST",), resume_service),
-        Route("/services/<service_id>/restart", ("POST",), restart_service),
-        Route("/services/<service_id>/status", ("GET",), service_status),
-        Route("/projects/<project_id>/bots", ("GET",), project_bots),
-        Route("/triggers", ("POST",), create_trigger),
-        Route("/triggers/<trigger_id>", ("GET",), get_trigger),
-        Route("/triggers/<trigger_id>", ("PATCH",), update_trigger),
-        Route("/triggers/<trigger_id>", ("DELETE",), delete_trigger),
-        Route("/executions/rerun", ("POST",), rerun_batch),
         Route("/executions/<service_id>", ("POST",), create_execution),
         Route("/executions/<execution_id>", ("GET",), get_execution),
         Route("/executions/<execution_id>", ("PATCH",), patch_execution),
@@ -189,4 +224,12 @@ def faas_routes(backend: "Backend") -> list[Route]:
         Route("/executions/<execution_id>/terminate", ("POST",), terminate_execution),
         Route("/executions/<execution_id>/rerun", ("POST",), rerun_execution),
         Route("/executions/<execution_id>/attempts", ("POST",), increment_attempts),
+        Route("/executions/rerun", ("POST",), rerun_batch),
     ]
+
+
+def faas_routes(engine: "Engine", projects: "Projects", store: "Store", revisions: "ServiceRevisions") -> list[Route]:
+    """The FaaS REST surface: each group gets the engine's parts it serves."""
+    return (naming_routes(engine.packages, engine.services, engine.executions, engine.triggers)
+            + package_routes(engine) + service_routes(engine, projects, revisions) + trigger_routes(engine.triggers)
+            + execution_routes(engine, store))

@@ -16,15 +16,12 @@ from __future__ import annotations
 import functools
 import mimetypes
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
 from ...errors import NotFound
 from ..web.wsgi import PAGE_ENTRY, Route, page_cookie_name, page_cookie_value
 
-if TYPE_CHECKING:
-    from .. import Backend
 
 PAGE_DIR = Path(__file__).resolve().parent / "static"
 _TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
@@ -56,7 +53,7 @@ def _file(name: str) -> Response:
     return Response(data, mimetype=mimetype, headers=_HEADERS)
 
 
-def page_routes(backend: "Backend") -> list[Route]:
+def page_routes(token: str) -> list[Route]:
     """The page's routes, at the server's root (not under ``/api/v1``); they need the platform's token."""
 
     def entry(request: Request):
@@ -64,7 +61,7 @@ def page_routes(backend: "Backend") -> list[Route]:
             return _file("index.html")
         # Admitted on the token (the gate checked it): keep it in a cookie and drop it from the address.
         response = Response("", status=303, headers={**_HEADERS, "Location": PAGE_ENTRY})
-        response.set_cookie(page_cookie_name(request.environ), page_cookie_value(backend.token), path="/",
+        response.set_cookie(page_cookie_name(request.environ), page_cookie_value(token), path="/",
                             httponly=True, samesite="Strict")
         return response
 

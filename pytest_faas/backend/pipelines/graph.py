@@ -19,6 +19,7 @@ from ..records import LOCAL_USER, ORG
 from ..faas.packages import Packages
 from ..data.projects import Projects
 from ..faas.services import Services
+from ..events import Event
 from ..store import Store
 
 INSTALLED, UNINSTALLED, CREATED = "Installed", "Uninstalled", "Created"
@@ -214,6 +215,12 @@ class Pipelines:
     def delete(self, pipeline_id: str) -> dict:
         self.get(pipeline_id)
         return self.store.delete("pipelines", pipeline_id)
+
+    def on_project_deleted(self, event: Event) -> None:
+        """Bus listener: a deleted project takes its pipelines with it."""
+        if (event.resource, event.action) == ("Project", "Deleted"):
+            for pipeline in self.store.children("pipelines", event.project_id):
+                self.delete(pipeline["id"])
 
     def service_of(self, pipeline: dict, node: dict) -> dict:
         """The deployed service a function node runs, or a 400 naming the node and what is missing."""

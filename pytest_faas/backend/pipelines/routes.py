@@ -14,13 +14,14 @@ from ...errors import BadRequest
 from ..web.wsgi import Route, read_json, read_query
 
 if TYPE_CHECKING:
-    from .. import Backend
+    from .executions import PipelineRuns
+    from .graph import Pipelines
 
 MAX_WAIT_S = 30.0
 
 
-def pipeline_routes(backend: "Backend") -> list[Route]:
-    pipelines, runs = backend.pipelines, backend.pipeline_runs
+def graph_routes(pipelines: "Pipelines", runs: "PipelineRuns") -> list[Route]:
+    """Pipelines as records: create, get, update, delete, query, name checks."""
 
     def create(request: Request):
         return pipelines.create(read_json(request, expect=dict))
@@ -46,6 +47,26 @@ def pipeline_routes(backend: "Backend") -> list[Route]:
             return result
         raise BadRequest(f"/pipelines/query resource must be 'pipeline' or 'pipelineState', found {resource!r}")
 
+    def validate_name(request: Request, name: str):
+        if not name.strip() or len(name) > 100:
+            raise BadRequest(f"invalid pipeline name {name!r}: use 1 to 100 characters")
+        return {}
+
+    return [
+        Route("/pipelines", ("POST",), create),
+        Route("/pipelines/<pipeline_id>", ("GET",), get),
+        Route("/pipelines/<pipeline_id>", ("PATCH",), update),
+        Route("/pipelines/<pipeline_id>/variables", ("PATCH",), update),
+        Route("/pipelines/<pipeline_id>/settings", ("PATCH",), update),
+        Route("/pipelines/<pipeline_id>", ("DELETE",), delete),
+        Route("/pipelines/query", ("POST",), query),
+        Route("/piper-misc/naming/pipelines/<path:name>", ("GET",), validate_name),
+    ]
+
+
+def run_routes(pipelines: "Pipelines", runs: "PipelineRuns") -> list[Route]:
+    """Installing pipelines and running them: install, uninstall, execute, an execution and its wait."""
+
     def install(request: Request, pipeline_id: str):
         read_json(request, expect=dict)
         return pipelines.install(pipeline_id)
@@ -68,23 +89,14 @@ def pipeline_routes(backend: "Backend") -> list[Route]:
         runs.get(pipeline_id, cycle_id)
         return runs.wait(cycle_id, timeout)
 
-    def validate_name(request: Request, name: str):
-        if not name.strip() or len(name) > 100:
-            raise BadRequest(f"invalid pipeline name {name!r}: use 1 to 100 characters")
-        return {}
-
     return [
-        Route("/pipelines", ("POST",), create),
-        Route("/pipelines/query", ("POST",), query),
-        Route("/pipelines/<pipeline_id>", ("GET",), get),
-        Route("/pipelines/<pipeline_id>", ("PATCH",), update),
-        Route("/pipelines/<pipeline_id>/variables", ("PATCH",), update),
-        Route("/pipelines/<pipeline_id>/settings", ("PATCH",), update),
-        Route("/pipelines/<pipeline_id>", ("DELETE",), delete),
         Route("/pipelines/<pipeline_id>/install", ("POST",), install),
         Route("/pipelines/<pipeline_id>/uninstall", ("POST",), uninstall),
         Route("/pipelines/<pipeline_id>/execute", ("POST",), execute),
         Route("/pipelines/<pipeline_id>/executions/<cycle_id>", ("GET",), get_execution),
         Route("/_faas/pipelines/<pipeline_id>/executions/<cycle_id>/wait", ("GET",), wait_execution),
-        Route("/piper-misc/naming/pipelines/<path:name>", ("GET",), validate_name),
     ]
+
+
+def pipeline_routes(pipelines: "Pipelines", runs: "PipelineRuns") -> list[Route]:
+    return graph_routes(pipelines, runs) + run_routes(pipelines, runs)
