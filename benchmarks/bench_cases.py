@@ -15,8 +15,7 @@ import time
 from pathlib import Path
 
 from harness import sample
-from pytest_faas import cases
-from pytest_faas.cases import CaseRunner
+from pytest_faas.cases import CaseRunner, run as run_case
 from pytest_faas.local import LocalPlatform
 from pytest_faas.manifests.loaded import load_folder
 
@@ -48,12 +47,12 @@ def run(report) -> None:
     cases = package.cases()
     with LocalPlatform(durable=False, placement="thread") as platform:
         runner = CaseRunner(platform, "thread")
-        cases.run(runner, package, cases[0])  # push and deploy, once
+        run_case(runner, package, cases[0])  # push and deploy, once
         pending = iter(cases)
         user_times = []
 
         def one_case():
-            outcome = cases.run(runner, package, next(pending))
+            outcome = run_case(runner, package, next(pending))
             assert outcome.status == "success", outcome.execution
             user_times.append(outcome.user_s)
 

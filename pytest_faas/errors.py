@@ -78,10 +78,6 @@ class BadRequest(PlatformError):
     status = 400
 
 
-class Unauthorized(PlatformError):
-    status = 401
-
-
 class NotFound(PlatformError):
     status = 404
 

@@ -16,6 +16,7 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
 
 import dtlpy as dl
@@ -86,10 +87,19 @@ class ServiceRunner(dl.BaseServiceRunner):
         logger.warning("logged by %s", config["tag"])
         return config["tag"]
 
-    def slow(self, config):
-        start = time.time()
-        time.sleep(config["s"])
-        return [start, time.time()]
+    _groups = {}
+    _groups_lock = threading.Lock()
+
+    def together(self, config):
+        # Each of config["n"] executions of a group waits here for the others: they all get through only
+        # when they run at once. No clock is read, so a busy machine changes nothing but the wait.
+        with ServiceRunner._groups_lock:
+            barrier = ServiceRunner._groups.setdefault(config["group"], threading.Barrier(config["n"]))
+        try:
+            barrier.wait(timeout=config["within"])
+        except threading.BrokenBarrierError:
+            return "alone"
+        return "together"
 
     def whereami(self):
         return {"hostname": socket.gethostname(), "uid": os.getuid(),
@@ -112,7 +122,7 @@ CONTRACT_FUNCTIONS = [
     ("not_json", []),
     ("big", []),
     ("chatty", [("config", "Json")]),
-    ("slow", [("config", "Json")]),
+    ("together", [("config", "Json")]),
     ("report", []),
     ("whereami", []),
 ]
@@ -153,7 +163,7 @@ def simple_package(root: Path, name: str, body: str, functions, init_inputs=()) 
                                 "main.py": source})
 
 
-def wait(platform, execution_id: str, timeout: float = 30.0) -> dict:
+def wait(platform, execution_id: str, timeout: float = 120.0) -> dict:
     """The execution's record once final, through the backend's Python API (no polling sleeps)."""
     record = platform.backend.engine.wait(execution_id, timeout)
     assert record["latestStatus"]["status"] in {"success", "failed", "terminated", "system-failure"}, (

@@ -373,16 +373,6 @@ class Store:
             self._dead_files.append(self.blob_dir / row[0])
         self._db.execute("DELETE FROM blobs WHERE key = ?", (key,))
 
-    def write_blob(self, key: str, chunks: Iterator[bytes] | bytes) -> int:
-        """Stage and commit a blob in one step; returns its size in bytes. A failed write changes nothing."""
-        self._check_key(key)
-        staged = self.stage_blob(chunks)
-        try:
-            with self.transaction():
-                return self.commit_blob(key, staged)
-        finally:
-            staged.discard()
-
     def open_blob(self, key: str) -> BinaryIO:
         """The blob as a binary file object; raises FileNotFoundError when there is no such blob.
 
@@ -397,10 +387,6 @@ class Store:
             if row[1]:
                 return (self.blob_dir / row[1]).open("rb")
         return io.BytesIO(bytes(row[0]))
-
-    def read_blob(self, key: str) -> bytes:
-        with self.open_blob(key) as blob:
-            return blob.read()
 
     def delete_blob(self, key: str) -> None:
         self._check_key(key)

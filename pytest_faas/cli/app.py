@@ -8,9 +8,9 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from ._common import to_click_error
-from ._dlp import NounGroup, refused
-from ._session import Options
+from .common.command import to_click_error
+from .common.dlp import NounGroup, refused
+from .common.session import Options
 from .apps import app
 from .datasets import datasets
 from .docker import docker

@@ -17,9 +17,9 @@ import click
 from ..errors import CheckError, ManifestError
 from ..manifests.app import load_app
 from ..manifests.app_checks import check_app
-from . import _output
-from ._common import command_options, options, pass_session
-from .packages import _data_dir_inside
+from .common import output as _output
+from .common.command import command_options, options, pass_session
+from .packages import data_dir_inside
 from .packages import test as packages_test
 
 # Template file -> where `faas app init` writes it (`.gitignore` is stored without its dot, see _files.py).
@@ -139,7 +139,7 @@ def publish(session, src_path, project_name, project_id):
         raise CheckError(findings)
     for finding in findings:
         _output.err().print(f"[yellow]{finding}[/yellow]", highlight=False)
-    _data_dir_inside(session, src_path)
+    data_dir_inside(session, src_path)
     project = _project(session, project_name, project_id)
     dl = session.dl
     document = dict(manifest.document)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from . import _output
-from ._common import check_out, checked_out_dataset, command_options, options, pass_session, project_name_option
-from ._dlp import NounGroup, refused
+from .common import output as _output
+from .common.command import check_out, checked_out_dataset, command_options, options, pass_session, project_name_option
+from .common.dlp import NounGroup, refused
 
 
 @click.group("datasets", cls=NounGroup)

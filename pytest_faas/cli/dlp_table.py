@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from ._dlp import RefusedOption
+from .common.dlp import RefusedOption
 
 NOUNS = ("projects", "datasets", "items", "packages", "services", "triggers")
 TOP_LEVEL = ("generate", "deploy")  # dlp's top-level commands that make packages and services

@@ -11,7 +11,7 @@ import subprocess
 
 import click
 
-from . import _output
+from .common import output as _output
 
 
 @click.group("docker")

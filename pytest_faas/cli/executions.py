@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from . import _output
-from ._common import command_options, options, pass_session, readable, wait_options
-from ._dlp import NounGroup
-from ._session import TERMINAL, status_of
+from .common import output as _output
+from .common.command import command_options, options, pass_session, readable, wait_options
+from .common.dlp import NounGroup
+from .common.session import TERMINAL, status_of
 
 
 @click.group("executions", cls=NounGroup)

@@ -11,11 +11,11 @@ import os
 
 import click
 
-from . import _output
-from ._common import (await_caused, checked_out_dataset, command_options, options, pass_session,
+from .common import output as _output
+from .common.command import (await_caused, checked_out_dataset, command_options, options, pass_session,
                       project_name_option, wait_options)
-from ._dlp import NounGroup, refused, refused_option
-from ._progress import progress
+from .common.dlp import NounGroup, refused, refused_option
+from .common.progress import progress
 
 
 @click.group("items", cls=NounGroup)

@@ -17,19 +17,18 @@ from pathlib import Path
 
 import click
 
-from .. import cases
-from ..cases import CaseRunner, check
+from ..cases import CaseRunner, check, run as run_case
 from ..errors import CheckError, ExecutionFailed, ManifestError
 from ..manifests.checks import check_mock, check_service, require_consistent
 from ..manifests.loaded import APP_FILE, load_folder
 from ..manifests.package import load_package
 from ..manifests.service import load_service
-from . import _files, _output
-from ._common import (check_out, command_options, env_file_option, options, pass_session, project_name_option,
+from .common import files as _files, output as _output
+from .common.command import (check_out, command_options, env_file_option, options, pass_session, project_name_option,
                       read_env_file, session, set_service_env)
-from ._dlp import NounGroup, refused_option
-from ._progress import progress
-from ._session import quiet_dtlpy
+from .common.dlp import NounGroup, refused_option
+from .common.progress import progress
+from .common.session import quiet_dtlpy
 from .triggers import TRIGGER_COLUMNS, sync_triggers
 
 
@@ -84,7 +83,7 @@ def generate(name, service_name, src_path):
         _output.note("next: `faas projects create NAME`, `faas packages push`, `faas packages deploy`")
 
 
-def _data_dir_inside(session, src: Path) -> None:
+def data_dir_inside(session, src: Path) -> None:
     """Refuse to upload the platform's own database as part of the codebase."""
     data_dir, src = session.data_dir.path, src.resolve()
     if not data_dir.is_relative_to(src) or data_dir == src:
@@ -110,7 +109,7 @@ def _data_dir_inside(session, src: Path) -> None:
 def push(session, src_path, package_name):
     """Check package.json against the code, then upload the package (an upsert by name)."""
     _require(require_consistent(src_path, _manifest(src_path)))
-    _data_dir_inside(session, src_path)
+    data_dir_inside(session, src_path)
     project = session.project()
     with _output.err().status(f"Pushing {src_path.resolve()} ..."):
         # The checks above read the code without running it; dtlpy's own would import main.py in this process.
@@ -238,7 +237,7 @@ def test(src_path, mock_file, placement, in_process, concurrency, function_name)
             for case in cases:
                 label = f"{case.mock_label}[{case.case.index}] {case.function_label}"
                 steps.describe(f"running {label} ...")
-                outcome = cases.run(runner, package, case)
+                outcome = run_case(runner, package, case)
                 steps.advance()
                 try:
                     check(outcome, case.case.expect, placement, label)

@@ -14,10 +14,10 @@ from pathlib import Path
 import click
 from rich.tree import Tree
 
-from . import _output
-from ._common import command_options, options, pass_session, wait_options
-from ._files import parse_json_option
-from ._session import by_id_or_name
+from .common import output as _output
+from .common.command import command_options, options, pass_session, wait_options
+from .common.files import parse_json_option
+from .common.session import by_id_or_name
 
 PIPELINE_COLUMNS = [
     ("name", lambda p: p.name), ("id", lambda p: p.id), ("status", lambda p: p.status),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from . import _output
-from ._common import check_out, command_options, options, pass_session
-from ._dlp import NounGroup, refused
+from .common import output as _output
+from .common.command import check_out, command_options, options, pass_session
+from .common.dlp import NounGroup, refused
 
 
 def _name_argument(func):

@@ -17,10 +17,10 @@ from pathlib import Path
 import click
 
 from ..errors import PlatformError
-from ._common import env_file_option, options, read_env_file
-from ._activity import BuildLines, ExecutionWatch, RequestLines
-from ._watch import PackageWatch
-from ._datadir import DataDir
+from .common.command import env_file_option, options, read_env_file
+from .common.activity import BuildLines, ExecutionWatch, RequestLines
+from .common.watch import PackageWatch
+from .common.datadir import DataDir
 
 DEFAULT_PORT = 8765
 WHERE = {"subprocess": "a process per service replica", "thread": "threads of this server",

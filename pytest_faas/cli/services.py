@@ -14,12 +14,12 @@ import click
 
 from ..manifests.service import load_service
 from ..protocol import TIMEOUT_HINT, TIMEOUT_MESSAGE
-from . import _output
-from ._common import (command_options, env_file_option, options, pass_session, project_name_option, read_env_file,
+from .common import output as _output
+from .common.command import (command_options, env_file_option, options, pass_session, project_name_option, read_env_file,
                       readable, set_service_env, wait_options)
-from ._dlp import NounGroup
-from ._files import parse_input_option
-from ._session import TERMINAL, status_of
+from .common.dlp import NounGroup
+from .common.files import parse_input_option
+from .common.session import TERMINAL, status_of
 
 SERVICE_COLUMNS = [
     ("name", lambda s: s.name), ("id", lambda s: s.id), ("revision", lambda s: s.package_revision),

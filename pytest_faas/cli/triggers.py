@@ -11,11 +11,11 @@ import click
 from ..cases.events import create_trigger
 from ..manifests.jsondoc import validate_document
 from ..manifests.service import ALL_TRIGGER_ACTIONS, TRIGGER_ACTIONS, Trigger
-from . import _output
-from ._common import command_options, options, pass_session, project_name_option
-from ._dlp import NounGroup
-from ._files import EXECUTION_MODES, normalise, parse_json_option
-from ._session import is_id
+from .common import output as _output
+from .common.command import command_options, options, pass_session, project_name_option
+from .common.dlp import NounGroup
+from .common.files import EXECUTION_MODES, normalise, parse_json_option
+from .common.session import is_id
 
 TRIGGER_COLUMNS = [
     ("name", lambda t: t.name), ("id", lambda t: t.id), ("type", lambda t: t.type),

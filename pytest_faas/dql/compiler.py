@@ -25,7 +25,7 @@ from pytest_faas.errors import BadRequest
 Predicate = Callable[[dict], bool]
 
 MAX_PAGE_SIZE = 1000
-_MAX_DEPTH = 64  # a REST client can send any nesting; answer 400, not RecursionError (500)
+MAX_DEPTH = 64  # a REST client can send any nesting; answer 400, not RecursionError (500)
 _MISSING = object()
 _COMPARISONS = {"$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le}
 _FIELD_OPS = ("$eq", "$ne", "$in", "$nin", "$gt", "$gte", "$lt", "$lte", "$exists", "$match", "$or", "$and")
@@ -181,8 +181,8 @@ def _compile_operator(op: str, arg: Any, loc: str, depth: int, path: bool = Fals
 def _compile_condition(value: Any, loc: str, depth: int, path: bool = False) -> _Simple | _Condition:
     """The right-hand side of ``{field: value}``: an operator object, or a literal to be equal to.
     ``path``: the field holds item paths (see :data:`PATH_FIELDS`)."""
-    if depth > _MAX_DEPTH:
-        raise _fail(loc, f"nested deeper than {_MAX_DEPTH} levels")
+    if depth > MAX_DEPTH:
+        raise _fail(loc, f"nested deeper than {MAX_DEPTH} levels")
     if not (isinstance(value, dict) and any(isinstance(k, str) and k.startswith("$") for k in value)):
         return _compile_operator("$eq", value, loc, depth, path)  # includes plain objects: whole-document equality
     if not all(isinstance(k, str) and k.startswith("$") for k in value):
@@ -264,8 +264,8 @@ def _all_of(preds: list[Predicate]) -> Predicate:
 
 def _compile_document(filt: dict, loc: str, depth: int) -> Predicate:
     """A filter object: ``$and``/``$or`` lists and field clauses, all ANDed together."""
-    if depth > _MAX_DEPTH:
-        raise _fail(loc, f"nested deeper than {_MAX_DEPTH} levels")
+    if depth > MAX_DEPTH:
+        raise _fail(loc, f"nested deeper than {MAX_DEPTH} levels")
     preds: list[Predicate] = []
     for key, value in filt.items():
         here = f"{loc}.{key}"
@@ -285,18 +285,18 @@ def _compile_document(filt: dict, loc: str, depth: int) -> Predicate:
         elif key.startswith("$"):
             raise _fail(here, f"unknown operator {key!r} here (known here: $and, $or; others go under a field)")
         else:
-            for path, cond in _dotted_fields(key, value, depth):
+            for path, cond in dotted_fields(key, value, depth):
                 preds.append(_compile_field(path, cond, f"{loc}.{path}", depth + 1))
     return _all_of(preds) if preds else (lambda doc: True)
 
 
 def _has_operator(value: Any, depth: int) -> bool:
-    if not isinstance(value, dict) or depth > _MAX_DEPTH:
+    if not isinstance(value, dict) or depth > MAX_DEPTH:
         return False
     return any((isinstance(k, str) and k.startswith("$")) or _has_operator(v, depth + 1) for k, v in value.items())
 
 
-def _dotted_fields(key: str, value: Any, depth: int) -> list[tuple[str, Any]]:
+def dotted_fields(key: str, value: Any, depth: int) -> list[tuple[str, Any]]:
     """The nested-document form as dotted paths: ``{"metadata": {"system": {"mimetype": {"$eq": "image/*"}}}}``
     is ``{"metadata.system.mimetype": {"$eq": "image/*"}}``, as the platform reads it (service.json
     trigger filters are written both ways).
@@ -305,13 +305,13 @@ def _dotted_fields(key: str, value: Any, depth: int) -> list[tuple[str, Any]]:
     compared whole (``{"refs": {"type": "task", "id": "t1"}}`` matches an equal array element), and an object
     with operators cannot be a literal, so reading it whole could only never match.
     """
-    if not isinstance(value, dict) or not value or depth > _MAX_DEPTH or not _has_operator(value, depth):
+    if not isinstance(value, dict) or not value or depth > MAX_DEPTH or not _has_operator(value, depth):
         return [(key, value)]
     if any(isinstance(k, str) and k.startswith("$") for k in value):
         return [(key, value)]  # an operator object ends the path (a mix of fields and operators is refused there)
     fields: list[tuple[str, Any]] = []
     for sub, sub_value in value.items():
-        fields.extend(_dotted_fields(f"{key}.{sub}", sub_value, depth + 1))
+        fields.extend(dotted_fields(f"{key}.{sub}", sub_value, depth + 1))
     return fields
 
 
@@ -379,18 +379,6 @@ def _sorted(docs: Iterable[dict], keys: list[tuple[Callable[[dict], tuple], bool
     for key, reverse in reversed(keys):
         result.sort(key=key, reverse=reverse)
     return result
-
-
-def sort_documents(docs: list[dict], sort: dict | None) -> list[dict]:
-    """Return ``docs`` sorted by ``{"field.path": "ascending"|"descending", ...}``, first key first.
-
-    Stable; missing and null values come first when ascending (last when descending). Values of different
-    types never raise: they order null < bool < number < string < array/object.
-
-    Raises:
-        DQLError: ``sort`` is not an object of field paths to directions.
-    """
-    return _sorted(docs, _compile_sort(sort))
 
 
 def _page_arg(query: dict, name: str, default: int, low: int, high: int | None) -> int:

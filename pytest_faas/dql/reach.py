@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 from typing import Any, Iterator
 
-from .compiler import _MAX_DEPTH, _dotted_fields
+from .compiler import MAX_DEPTH, dotted_fields
 
 # The top-level fields of the records an Event trigger sees (records.item_json, annotation_json, dataset_json).
 RECORD_FIELDS = {
@@ -36,14 +36,14 @@ _SCALARS = {"id", "dir", "filename", "name", "type", "hidden", "annotated", "dat
 
 def _conjunction(filt: Any, loc: str, depth: int = 0) -> Iterator[tuple[str, str, Any]]:
     """``(place, path, condition)`` for every condition every matching record must meet."""
-    if not isinstance(filt, dict) or depth > _MAX_DEPTH:
+    if not isinstance(filt, dict) or depth > MAX_DEPTH:
         return
     for key, value in filt.items():
         if key == "$and" and isinstance(value, list):
             for i, entry in enumerate(value):
                 yield from _conjunction(entry, f"{loc}.$and[{i}]", depth + 1)
         elif isinstance(key, str) and not key.startswith("$"):
-            for path, condition in _dotted_fields(key, value, depth):
+            for path, condition in dotted_fields(key, value, depth):
                 yield f"{loc}.{key}", path, condition
 
 

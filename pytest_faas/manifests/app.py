@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, field_validator
 
 from .jsondoc import PlatformModel, one_of, read_document, validate_document
-from .package import Function, Module, Name, PackageManifest, _unique_names
+from .package import Function, Module, Name, PackageManifest, unique_names
 from .service import Runtime, Trigger
 
 APP_SCOPES = ("project", "organization", "public", "system")
@@ -112,17 +112,17 @@ class Components(Kept):
     @field_validator("modules", mode="wrap")
     @classmethod
     def unique_modules(cls, value: Any, handler: Any) -> Any:
-        return _unique_names(value, handler, "module", lambda e: e.get("name", "default_module"))
+        return unique_names(value, handler, "module", lambda e: e.get("name", "default_module"))
 
     @field_validator("compute_configs", mode="wrap")
     @classmethod
     def unique_configs(cls, value: Any, handler: Any) -> Any:
-        return _unique_names(value, handler, "compute config", lambda e: e.get("name"))
+        return unique_names(value, handler, "compute config", lambda e: e.get("name"))
 
     @field_validator("services", mode="wrap")
     @classmethod
     def unique_services(cls, value: Any, handler: Any) -> Any:
-        return _unique_names(value, handler, "service", lambda e: e.get("name"))
+        return unique_names(value, handler, "service", lambda e: e.get("name"))
 
 
 class AppCodebase(Kept):

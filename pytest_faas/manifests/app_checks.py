@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .app import AppManifest
-from .checks import Finding, _check_module, check_mock  # a package's module checks, reused as they are
+from .checks import Finding, check_module, check_mock  # a package's module checks, reused as they are
 from .jsondoc import did_you_mean
 from .mock import MockFile
 
@@ -32,7 +32,7 @@ def check_app(app_dir: Path | str, app: AppManifest) -> list[Finding]:
     findings = []
     for i, module in enumerate(app.modules):
         findings += [replace(f, json_path="components." + f.json_path) if f.json_path.startswith("modules[") else f
-                     for f in _check_module(root, file, i, module, cache)]
+                     for f in check_module(root, file, i, module, cache)]
     findings += _app_references(app, file)
     findings += _templates(app, file)
     return findings

@@ -179,7 +179,7 @@ def check_package(package_dir: Path | str, manifest: PackageManifest) -> list[Fi
     findings = list(_manifest_findings(manifest, manifest_file))
     cache: dict[Path, Any] = {}
     for i, module in enumerate(manifest.modules):
-        findings += _check_module(root, manifest_file, i, module, cache)
+        findings += check_module(root, manifest_file, i, module, cache)
     return findings
 
 
@@ -220,7 +220,7 @@ def _manifest_findings(manifest: PackageManifest, file: str) -> Iterator[Finding
                                   json_path=f"{where}.input[{k}].type")
 
 
-def _check_module(root: Path, manifest_file: str, i: int, module: Module, cache: dict[Path, Any]) -> list[Finding]:
+def check_module(root: Path, manifest_file: str, i: int, module: Module, cache: dict[Path, Any]) -> list[Finding]:
     where = f"modules[{i}]"
     entry = root / module.entry_point
     if not is_file(entry):

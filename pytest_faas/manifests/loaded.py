@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import CheckError, FaasError, ManifestError, ManifestErrors
+from ..errors import FaasError, ManifestError, ManifestErrors
 from . import app_checks, checks, event_checks
 from .app import AppManifest, load_app
 from .jsondoc import INTERNAL, Shown
@@ -171,12 +171,6 @@ class LoadedPackage:
     def warnings(self) -> list[checks.Finding]:
         return [f for f in self.findings() if f.severity != "error"]
 
-    def require(self) -> list[checks.Finding]:
-        """Raise `CheckError` with every error at once when there is any; returns the warnings."""
-        errors = self.errors()
-        if errors:
-            raise CheckError(errors)
-        return self.warnings()
 
 
 def _read(load: Callable[[Path], Any], path: Path, problems: list[FaasError]) -> Any:

@@ -91,7 +91,7 @@ def _io_name(entry: dict[str, Any]) -> Any:
     return entry.get("name", DEFAULT_IO_NAMES.get(kind, "config") if isinstance(kind, str) else None)
 
 
-def _unique_names(value: Any, handler: Any, what: str, name_of: Any) -> Any:
+def unique_names(value: Any, handler: Any, what: str, name_of: Any) -> Any:
     """Validate a list of named entries, and report repeated names even when some entries are broken.
 
     Used as a wrap validator, so that a duplicate is reported together with the entries' own errors.
@@ -131,7 +131,7 @@ class Function(PlatformModel):
     @field_validator("inputs", "outputs", mode="wrap")
     @classmethod
     def unique_io(cls, value: Any, handler: Any) -> Any:
-        return _unique_names(value, handler, "input/output", _io_name)
+        return unique_names(value, handler, "input/output", _io_name)
 
     @property
     def input_names(self) -> list[str]:
@@ -152,13 +152,13 @@ class Module(PlatformModel):
     @field_validator("init_inputs", mode="wrap")
     @classmethod
     def unique_init_inputs(cls, value: Any, handler: Any) -> Any:
-        return _unique_names(value, handler, "init input", _io_name)
+        return unique_names(value, handler, "init input", _io_name)
 
     @field_validator("functions", mode="wrap")
     @classmethod
     def unique_functions(cls, value: Any, handler: Any) -> Any:
         # dtlpy refuses two functions of one name in a module (docs/platform.md#package-manifest).
-        return _unique_names(value, handler, "function", lambda e: e.get("name", "run"))
+        return unique_names(value, handler, "function", lambda e: e.get("name", "run"))
 
     def function(self, name: str) -> Function | None:
         return next((f for f in self.functions if f.name == name), None)
@@ -205,7 +205,7 @@ class PackageManifest(PlatformModel):
     def unique_modules(cls, value: Any, handler: Any) -> Any:
         if not isinstance(value, list):  # unlike a function's one output, a bare module is not accepted
             raise fail(problem((), "a list of modules, e.g. [{\"name\": \"default_module\", ...}]", value))
-        return _unique_names(value, handler, "module", lambda e: e.get("name", "default_module"))
+        return unique_names(value, handler, "module", lambda e: e.get("name", "default_module"))
 
     @model_validator(mode="after")
     def _slots_resolve(self) -> PackageManifest:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from pytest_faas.cli._session import Options, Session
+from pytest_faas.cli.common.session import Options, Session
 from pytest_faas.handle import Platform
 from pytest_faas.local import LocalPlatform
 

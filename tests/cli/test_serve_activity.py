@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pytest_faas.cli._activity import ExecutionWatch, RequestLines
+from pytest_faas.cli.common.activity import ExecutionWatch, RequestLines
 from pytest_faas.local import LocalPlatform
 
 
@@ -37,7 +37,7 @@ def test_executions_and_cron_fires_each_print_a_line(faas, tmp_path):
 def test_watch_pushes_a_changed_package_and_its_service_runs_the_new_code(faas, tmp_path):
     import time
 
-    from pytest_faas.cli._watch import PackageWatch
+    from pytest_faas.cli.common.watch import PackageWatch
 
     faas("packages generate --src-path pkg")
     with LocalPlatform(data_dir=tmp_path / "server", bind_sdk=False) as server:

@@ -81,11 +81,9 @@ def test_a_terminated_node_execution_fails_its_pipeline_execution(faas_platform,
         time.sleep(0.05)
     else:
         raise AssertionError("the second node never started")
-    started_at = time.monotonic()
-
     faas_dl.executions.get(execution_id=started[0]).terminate()
     cycle = ended(faas_platform, cycle.id)
 
+    # Ended by the terminate: had the 30 s sleep run out, the node would have succeeded.
     assert cycle["status"] == "failed" and "node 'second' failed" in cycle["message"]
-    assert time.monotonic() - started_at < 15  # ended by the terminate, not by the 30 s sleep
     assert {n["name"]: n["status"] for n in cycle["nodes"]} == {"first": "success", "second": "failed"}

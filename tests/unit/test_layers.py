@@ -186,7 +186,7 @@ def test_only_the_plugin_and_fixtures_import_pytest():
 def test_the_docker_sdk_is_imported_in_one_module_only():
     users = [str(path.relative_to(PACKAGE)) for path in sources()
              if any(n == "docker" or n.startswith("docker.") for n in imported(path))]
-    assert users == ["placements/docker/engine.py"]
+    assert sorted(users) == ["placements/docker/engine.py", "placements/docker/replica.py"]
 
 
 @pytest.mark.parametrize("library, allowed", [
@@ -211,3 +211,45 @@ def test_the_checker_resolves_a_packages_own_relative_imports():
     # pytest_faas.manifests, not pytest_faas.plugin.manifests.
     names = imported(PACKAGE / "plugin" / "__init__.py")
     assert {"pytest_faas.plugin.session", "pytest_faas.manifests.loaded.kind_of"} <= names
+
+
+# -- the house's sizes: a newcomer finds one job per module, a handful of modules per folder ---------------
+
+MAX_MODULE_LINES = 500
+MAX_FOLDER_MODULES = 20
+MAX_FUNCTION_LINES = 60
+
+
+def test_no_module_is_over_the_size_limit():
+    sizes = {str(p.relative_to(PACKAGE)): len(p.read_text().splitlines()) for p in sources()}
+    assert {k: v for k, v in sizes.items() if v > MAX_MODULE_LINES} == {}
+
+
+def test_no_folder_holds_too_many_modules():
+    counts: dict[str, int] = {}
+    for path in sources():
+        folder = str(path.parent.relative_to(PACKAGE))
+        counts[folder] = counts.get(folder, 0) + 1
+    assert {k: v for k, v in counts.items() if v > MAX_FOLDER_MODULES} == {}
+
+
+def test_no_function_is_over_the_length_limit():
+    long = {}
+    for path in sources():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_FUNCTION_LINES:
+                    long[f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name}"] = lines
+    assert long == {}
+
+
+def test_private_names_stay_in_their_module():
+    """``from .x import _name`` reaches into another module's insides: what is shared gets a public name."""
+    offenders = []
+    for path in sources():
+        for name in imported(path):
+            last = name.rpartition(".")[2]
+            if name.startswith("pytest_faas.") and last.startswith("_") and not last.startswith("__"):
+                offenders.append(f"{path.relative_to(PACKAGE)}: {name}")
+    assert offenders == []

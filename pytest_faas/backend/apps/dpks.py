@@ -19,7 +19,7 @@ from typing import Any
 from ...dql import compiler as dql
 from ...errors import BadRequest, Conflict, NotFound
 from ...ids import new_id, now_iso
-from ..faas.packages import _check_modules, module_view
+from ..faas.packages import check_modules, module_view
 from ..data.projects import Projects
 from ..records import LOCAL_USER, ORG
 from ..store import Store
@@ -100,7 +100,7 @@ def _check(body: dict) -> dict:
             raise BadRequest(f"components.{key} must be a list of objects")
     _check_shapes(components)
     try:
-        _check_modules(components.get("modules"))
+        check_modules(components.get("modules"))
     except BadRequest as exc:
         raise BadRequest(f"components.{exc.message}") from None
     modules = {module_view(m)["name"] for m in components.get("modules") or []}

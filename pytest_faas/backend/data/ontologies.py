@@ -20,7 +20,7 @@ _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Colours handed to labels sent without one, in turn (by how many labels the ontology already has).
 _PALETTE = ["#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6",
             "#bcf60c", "#fabebe", "#008080", "#e6beff", "#9a6324", "#fffac8", "#800000", "#aaffc3"]
-_MAX_DEPTH = 20
+MAX_DEPTH = 20
 
 
 def _color(value, where: str, fallback: str) -> str:
@@ -169,8 +169,8 @@ class Ontologies:
 
     def _roots(self, roots: list, where: str, depth: int = 0, counter: list | None = None) -> list[dict]:
         """Validate and normalise roots as dtlpy sends them (``{"value": {...}, "children": [...]}``)."""
-        if depth > _MAX_DEPTH:
-            raise BadRequest(f"{where}: labels nested deeper than {_MAX_DEPTH} levels")
+        if depth > MAX_DEPTH:
+            raise BadRequest(f"{where}: labels nested deeper than {MAX_DEPTH} levels")
         counter = counter if counter is not None else [0]
         tree = []
         for i, root in enumerate(roots):

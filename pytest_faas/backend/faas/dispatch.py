@@ -150,13 +150,6 @@ class Dispatcher:
         return {"agentId": agent.id, "replicaId": agent.replica_id, "service": service, "package": revision,
                 "module": module, "leaseS": self.lease_s, "maxWaitS": self.max_wait_s}
 
-    def _agent(self, agent_id: str) -> Agent:
-        agent = self.agents.get(agent_id)
-        if agent is None:
-            raise Gone(f"agent {agent_id} is not registered (it was stopped or declared dead); exit")
-        agent.last_seen = time.monotonic()
-        return agent
-
     def claim(self, agent_id: str, limit: int, wait_s: float) -> dict:
         """Long-poll: up to ``limit`` executions for the agent's service, or none after ``wait_s``."""
         deadline = time.monotonic() + max(0.0, min(float(wait_s), self.max_wait_s))

@@ -47,7 +47,7 @@ def module_view(module: dict) -> dict:
     return view
 
 
-def _check_modules(modules) -> list:
+def check_modules(modules) -> list:
     """The modules as stored: checked, and without a module-level ``computeConfig: null`` (dtlpy always
     writes one; the platform answers without it)."""
     if modules is None:
@@ -113,7 +113,7 @@ class Packages:
         record.update({
             "name": name, "projectId": project_id, "uiHooks": [],
             "version": body.get("version") or DEFAULT_VERSION, "orgId": ORG["id"],
-            "modules": _check_modules(body.get("modules")), "global": bool(body.get("global", False)),
+            "modules": check_modules(body.get("modules")), "global": bool(body.get("global", False)),
         })
         record.setdefault("type", body.get("type") or "faas")
         with self._lock:
@@ -140,7 +140,7 @@ class Packages:
             for key in _MUTABLE:
                 if key in body:
                     record[key] = copy.deepcopy(body[key])
-            record["modules"] = _check_modules(record.get("modules"))
+            record["modules"] = check_modules(record.get("modules"))
             record["version"] = self._next_version(record, current, body.get("version"))
             if body.get("name") not in (None, record["name"]):
                 raise BadRequest(f"a package cannot be renamed (from {record['name']!r} to {body['name']!r})")

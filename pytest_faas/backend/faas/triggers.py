@@ -36,7 +36,7 @@ RESOURCES = tuple(TRIGGER_ACTIONS)
 ACTIONS = ALL_TRIGGER_ACTIONS
 MODES = ("Once", "Always")
 # Actions that can happen more than once to one resource: only these need "fired already" records.
-_REPEATABLE = ("Updated", "Clone", "statusChanged", "taskAssigned")
+REPEATABLE = ("Updated", "Clone", "statusChanged", "taskAssigned")
 
 
 def check_cron(expression) -> str:
@@ -247,7 +247,7 @@ class Triggers:
         doc = event.document
         if not matcher(doc):
             return
-        if trigger["spec"]["executionMode"] == "Once" and event.action in _REPEATABLE:
+        if trigger["spec"]["executionMode"] == "Once" and event.action in REPEATABLE:
             key = f"{trigger['id']}.{doc['id']}"
             with self.store.transaction():  # two concurrent updates of one resource fire a Once trigger once
                 if self.store.find("trigger_once", key) is not None:

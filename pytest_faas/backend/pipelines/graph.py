@@ -44,6 +44,25 @@ def _ports(node: dict, key: str, at: str, problems: list[str]) -> list[dict]:
     return ports
 
 
+def _node_field_problems(node: dict, at: str) -> list[str]:
+    """A node's own fields: name, type, metadata, and the namespace a function node names its function by."""
+    problems = []
+    if not isinstance(node.get("name"), str) or not node["name"]:
+        problems.append(f"{at} needs a 'name' string")
+    if not isinstance(node.get("type"), str):
+        problems.append(f"{at} needs a 'type' string (function, code, task, storage)")
+    if not isinstance(node.get("metadata", {}), dict):
+        problems.append(f"{at}.metadata must be an object")
+    namespace = node.get("namespace")
+    if not isinstance(namespace, dict):
+        problems.append(f"{at} needs a 'namespace' object")
+    elif node.get("type") == "function":
+        for key in ("serviceName", "functionName"):
+            if not isinstance(namespace.get(key), str) or not namespace[key]:
+                problems.append(f"{at}.namespace needs {key!r}: a function node names its service and function")
+    return problems
+
+
 def check_graph(doc: dict) -> list[str]:
     """Every problem of a pipeline's graph, each with its JSON path (an empty list: the graph is sound)."""
     problems: list[str] = []
@@ -61,19 +80,7 @@ def check_graph(doc: dict) -> list[str]:
             problems.append(f"{at}.id {node_id!r} is already the id of another node")
         else:
             ids[node_id] = node
-        if not isinstance(node.get("name"), str) or not node["name"]:
-            problems.append(f"{at} needs a 'name' string")
-        if not isinstance(node.get("type"), str):
-            problems.append(f"{at} needs a 'type' string (function, code, task, storage)")
-        if not isinstance(node.get("metadata", {}), dict):
-            problems.append(f"{at}.metadata must be an object")
-        namespace = node.get("namespace")
-        if not isinstance(namespace, dict):
-            problems.append(f"{at} needs a 'namespace' object")
-        elif node.get("type") == "function":
-            for key in ("serviceName", "functionName"):
-                if not isinstance(namespace.get(key), str) or not namespace[key]:
-                    problems.append(f"{at}.namespace needs {key!r}: a function node names its service and function")
+        problems += _node_field_problems(node, at)
         found = {key: [p.get("portId") for p in _ports(node, key, at, problems)] for key in ("inputs", "outputs")}
         if isinstance(node_id, str):
             ports.setdefault(node_id, found)

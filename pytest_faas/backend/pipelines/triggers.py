@@ -16,7 +16,7 @@ from ..events import Event
 from .executions import PipelineRuns
 from .graph import INSTALLED, start_filter
 from ..store import Store
-from ..faas.triggers import _REPEATABLE, resource_value
+from ..faas.triggers import REPEATABLE, resource_value
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class PipelineTriggers:
                         or event.action not in (spec.get("actions") or ["Created"])
                         or not dql.matches(start_filter(spec), event.document)):
                     continue
-                if spec.get("executionMode", "Once") == "Once" and event.action in _REPEATABLE:
+                if spec.get("executionMode", "Once") == "Once" and event.action in REPEATABLE:
                     key = f"{pipeline['id']}.{start['nodeId']}.{event.document['id']}"
                     if self.store.find("pipeline_trigger_once", key) is not None:
                         continue

@@ -4,7 +4,7 @@ dtlpy 1.126 calls these (its ``repositories/*.py``). A 404 would read as "no suc
 wrong method, and a 200 that does nothing as success; a 501 says what is missing. The areas are the ones
 the local platform covers (projects, datasets, items, annotations, recipes, ontologies, commands and the
 FaaS entities); whole areas it does not reproduce (tasks, models, members, organisations) are outside.
-``tests/backend/test_routes_walk.py`` reads dtlpy's repositories and fails when a route they call is
+``tests/backend/web/test_routes_walk.py`` reads dtlpy's repositories and fails when a route they call is
 neither served nor listed here.
 """
 

@@ -27,7 +27,9 @@ from pathlib import Path
 
 from ...runner import loader
 from ...runner.client import PlatformClient
-from .engine import FORWARD_PORT, DockerEngine, Replica, ReplicaSpec
+from .engine import DockerEngine
+from .labels import FORWARD_PORT
+from .replica import Replica, ReplicaSpec
 from .images import VENV, ImageBuilder
 from ..supervisor import Died, Exit, Failed, Run, Supervisor, TAIL_LINES
 from .ready import ASSIGN_DIR, ReadyPool, Slot

@@ -9,51 +9,36 @@ What it offers:
   ``/faas/run``, and the image's entry script starts `pytest_faas.placements.docker.forwarder` so that
   ``http://127.0.0.1:8799`` inside the container reaches the platform. Never privileged; runs as the
   image's non-root user ``faas`` with every capability dropped; CPU and memory from the service's podType.
-- `Replica`: run a command in it, read its logs, see whether it exited or was OOM-killed, stop, remove.
+- `Replica` (in `replica`): run a command in it, read its logs, see whether it exited or was OOM-killed.
 - `DockerEngine.build_step`: run a script in a throw-away container and commit the result; the image
   builds of `pytest_faas.placements.docker.images` are made of these.
 
 The SDK is imported lazily, so importing this module costs nothing when Docker is not used.
 
-At ~590 lines it is over the usual size: it is the whole SDK boundary (labels and sweeps, engine,
-replica, build step), kept in one module so that no other module imports docker.
+With `replica`, the only modules that import docker; the labels and in-container paths are in `labels`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
-import socket
 import stat
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from pytest_faas.errors import PlatformError
 from pytest_faas.placements.docker.pods import resources_for
 
+from .labels import (FORWARD_PORT, LABEL, LABEL_KEEP, LABEL_OWNER, LABEL_PLATFORM, LABEL_SERVICE, RUN_DIR, RUNNER_USER,
+                     container_name, labels, owner_gone)
+from .replica import ExecResult, Replica, ReplicaSpec, ignore_conflict, ignore_not_found
+
 if TYPE_CHECKING:  # pragma: no cover
     import docker
-    from docker.models.containers import Container
 
 log = logging.getLogger(__name__)
 
-LABEL = "pytest-faas"
-LABEL_PLATFORM = "pytest-faas.platform"
-LABEL_SERVICE = "pytest-faas.service"
-LABEL_REPLICA = "pytest-faas.replica"
-LABEL_OWNER = "pytest-faas.owner"  # host:pid of the process whose platform started it
-LABEL_KEEP = "pytest-faas.keep"  # kept on purpose (--faas-keep): the orphan sweep leaves it alone
-
-RUN_DIR = "/faas/run"  # where the host's socket folder is mounted in a runner container
-DEFAULT_SOCKET_NAME = "platform.sock"
-FORWARD_PORT = 8799  # the forwarder's port inside the container: http://127.0.0.1:8799/api/v1
-FORWARDER_READY = "/tmp/faas-forwarder.ready"  # the entry script's forwarder touches it once listening
-RUNNER_USER = "faas"
 START_ENGINE_HINT = "start one with `faas docker setup` (scripts/docker-engine.sh in a checkout)"
-
 
 class DockerUnavailable(PlatformError):
     """No Docker engine answers (not installed, not running, or no permission on its socket)."""
@@ -69,231 +54,6 @@ class BuildStepFailed(PlatformError):
         self.exit_code = exit_code
         self.output = output
 
-
-def owner() -> str:
-    """This process, as the owner label names it."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _owner_gone(label: str | None) -> bool:
-    """Whether the owner named by a label is a process of this host that no longer runs."""
-    host, _, pid = (label or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False  # another machine's, or unlabelled: not ours to judge
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # it runs, as another user
-        return False
-    return False
-
-
-def labels(platform_id: str, service_id: str | None = None, replica: int | None = None) -> dict[str, str]:
-    """The labels that mark a container as ours."""
-    out = {LABEL: "1", LABEL_PLATFORM: str(platform_id), LABEL_OWNER: owner()}
-    if service_id is not None:
-        out[LABEL_SERVICE] = str(service_id)
-    if replica is not None:
-        out[LABEL_REPLICA] = str(replica)
-    return out
-
-
-def _container_name(*parts: object) -> str:
-    return re.sub(r"[^a-zA-Z0-9_.-]+", "-", "-".join(str(p) for p in parts)).strip("-.")[:120]
-
-
-# ---- containers ----------------------------------------------------------------------------------------------
-
-@dataclass
-class ReplicaSpec:
-    """What `DockerEngine.start_replica` needs to know.
-
-    Attributes:
-        image: the runner image (from `pytest_faas.placements.docker.images`).
-        platform_id, service_id, replica: identity, written into the labels and the name (a ready
-            container of the docker placement has no service yet: None).
-        command: the main process (exec'd by the entry script). None keeps the container idle
-            (``sleep infinity``) so commands can be run in it with `Replica.exec`.
-        socket_dir: host folder that holds the platform's Unix socket; mounted at /faas/run.
-        socket_name: the socket's file name in that folder.
-        mounts: more host folders, mounted read-only: {host path: path inside}.
-        network: "none" (default: no network; the platform is reached through the socket) or "host"
-            (the host's network; the agent then uses the platform's TCP URL and no forwarder is started).
-        pod_type: the service's runtime.podType, mapped through `pytest_faas.placements.docker.pods`.
-        memory, cpus: override the pod type's limits (e.g. "64m" to provoke an OOM kill in a test).
-        environment: extra environment variables.
-        keep: kept on purpose after its platform closes (the orphan sweep leaves it alone).
-        owner: ``host:pid`` of the owning process; this one by default.
-    """
-
-    image: str
-    platform_id: str
-    service_id: str | None
-    replica: int | None = 0
-    command: Sequence[str] | None = None
-    socket_dir: str | os.PathLike | None = None
-    socket_name: str = DEFAULT_SOCKET_NAME
-    mounts: Mapping[str | os.PathLike, str] = field(default_factory=dict)
-    network: str = "none"
-    pod_type: str | None = None
-    memory: str | None = None
-    cpus: float | None = None
-    environment: Mapping[str, str] = field(default_factory=dict)
-    name: str | None = None
-    keep: bool = False
-    owner: str | None = None
-
-
-@dataclass(frozen=True)
-class ContainerState:
-    """A container's state as the engine reports it."""
-
-    status: str  # created | running | exited | dead | ...
-    running: bool
-    exit_code: int | None
-    oom_killed: bool
-    error: str
-
-    @classmethod
-    def from_attrs(cls, attrs: Mapping[str, Any]) -> "ContainerState":
-        s = attrs.get("State") or {}
-        running = bool(s.get("Running"))
-        return cls(
-            status=s.get("Status", "unknown"),
-            running=running,
-            exit_code=None if running else s.get("ExitCode"),
-            oom_killed=bool(s.get("OOMKilled")),
-            error=s.get("Error") or "",
-        )
-
-    def describe(self) -> str:
-        if self.running:
-            return "running"
-        text = f"{self.status}, exit code {self.exit_code}"
-        if self.oom_killed:
-            text += " (OOM-killed: the function used more memory than its podType allows)"
-        if self.error:
-            text += f": {self.error}"
-        return text
-
-
-@dataclass(frozen=True)
-class ExecResult:
-    exit_code: int
-    output: str
-
-
-class Replica:
-    """A running (or exited) replica container."""
-
-    def __init__(self, container: "Container"):
-        self.container = container
-
-    @property
-    def id(self) -> str:
-        return self.container.id
-
-    @property
-    def name(self) -> str:
-        return self.container.name
-
-    @property
-    def labels(self) -> dict[str, str]:
-        return dict(self.container.labels)
-
-    def exec(
-        self,
-        command: Sequence[str] | str,
-        *,
-        user: str = "",
-        environment: Mapping[str, str] | None = None,
-        workdir: str | None = None,
-    ) -> ExecResult:
-        """Run a command in the container and wait for it (stdout and stderr merged)."""
-        import docker.errors
-
-        try:
-            code, out = self.container.exec_run(
-                list(command) if not isinstance(command, str) else command,
-                user=user,
-                environment=dict(environment or {}),
-                workdir=workdir,
-            )
-        except docker.errors.APIError as exc:  # 409: the container is not running
-            raise PlatformError(f"cannot run a command in {self.name}: {exc.explanation or exc}") from exc
-        return ExecResult(code, (out or b"").decode("utf-8", "replace"))
-
-    def logs(self, tail: int | str = "all", since: float | None = None) -> str:
-        kwargs: dict[str, Any] = {"tail": tail}
-        if since is not None:
-            kwargs["since"] = since
-        return self.container.logs(stdout=True, stderr=True, **kwargs).decode("utf-8", "replace")
-
-    def state(self) -> ContainerState:
-        """Fresh state from the engine (exited? OOM-killed?)."""
-        self.container.reload()
-        return ContainerState.from_attrs(self.container.attrs)
-
-    def wait(self, timeout: float | None = None) -> ContainerState:
-        """Wait until the container stops; raises TimeoutError if it still runs after `timeout` s."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            st = self.state()
-            if not st.running:
-                return st
-            if deadline is not None and time.monotonic() >= deadline:
-                raise TimeoutError(f"container {self.name} still running after {timeout}s")
-            time.sleep(0.05)
-
-    def wait_forwarder(self, timeout: float = 10.0) -> None:
-        """Wait until the entry script's forwarder listens (for commands run with `exec`; a main command
-        is only started once it does). Raises PlatformError, with the logs, if the container exits."""
-        deadline = time.monotonic() + timeout
-        while True:
-            st = self.state()
-            if not st.running:
-                raise PlatformError(f"container {self.name} {st.describe()}:\n{self.logs(tail=30)}")
-            if self.exec(["test", "-e", FORWARDER_READY]).exit_code == 0:
-                return
-            if time.monotonic() >= deadline:
-                raise PlatformError(f"the forwarder in {self.name} did not start within {timeout}s:\n"
-                                    f"{self.logs(tail=30)}")
-            time.sleep(0.02)
-
-    def stop(self, timeout: int = 5) -> None:
-        """SIGTERM, then SIGKILL after `timeout` s."""
-        _ignore_not_found(lambda: self.container.stop(timeout=timeout))
-
-    def kill(self, signal: str = "SIGKILL") -> None:
-        _ignore_conflict(lambda: _ignore_not_found(lambda: self.container.kill(signal=signal)))
-
-    def remove(self) -> None:
-        """Remove it, running or not."""
-        _ignore_conflict(lambda: _ignore_not_found(lambda: self.container.remove(force=True)))
-
-    def __repr__(self) -> str:
-        return f"<Replica {self.name} {self.labels.get(LABEL_SERVICE)}#{self.labels.get(LABEL_REPLICA)}>"
-
-
-def _ignore_not_found(call) -> None:
-    import docker.errors
-
-    try:
-        call()
-    except docker.errors.NotFound:
-        pass
-
-
-def _ignore_conflict(call) -> None:
-    import docker.errors
-
-    try:
-        call()
-    except docker.errors.APIError as exc:
-        # "removal already in progress" / "is not running": the goal is already reached.
-        if exc.status_code != 409:
-            raise
 
 
 def _open_socket_dir(socket_dir: Path) -> None:
@@ -422,7 +182,7 @@ class DockerEngine:
         import docker.errors
         from docker.types import Mount
 
-        name = name or _container_name("pytest-faas-build", repository, tag)
+        name = name or container_name("pytest-faas-build", repository, tag)
         self._remove_by_name(name)
         container = self.client.containers.create(
             from_image,
@@ -442,25 +202,14 @@ class DockerEngine:
             except docker.errors.APIError as exc:
                 raise BuildStepFailed(f"cannot run a build step in {from_image}", -1,
                                       str(exc.explanation or exc)) from exc
-            lines: list[str] = []
-            buffer = ""
-            for chunk in container.logs(stream=True, follow=True, stdout=True, stderr=True):
-                buffer += chunk.decode("utf-8", "replace")
-                *complete, buffer = buffer.split("\n")
-                for line in complete:
-                    lines.append(line)
-                    if on_line:
-                        on_line(line)
-            if buffer:
-                lines.append(buffer)
+            output = _follow(container, on_line)
             code = container.wait().get("StatusCode", -1)
-            output = "\n".join(lines)
             if code != 0:
                 raise BuildStepFailed(f"build step for {repository}:{tag} exited {code}", code, output)
             image = container.commit(repository=repository, tag=tag, changes=list(changes))
             return image.id
         finally:
-            _ignore_conflict(lambda: _ignore_not_found(lambda: container.remove(force=True)))
+            ignore_conflict(lambda: ignore_not_found(lambda: container.remove(force=True)))
 
     def run_once(self, image: str, command: Sequence[str], *, user: str = "") -> ExecResult:
         """`docker run --rm --network none image command`: (exit code, output)."""
@@ -477,7 +226,7 @@ class DockerEngine:
         except docker.errors.APIError as exc:  # e.g. the command does not exist in the image
             return ExecResult(-1, str(exc.explanation or exc))
         finally:
-            _ignore_conflict(lambda: _ignore_not_found(lambda: container.remove(force=True)))
+            ignore_conflict(lambda: ignore_not_found(lambda: container.remove(force=True)))
 
     # ---- replicas -----------------------------------------------------------------------------------------
 
@@ -501,7 +250,7 @@ class DockerEngine:
         # with the host's network the agent talks to the platform's TCP port directly.
         env["FAAS_FORWARD_LISTEN"] = f"127.0.0.1:{FORWARD_PORT}" if spec.network == "none" else ""
         env.update(spec.environment)
-        name = spec.name or _container_name("faas", spec.platform_id, spec.service_id, spec.replica)
+        name = spec.name or container_name("faas", spec.platform_id, spec.service_id, spec.replica)
         self._remove_by_name(name, only_ours=True)
         import docker.errors
 
@@ -568,7 +317,7 @@ class DockerEngine:
         those kept on purpose; their names."""
         removed = []
         for replica in self.replicas():
-            if replica.labels.get(LABEL_KEEP) != "1" and _owner_gone(replica.labels.get(LABEL_OWNER)):
+            if replica.labels.get(LABEL_KEEP) != "1" and owner_gone(replica.labels.get(LABEL_OWNER)):
                 replica.remove()
                 removed.append(replica.name)
         if removed:
@@ -585,7 +334,23 @@ class DockerEngine:
         if only_ours and old.labels.get(LABEL) != "1":
             raise PlatformError(f"a container named {name!r} exists and is not pytest-faas's; remove or rename it")
         log.debug("removing stale container %s", name)
-        _ignore_conflict(lambda: _ignore_not_found(lambda: old.remove(force=True)))
+        ignore_conflict(lambda: ignore_not_found(lambda: old.remove(force=True)))
+
+
+def _follow(container, on_line) -> str:
+    """A running container's output until it exits, each complete line also handed to ``on_line``."""
+    lines: list[str] = []
+    buffer = ""
+    for chunk in container.logs(stream=True, follow=True, stdout=True, stderr=True):
+        buffer += chunk.decode("utf-8", "replace")
+        *complete, buffer = buffer.split("\n")
+        for line in complete:
+            lines.append(line)
+            if on_line:
+                on_line(line)
+    if buffer:
+        lines.append(buffer)
+    return "\n".join(lines)
 
 
 def _short(exc: BaseException) -> str:

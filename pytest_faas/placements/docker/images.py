@@ -27,31 +27,26 @@ workers wait for one build instead of doing two, and a wheelhouse is filled in a
 The cache dir is ``$FAAS_CACHE_DIR``, else ``$XDG_CACHE_HOME/pytest-faas``, else ``~/.cache/pytest-faas``
 (shared with docker-engine.sh beside this file, which builds the base image).
 
-At ~600 lines it is over the usual size: the build scripts, host-side wheel fetching and content
-hashing are one pipeline, and read best together.
+The wheels come from `wheelhouse`; pytest_faas's own source, hashed and staged, from `source`.
 """
 
 from __future__ import annotations
 
-import email.parser
-import hashlib
 import json
 import logging
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
-from pytest_faas.errors import PlatformError
 from pytest_faas.placements.docker import buildlock
-from pytest_faas.placements.docker.engine import FORWARDER_READY, RUN_DIR, RUNNER_USER, BuildStepFailed, DockerEngine
+from pytest_faas.placements.docker.engine import BuildStepFailed, DockerEngine
+from pytest_faas.placements.docker.labels import FORWARDER_READY, RUN_DIR, RUNNER_USER
+from pytest_faas.placements.docker.source import FaasSource, digest
+from pytest_faas.placements.docker.wheelhouse import ImageBuildError, Wheelhouse, pip, requires_dist, tail
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +63,6 @@ RECIPE = "5"  # bump when the build steps below change in a way the hashed input
 DEPS_RECIPE = "4"  # the same, for the slow dependency layer alone
 
 # Not part of pytest_faas's content: never hashed, never copied into the runner image.
-_IGNORED_DIRS = {".git", ".hg", ".svn", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
-                 ".tox", ".nox", ".venv", "venv", "node_modules", ".idea", ".vscode", ".dataloop"}
-_IGNORED_SUFFIXES = (".pyc", ".pyo")
 
 ENTRY_SCRIPT = f"""#!/bin/sh
 # pytest-faas runner entry: start the TCP->Unix-socket forwarder to the platform, then run the command.
@@ -123,10 +115,6 @@ cd /mnt/faas-package
 """
 
 
-class ImageBuildError(PlatformError):
-    """A runner image could not be built; the message says which input is at fault and why."""
-
-
 @dataclass(frozen=True)
 class RunnerImage:
     """A resolved runner image.
@@ -173,7 +161,8 @@ class ImageBuilder:
         self.engine = engine
         self.cache = Path(cache) if cache else cache_dir()
         self.base_image = base_image
-        self._source: _Source | None = None
+        self._source: FaasSource | None = None
+        self.wheels = Wheelhouse(self.cache)
 
     # ---- public ------------------------------------------------------------------------------------------
 
@@ -204,9 +193,9 @@ class ImageBuilder:
     def _runner_key(self, base_id: str) -> tuple[str, str]:
         """(tag, content key) of the runner base on the base image ``base_id``."""
         if self._source is None:
-            self._source = _Source.locate()
+            self._source = FaasSource.locate()
             self._source.digest()
-        key = _digest("runner", RECIPE, base_id, self._source.digest())
+        key = digest("runner", RECIPE, base_id, self._source.digest())
         return f"{RUNNER_REPO}:{key[:16]}", key
 
     def runner_base(self, runner_image: str | None = None) -> RunnerImage:
@@ -242,7 +231,7 @@ class ImageBuilder:
         if not req_text.strip():
             return RunnerImage(runner.ref, runner.image_id, runner.built, runner.base, runner.warnings,
                                time.monotonic() - started, runner.ref)
-        key = _digest("requirements", RECIPE, runner.image_id, req_text)
+        key = digest("requirements", RECIPE, runner.image_id, req_text)
         ref = f"{REQUIREMENTS_REPO}:{key[:16]}"
         image_id = self.engine.image_id(ref)
         built = False
@@ -279,19 +268,19 @@ class ImageBuilder:
 
     # ---- builds ------------------------------------------------------------------------------------------
 
-    def _build_runner(self, base: str, base_id: str, source: "_Source", key: str, ref: str) -> str:
+    def _build_runner(self, base: str, base_id: str, source: FaasSource, key: str, ref: str) -> str:
         started = time.monotonic()
         target = self._target(base, base_id)
         log.info("building runner base image %s FROM %s (python %s)", ref, base, target["version"])
-        wheel = self._faas_wheel(source)
-        requires = _requires_dist(wheel)
-        deps_key = _digest("deps", DEPS_RECIPE, base_id, json.dumps(target, sort_keys=True), *requires)
+        wheel = self.wheels.faas_wheel(source)
+        requires = requires_dist(wheel)
+        deps_key = digest("deps", DEPS_RECIPE, base_id, json.dumps(target, sort_keys=True), *requires)
         deps_ref = f"{DEPS_REPO}:{deps_key[:16]}"
         wheelhouse = self.cache / "wheelhouse" / f"deps-{deps_key[:16]}"
         if not self.engine.image_id(deps_ref):
             with buildlock.held(self.cache, deps_ref):
                 if not self.engine.image_id(deps_ref):
-                    self._fetch_wheels(wheelhouse, ["pip", *requires], target, "dtlpy and pytest-faas's dependencies")
+                    self.wheels.fetch(wheelhouse, ["pip", *requires], target, "dtlpy and pytest-faas's dependencies")
                     with tempfile.TemporaryDirectory(prefix="faas-build-") as tmp:
                         Path(tmp, "requirements.txt").write_text("\n".join(requires) + "\n")
                         mounts = {wheelhouse: "/mnt/faas-wheels", tmp: "/mnt/faas-build"}
@@ -314,8 +303,8 @@ class ImageBuilder:
         runner_labels = ((self.engine.image_attrs(runner.ref) or {}).get("Config") or {}).get("Labels") or {}
         deps_wheels = self.cache / "wheelhouse" / runner_labels.get("pytest-faas.wheelhouse", "none")
         target = self._target(runner.ref, runner.image_id)
-        wheels = self.cache / "wheelhouse" / f"req-{_digest('req', req_text, json.dumps(target))[:16]}"
-        self._fetch_wheels(wheels, ["-r", str(package_dir / "requirements.txt")], target,
+        wheels = self.cache / "wheelhouse" / f"req-{digest('req', req_text, json.dumps(target))[:16]}"
+        self.wheels.fetch(wheels, ["-r", str(package_dir / "requirements.txt")], target,
                            f"{name}/requirements.txt", find_links=deps_wheels, cwd=package_dir)
         with tempfile.TemporaryDirectory(prefix="faas-build-") as tmp:
             Path(tmp, "requirements.txt").write_text(req_text)  # the text the key was made of
@@ -341,13 +330,13 @@ class ImageBuilder:
                 missing = re.search(r"No matching distribution found for ([^\s(;]+)", exc.output)
                 if wheelhouse is None or not missing or missing.group(1) in fetched or len(fetched) >= 20:
                     raise ImageBuildError(f"building {ref} ({what}) failed, exit code {exc.exit_code}:\n"
-                                          + _tail(exc.output)) from exc
+                                          + tail(exc.output)) from exc
                 spec = missing.group(1)
                 fetched.add(spec)
                 log.info("  the image's Python also needs %s (its environment markers differ from the host's): "
                          "pip wheel on the host", spec)
                 with buildlock.held(self.cache, f"wheelhouse-{wheelhouse.name}"):  # shared: one writer at a time
-                    _pip(["wheel", "--wheel-dir", str(wheelhouse), "--find-links", str(wheelhouse), spec], spec)
+                    pip(["wheel", "--wheel-dir", str(wheelhouse), "--find-links", str(wheelhouse), spec], spec)
 
     def _changes(self, base: str, kind: str, key: str, labels: dict | None = None) -> list[str]:
         """Dockerfile instructions for a committed image: PATH to the venv, user faas, entry script."""
@@ -389,219 +378,3 @@ class ImageBuilder:
         partial.write_text(json.dumps(known, indent=1))
         partial.replace(probes)  # atomic: a parallel worker never reads half a file
         return target
-
-    def _faas_wheel(self, source: "_Source") -> Path:
-        """A wheel of this pytest_faas source tree, built once per source hash."""
-        out = self.cache / "wheelhouse" / f"pytest-faas-{source.digest()[:16]}"
-        with buildlock.held(self.cache, out.name):
-            found = sorted(out.glob("pytest_faas-*.whl"))
-            if found:
-                return found[0]
-            log.info("  pip wheel: pytest-faas from %s", source.root)
-            partial = buildlock.scratch_for(out)
-            try:
-                with tempfile.TemporaryDirectory(prefix="faas-src-") as tmp:
-                    tree = source.stage(Path(tmp))
-                    _pip(["wheel", "--no-deps", "--wheel-dir", str(partial), str(tree)], "pytest-faas")
-                shutil.rmtree(out, ignore_errors=True)
-                partial.rename(out)
-            finally:
-                shutil.rmtree(partial, ignore_errors=True)
-            return sorted(out.glob("pytest_faas-*.whl"))[0]
-
-    def _fetch_wheels(self, dest: Path, args: list[str], target: dict, what: str,
-                      find_links: Path | None = None, cwd: Path | None = None) -> None:
-        """Fill `dest` with wheels for `args` (requirements), for the image's Python. Cached by the caller's key;
-        one process fills it while the others wait (wheelhouses are shared by every package that needs them)."""
-        if dest.is_dir():
-            return
-        with buildlock.held(self.cache, f"wheelhouse-{dest.name}"):
-            if dest.is_dir():
-                return  # another process filled it while we waited
-            partial = buildlock.scratch_for(dest)
-            try:
-                self._fill(partial, args, target, what, find_links, cwd)
-                partial.rename(dest)
-            finally:
-                shutil.rmtree(partial, ignore_errors=True)
-
-    def _fill(self, partial: Path, args: list[str], target: dict, what: str, find_links: Path | None,
-              cwd: Path | None) -> None:
-        host = {"version": f"{sys.version_info[0]}.{sys.version_info[1]}", "machine": _machine()}
-        links = ["--find-links", str(find_links)] if find_links and find_links.is_dir() else []
-        if host["version"] == target["version"] and host["machine"] == target["machine"]:
-            log.info("  pip wheel: %s (into %s)", what, partial)
-            cmd = ["wheel", "--wheel-dir", str(partial), *links, *args]
-        else:
-            # Another Python in the image: only ready-made wheels for it will do.
-            log.info("  pip download: %s for python %s/%s (into %s)", what, target["version"], target["machine"],
-                     partial)
-            nodot = target["version"].replace(".", "")
-            platforms = [f"manylinux_2_{m}_{target['machine']}" for m in range(17, _glibc_minor(target) + 1)]
-            platforms += [f"manylinux2014_{target['machine']}", f"linux_{target['machine']}"]
-            cmd = ["download", "--dest", str(partial), "--only-binary=:all:", "--python-version", target["version"],
-                   "--implementation", "cp", "--abi", f"cp{nodot}", "--abi", "abi3", "--abi", "none",
-                   *[a for p in platforms for a in ("--platform", p)], *links, *args]
-        try:
-            _pip(cmd, what, cwd=cwd)
-        except ImageBuildError as exc:
-            if args[:1] == ["-r"]:
-                raise ImageBuildError(_explain_requirement_failure(Path(args[1]), what,
-                                                                   str(exc.__cause__ or exc))) from None
-            raise
-
-
-class _PipFailed(Exception):
-    pass
-
-
-def _pip(args: list[str], what: str, cwd: Path | None = None) -> str:
-    cmd = [sys.executable, "-m", "pip", *args, "--disable-pip-version-check", "--progress-bar", "off"]
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=3600)
-    output = proc.stdout + proc.stderr
-    for line in output.splitlines():
-        log.debug("    pip: %s", line)
-    if proc.returncode != 0:
-        raise ImageBuildError(f"pip failed on {what}:\n{_tail(output)}") from _PipFailed(output)
-    return output
-
-
-def _explain_requirement_failure(requirements: Path, label: str, pip_output: str) -> str:
-    """Name the requirements.txt line pip could not satisfy, with pip's last lines."""
-    tail = _tail(pip_output)
-    match = re.search(r"(?:satisfies the requirement|No matching distribution found for) ([^\s(;]+)", pip_output)
-    if match:
-        wanted = _canonical(match.group(1))
-        for number, line in enumerate(requirements.read_text().splitlines(), 1):
-            if wanted and _canonical(line.split("#", 1)[0].strip()) == wanted:
-                return f"{label} line {number} '{line.strip()}': pip could not find it:\n{tail}"
-        return f"{label}: pip could not find {match.group(1)!r} (required by a listed package):\n{tail}"
-    return f"{label}: pip could not fetch or build the requirements:\n{tail}"
-
-
-def _canonical(requirement: str) -> str:
-    name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
-    return re.sub(r"[-_.]+", "-", name.group(1)).lower() if name else ""
-
-
-def _tail(text: str, lines: int = 12) -> str:
-    # "Location ... is ignored" is pip talking about a local index it was configured with, not the problem.
-    kept = [line for line in text.strip().splitlines()
-            if line.strip() and not line.startswith("WARNING: Location ")][-lines:]
-    return "\n".join("    " + line for line in kept)
-
-
-# ---- inputs: pytest_faas's source --------------------------------------------------------
-
-class _Source:
-    """The pytest_faas code to put in the runner image: a source checkout, or the installed package."""
-
-    def __init__(self, package: Path, project: Path | None):
-        self.package = package  # .../pytest_faas
-        self.project = project  # the folder with pyproject.toml, when running from a checkout
-        self.root = project or package
-        self._digest: str | None = None
-
-    @classmethod
-    def locate(cls) -> "_Source":
-        import pytest_faas
-
-        package = Path(pytest_faas.__file__).resolve().parent
-        pyproject = package.parent / "pyproject.toml"
-        if pyproject.is_file() and re.search(r'name\s*=\s*"pytest-faas"', pyproject.read_text()):
-            return cls(package, package.parent)
-        return cls(package, None)
-
-    def _meta_files(self) -> list[Path]:
-        if not self.project:
-            return []
-        return [p for p in sorted(self.project.iterdir()) if p.is_file()
-                and (p.name in ("pyproject.toml", "setup.cfg", "setup.py", "MANIFEST.in")
-                     or p.name.startswith(("README", "LICENSE")))]
-
-    def digest(self) -> str:
-        if self._digest is None:
-            h = hashlib.sha256()
-            for path in self._meta_files():
-                h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-            h.update(_tree_digest(self.package).encode())
-            self._digest = h.hexdigest()
-        return self._digest
-
-    def stage(self, into: Path) -> Path:
-        """Copy what a wheel build needs into `into` (building in place would litter the checkout)."""
-        tree = into / "src"
-        _copy_tree(self.package, tree / "pytest_faas")
-        if self.project:
-            for path in self._meta_files():
-                shutil.copy2(path, tree / path.name)
-        else:  # an installed pytest-faas: describe it from its metadata
-            from importlib import metadata
-
-            dist = metadata.distribution("pytest-faas")
-            requires = [r for r in (dist.requires or []) if "extra ==" not in r]
-            (tree / "pyproject.toml").write_text(
-                '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
-                f'[project]\nname = "pytest-faas"\nversion = "{dist.version}"\ndependencies = {json.dumps(requires)}\n'
-                '[tool.setuptools.packages.find]\ninclude = ["pytest_faas*"]\n'
-                '[tool.setuptools.package-data]\npytest_faas = ["**/*"]\n')
-        return tree
-
-
-def _requires_dist(wheel: Path) -> list[str]:
-    """The wheel's run-time requirements (no extras), sorted."""
-    with zipfile.ZipFile(wheel) as zf:
-        name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
-        meta = email.parser.Parser().parsestr(zf.read(name).decode())
-    return sorted(r for r in meta.get_all("Requires-Dist") or [] if "extra ==" not in r)
-
-
-def _ignored(name: str, is_dir: bool) -> bool:
-    if is_dir:
-        return name in _IGNORED_DIRS or name.endswith(".egg-info")
-    return name.endswith(_IGNORED_SUFFIXES)
-
-
-def _walk(root: Path) -> Iterator[Path]:
-    """Files under root in a stable order, skipping caches and VCS folders (symlinks are not followed)."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not _ignored(d, True))
-        for name in sorted(filenames):
-            if not _ignored(name, False):
-                yield Path(dirpath, name)
-
-
-def _tree_digest(root: Path) -> str:
-    h = hashlib.sha256()
-    for path in _walk(root):
-        rel = path.relative_to(root).as_posix()
-        if path.is_symlink():
-            data = b"link:" + os.readlink(path).encode()
-        else:
-            data = path.read_bytes()
-        executable = b"x" if os.access(path, os.X_OK) else b"-"
-        h.update(rel.encode() + b"\0" + executable + hashlib.sha256(data).digest())
-    return h.hexdigest()
-
-
-def _copy_tree(src: Path, dst: Path) -> None:
-    shutil.copytree(src, dst, symlinks=True, ignore=lambda d, names: [
-        n for n in names if _ignored(n, os.path.isdir(os.path.join(d, n)))])
-
-
-def _digest(*parts: str) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part.encode() + b"\0")
-    return h.hexdigest()
-
-
-def _machine() -> str:
-    import platform
-
-    return platform.machine()
-
-
-def _glibc_minor(target: dict) -> int:
-    match = re.search(r"glibc (\d+)\.(\d+)", target.get("libc", ""))
-    return int(match.group(2)) if match else 28

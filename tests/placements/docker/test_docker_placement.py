@@ -12,7 +12,8 @@ import pytest
 
 from faas_code import simple_package, wait
 
-from pytest_faas.placements.docker.engine import LABEL_PLATFORM, DockerEngine
+from pytest_faas.placements.docker.engine import DockerEngine
+from pytest_faas.placements.docker.labels import LABEL_PLATFORM
 
 FUNCTIONS = [("whereami", []), ("eat", [("config", "Json")]), ("sleep", [("config", "Json")]),
              ("six_version", []), ("fail", []), ("marker", [])]

@@ -14,9 +14,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import ManifestError
-from ..manifests.jsondoc import format_path, read_document
-from ..manifests.mock import load_mock
+from ...errors import ManifestError
+from ...manifests.jsondoc import format_path, read_document
+from ...manifests.mock import load_mock
 
 # Template file -> the name it is written as. `.gitignore` is stored without its dot so that packaging
 # tools never mistake it for the project's own ignore file.

@@ -15,7 +15,7 @@ from typing import Iterator
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from . import _output
+from . import output as _output
 
 IMAGES_LOGGER = "pytest_faas.placements.docker.images"
 

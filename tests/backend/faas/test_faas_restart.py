@@ -18,7 +18,7 @@ from faas_code import contract_package, wait
 
 from pytest_faas.local import LocalPlatform
 
-TESTS = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ._session import TERMINAL, status_of
+from .session import TERMINAL, status_of
 
 STATUS_STYLE = {"success": "green", "failed": "red", "system-failure": "red", "terminated": "magenta",
                 "aborted": "magenta", "canceled": "magenta", "in-progress": "yellow", "inProgress": "yellow",

@@ -17,7 +17,7 @@ import pytest
 
 from pytest_faas.local import LocalPlatform
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ITEM_ID = "<item id>"  # the tutorial's placeholder, replaced by a real item's id
 
 

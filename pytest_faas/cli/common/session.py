@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 import click
 
-from ..handle import Platform, gate_url
-from ._datadir import DataDir
+from ...handle import Platform, gate_url
+from .datadir import DataDir
 
 log = logging.getLogger(__name__)
 
@@ -115,13 +115,13 @@ class Session:
             logging.getLogger("dtlpy").setLevel(logging.CRITICAL)  # binding dtlpy may have reset it
 
     def _start_embedded(self) -> None:
-        from ..local import LocalPlatform  # noqa: PLC0415 (heavy: werkzeug, dtlpy)
+        from ...local import LocalPlatform  # noqa: PLC0415 (heavy: werkzeug, dtlpy)
 
         # Functions run in this process (the thread placement) for as long as the command does.
         self.platform = LocalPlatform(data_dir=self.data_dir.path, placement="thread").start()
 
     def _connect(self, url: str) -> None:
-        from ..local import RemotePlatform  # noqa: PLC0415 (heavy: dtlpy)
+        from ...local import RemotePlatform  # noqa: PLC0415 (heavy: dtlpy)
 
         url = gate_url(url)
         token = self.options.token or self.data_dir.token()

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import FaasError
-from . import _output
-from ._session import Options, Session, status_of
+from ...errors import FaasError
+from . import output as _output
+from .session import Options, Session, status_of
 
 _SESSION = "faas.session"
 
@@ -195,8 +195,8 @@ def read_env_file(path: Path | None) -> dict[str, str]:
     """The variables of ``--env-file`` ({} without one); a bad file is a usage error naming its lines."""
     if path is None:
         return {}
-    from ..errors import ManifestError, ManifestErrors  # noqa: PLC0415
-    from ..manifests.envfile import load_env_file  # noqa: PLC0415
+    from ...errors import ManifestError, ManifestErrors  # noqa: PLC0415
+    from ...manifests.envfile import load_env_file  # noqa: PLC0415
 
     try:
         return load_env_file(path)
@@ -206,7 +206,7 @@ def read_env_file(path: Path | None) -> dict[str, str]:
 
 def set_service_env(session: Session, service_id: str, env: dict[str, str], merge: bool = False) -> dict:
     """Give a service these variables (``merge``: over the ones it has); its replicas restart if they changed."""
-    from ..runner.client import PlatformClient  # noqa: PLC0415
+    from ...runner.client import PlatformClient  # noqa: PLC0415
 
     client = PlatformClient(session.url, session.token)
     try:
