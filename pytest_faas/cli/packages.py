@@ -72,7 +72,8 @@ def _require(findings) -> None:
 @click.option("--service-name", default="default-service", show_default=True, help="The service's name.")
 @_src_option
 def generate(name, service_name, src_path):
-    """Write package.json, main.py, mock.json, service.json and .gitignore (never overwriting)."""
+    """Write package.json, main.py, mock.json, service.json, .gitignore, conftest.py and tests/test_main.py
+    (never overwriting)."""
     written, skipped = _files.generate(src_path, name, service_name)
     for path in written:
         _output.out().print(_output.plain(f"wrote   {path}"))
@@ -80,7 +81,8 @@ def generate(name, service_name, src_path):
         _output.out().print(f"[yellow]skipped {_output.escape(str(path))} (it exists; remove it to regenerate)"
                             "[/yellow]")
     if written:
-        _output.note("next: `faas projects create NAME`, `faas packages push`, `faas packages deploy`")
+        _output.note("to deploy: `faas projects create NAME`, `faas packages push`, `deploy`")
+        _output.note("test it first: `pytest --faas` runs tests/ and mock.json's cases")
 
 
 def data_dir_inside(session, src: Path) -> None:

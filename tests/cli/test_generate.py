@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import ast
 import json
+import re
+import shutil
+from pathlib import Path
 
 from pytest_faas.manifests.checks import check_mock, check_service, require_consistent
 from pytest_faas.manifests.package import load_package
 from pytest_faas.manifests.mock import load_mock
 from pytest_faas.manifests.service import load_service
 
-FILES = ["package.json", "main.py", "mock.json", "service.json", ".gitignore"]
+FILES = ["package.json", "main.py", "mock.json", "service.json", ".gitignore", "conftest.py", "tests"]
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def test_generate_writes_the_tutorials_five_files(faas, tmp_path):
+def test_generate_writes_the_tutorials_files_and_a_test(faas, tmp_path):
     result = faas("packages generate")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FILES)
-    for name in FILES:
+    for name in [*FILES[:-1], "tests/test_main.py"]:
         assert f"wrote   {name}" in result.stdout
+    assert "pytest --faas" in result.stderr.strip().splitlines()[-1]
     assert not (tmp_path / ".faas").exists(), "generate needs no platform"
 
     package = json.loads((tmp_path / "package.json").read_text())
@@ -59,7 +64,7 @@ def test_generate_never_overwrites_and_says_what_it_skipped(faas, tmp_path):
     assert "skipped" in result.stdout and "main.py" in result.stdout
     assert all((tmp_path / name).exists() for name in FILES)
     again = faas("packages generate")
-    assert again.stdout.count("skipped") == 5 and "wrote" not in again.stdout
+    assert again.stdout.count("skipped") == len(FILES) and "wrote" not in again.stdout
 
 
 def test_generate_names_and_folder(faas, tmp_path):
@@ -78,7 +83,20 @@ def test_a_generated_package_passes_pytest_faas(faas, pytester, tmp_path_factory
     monkeypatch.chdir(pytester.path)
     faas("packages generate")
     result = pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)  # the ::manifest item, mock.json's case, tests/test_main.py
+
+
+def test_the_generated_test_passes_under_plain_pytest_and_is_the_readmes(pytester, tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("DATALOOP_PATH", str(tmp_path_factory.mktemp("dtlpy")))
+    generate = pytester.run(shutil.which("faas"), "packages", "generate")
+    assert generate.ret == 0 and generate.errlines[-1].startswith("test it first: `pytest --faas`"), generate.errlines
+    generated = (pytester.path / "tests" / "test_main.py").read_text()
+    [readme_test] = [code for code in re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+                     if "def test_run_annotates_the_item" in code]
+    assert readme_test.strip() in generated
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert "tests/test_main.py" in result.stdout.str()
 
 
 def test_the_hello_world_invoke_needs_no_arguments(faas, tmp_path):

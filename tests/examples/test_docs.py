@@ -1,9 +1,11 @@
 """Every Python snippet in README.md and docs/*.md runs as written, in a folder laid out as the docs say.
 
-The folder is a package repo as `faas packages generate` leaves it (``main.py`` and friends), with the
-tutorial's ``hello_world`` package beside it and the ``assets/cat.jpg`` a snippet reads. A snippet that
-defines tests runs under pytest (they must all pass); any other runs as a script (it must exit 0). So a
-snippet that drifts from the code fails here, not in a reader's hands.
+The folder is a package repo as `faas packages generate` leaves it (``main.py``, ``conftest.py``,
+``tests/`` and friends), with the tutorial's ``hello_world`` package beside it and the ``assets/cat.jpg`` a
+snippet reads. A snippet that defines tests is a file of that ``tests/`` folder and runs under plain pytest
+from the package's folder (they must all pass), as a reader would put it; any other runs as a script (it
+must exit 0). So a snippet that drifts from the code, or a layout in which it cannot import ``main``, fails
+here, not in a reader's hands.
 """
 
 from __future__ import annotations
@@ -62,8 +64,8 @@ def test_the_docs_have_snippets():
 @pytest.mark.parametrize("code", SNIPPETS)
 def test_snippet_runs_as_written(code, repo, pytester):
     if re.search(r"^def test_", code, re.M):
-        pytester.makepyfile(test_snippet=code)
-        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_snippet.py")
+        (repo / "tests" / "test_snippet.py").write_text(code)
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "tests/test_snippet.py")
         outcomes = result.parseoutcomes()
         assert outcomes.get("passed", 0) >= 1 and not (outcomes.keys() & {"failed", "errors", "error"}), \
             "\n".join(result.outlines[-30:])

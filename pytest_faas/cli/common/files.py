@@ -21,7 +21,8 @@ from ...manifests.mock import load_mock
 # Template file -> the name it is written as. `.gitignore` is stored without its dot so that packaging
 # tools never mistake it for the project's own ignore file.
 TEMPLATES = {"package.json": "package.json", "main.py": "main.py", "mock.json": "mock.json",
-             "service.json": "service.json", "gitignore": ".gitignore"}
+             "service.json": "service.json", "gitignore": ".gitignore", "conftest.py": "conftest.py",
+             "tests/test_main.py": "tests/test_main.py"}
 EXECUTION_MODES = ("Once", "Always")
 _ID_KEYS = ("item_id", "dataset_id", "annotation_id")
 
@@ -33,6 +34,7 @@ def generate(dest: Path, package_name: str, service_name: str) -> tuple[list[Pat
     folder = resources.files("pytest_faas") / "templates" / "package"
     for source, target in TEMPLATES.items():
         path = dest / target
+        path.parent.mkdir(exist_ok=True)
         if path.exists():
             skipped.append(path)
             continue
