@@ -130,7 +130,10 @@ def _addresses(host: str, port: int) -> frozenset[str]:
 
 
 class Guard:
-    """One execution's outbound rules."""
+    """One execution's outbound rules. The phrases that say who is guarded and how to declare a call are
+    methods, so that the ``faas_http`` fixture guards a unit test with the same rules in its own words."""
+
+    who = "a mock case's function"
 
     def __init__(self, spec: dict, platform_url: str, log):
         import responses  # noqa: PLC0415 (imported before any patch: it keeps the real send)
@@ -153,9 +156,22 @@ class Guard:
     def allows(self, host: str, port: int | None) -> bool:
         return host in self.addresses and port == self.platform_port
 
+    def declare(self, method: str, url: str) -> str:
+        """How to declare a ``requests`` call that no stub matches."""
+        stub = json.dumps({"method": method, "url": url.split("?")[0], "status": 200, "json": {}})
+        return f"no stub matches it: declare it in the \"http\" list of {self.source} ({self.where}), e.g. {stub}"
+
+    def other_clients(self) -> str:
+        """Why a connection that is not a ``requests`` call is refused."""
+        return ("only requests calls can be stubbed (declare them under \"http\" in the mock file); urllib, "
+                "http.client, httpx and aiohttp calls are refused")
+
+    def lookup(self) -> str:
+        """Why a name lookup is refused."""
+        return "declare the call under \"http\" in the mock file and make it with requests"
+
     def refuse(self, what: str, hint: str) -> str:
-        message = (f"pytest-faas refused {what}: a mock case's function may reach only the platform "
-                   f"({self.platform}); {hint}")
+        message = f"pytest-faas refused {what}: {self.who} may reach only the platform ({self.platform}); {hint}"
         self.refused.append(message)
         return message
 
@@ -167,10 +183,8 @@ class Guard:
             if self.mock.get_registry().missed == missed:
                 raise
             method = request.method.upper()
-            stub = json.dumps({"method": method, "url": request.url.split("?")[0], "status": 200, "json": {}})
-            raise UndeclaredCall(self.refuse(
-                f"{method} {request.url}", f"no stub matches it: declare it in the \"http\" list of {self.source} "
-                f"({self.where}), e.g. {stub}"), request=request) from None
+            raise UndeclaredCall(self.refuse(f"{method} {request.url}", self.declare(method, request.url)),
+                                 request=request) from None
         self.log(f"{CALL_MARK}{request.method.upper()} {request.url} -> {response.status_code}")
         return response
 
@@ -186,7 +200,11 @@ def enter(spec: dict | None, platform_url: str, log) -> Guard | None:
     """Start guarding the calling thread's execution (nothing when the execution carries no declaration)."""
     if spec is None:
         return None
-    guard = Guard(spec, platform_url, log)
+    return activate(Guard(spec, platform_url, log))
+
+
+def activate(guard: Guard) -> Guard:
+    """Guard the calling thread with ``guard`` (patching the process while any guard is active)."""
     with _LOCK:
         if not _ACTIVE:
             _install()
@@ -250,9 +268,7 @@ def _check_connect(sock, address) -> None:
     guards = _guards()
     if not guards or any(g.allows(host, port) for g in guards):
         return
-    hint = ("only requests calls can be stubbed (declare them under \"http\" in the mock file); urllib, "
-            "http.client, httpx and aiohttp calls are refused")
-    messages = [g.refuse(f"a connection to {host}:{port}", hint) for g in guards]
+    messages = [g.refuse(f"a connection to {host}:{port}", g.other_clients()) for g in guards]
     raise ConnectionRefusedError(messages[0])
 
 
@@ -286,7 +302,6 @@ def _getaddrinfo(host, port, *args, **kwargs):
         guards = _guards()
         name = host.decode(errors="replace") if isinstance(host, bytes) else str(host)
         if guards and not any(name in g.addresses for g in guards):
-            hint = "declare the call under \"http\" in the mock file and make it with requests"
-            messages = [g.refuse(f"looking up the name {name!r}", hint) for g in guards]
+            messages = [g.refuse(f"looking up the name {name!r}", g.lookup()) for g in guards]
             raise socket.gaierror(socket.EAI_NONAME, messages[0])
     return _ORIGINAL_GETADDRINFO(host, port, *args, **kwargs)
