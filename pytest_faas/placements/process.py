@@ -16,7 +16,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..runner.sourcenames import COVERAGE_ENV
 from .supervisor import Died, Exit, Run, Supervisor
+
+COVERAGE_SAVE_S = 10.0  # how long a closing agent that measures coverage has to save its data
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +114,11 @@ class SubprocessPlacement(Supervisor):
         return {"pid": run.handle.popen.pid}
 
     def close(self, timeout: float = 5.0) -> None:
-        runs = super().close()
-        deadline = time.monotonic() + timeout
+        # Agents that measure coverage (runner/sourcenames.py) save their data as they exit: they get
+        # SIGTERM and a few seconds to stop before the kill.
+        grace = COVERAGE_SAVE_S if os.environ.get(COVERAGE_ENV) else 0.0
+        runs = super().close(grace)
+        deadline = time.monotonic() + max(timeout, grace + 1.0)
         for run in runs:
             try:
                 run.handle.popen.wait(max(0.0, deadline - time.monotonic()))

@@ -178,14 +178,15 @@ class Supervisor:
             run.killed_for = reason
             self.kill(run)
 
-    def close(self) -> list[Run]:
-        """Kill every replica; nothing restarts from here on. Returns what was running (to wait for)."""
+    def close(self, grace: float = 0.0) -> list[Run]:
+        """Kill every replica (after ``grace`` seconds to stop by themselves); nothing restarts from here on.
+        Returns what was running (to wait for)."""
         with self._lock:
             self._closing.set()
             runs = [run for runs in self._runs.values() for run in runs]
             service_ids = list(self._runs)
         for service_id in service_ids:
-            self._retire(service_id, 0)
+            self._retire(service_id, grace)
         return runs
 
     def replicas(self, service_id: str) -> list[Run]:

@@ -55,6 +55,9 @@ def pytest_configure(config):
         config.pluginmanager.register(_Figures(figures), "faas-figures")
         if not hasattr(config, "workerinput"):
             config.stash[PACKAGES_KEY] = 0
+        from . import measure  # noqa: PLC0415
+
+        measure.register(config)  # coverage of the code mock cases run, when the run is measured
         if chosen.html:
             from . import html_report  # noqa: PLC0415
 

@@ -100,6 +100,16 @@ def platform(config: pytest.Config) -> Platform:
     return handle
 
 
+def close_platform(config: pytest.Config) -> None:
+    """Close this process's platform now, if it runs (its cleanup, registered at start, then does nothing)."""
+    runner = config.stash.get(RUNNER_KEY, None)
+    if runner is not None:
+        runner.close()
+    handle = config.stash.get(PLATFORM_KEY, None)
+    if handle is not None:
+        handle.close()
+
+
 def _settle_heap() -> None:
     """Starting a platform imports dtlpy and what it loads (numpy, pandas, aiohttp, redis) and werkzeug: some
     hundreds of thousands of objects that live as long as the process. Every full garbage collection walks

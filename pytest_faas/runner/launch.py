@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from ..protocol import READY_LINE
+from . import sourcenames
 from .agent import Agent
 
 ASSIGNMENT_POLL_S = 0.005
@@ -76,9 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no token: send it on stdin or in {TOKEN_ENV}")
     if args.assignment is not None:
         args.service, args.replica = _await_assignment(args.assignment)
+    measured = sourcenames.start_coverage()  # before the user's code is imported
     agent = Agent(args.url, token, args.service, args.replica, bind_sdk=True, owns_process=True)
     signal.signal(signal.SIGTERM, lambda *_: agent.stop())
     code = agent.run()
+    sourcenames.save_coverage(measured)
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -26,6 +26,8 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from . import sourcenames
+
 
 # A codebase is unpacked before a line of it runs, so a zip bomb would fill the disk first: its sizes are
 # read from the zip's directory and refused before anything is written. zipfile never writes more than a
@@ -135,6 +137,7 @@ def load_class(code_dir: Path, entry_point: str, class_name: str, package_name: 
         sys.modules[package_name] = package
     if str(code_dir) not in sys.path:
         sys.path.append(str(code_dir))
+    sourcenames.map_folder(code_dir, entry_point)  # coverage and tracebacks see the package's own files
     module = importlib.import_module(".".join([package_name, *parts]))
     cls = getattr(module, class_name or "ServiceRunner", None)
     if not inspect.isclass(cls):
