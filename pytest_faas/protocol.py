@@ -58,6 +58,10 @@ TIMEOUT_MESSAGE = "Execution stopped due to runner timeout"
 TIMEOUT_HINT = ("the limit is the service's executionTimeout, in seconds (default 3600): set \"executionTimeout\" "
                 "in service.json, or execution_timeout= in package.deploy")
 TERMINATION_SIGNAL = "Execution received termination signal"
+# The first line of what an agent sends when the platform asks where a timed-out function is; the platform
+# ends the execution as soon as it has it (or after STACK_WAIT_S without it), its message then ending with it.
+STACK_MARK = "[faas] the function was here when its time ran out:"
+STACK_WAIT_S = 3.0
 
 # An agent that could not load its code exits with this, so its placement does not restart it in a loop.
 EXIT_STARTUP_FAILED = 86

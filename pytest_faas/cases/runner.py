@@ -77,9 +77,10 @@ class CaseRunner:
         placement: recorded in failure reports.
     """
 
-    def __init__(self, platform: Platform, placement: str):
+    def __init__(self, platform: Platform, placement: str, timeout_s: int | None = None):
         self.platform = platform
         self.placement = placement
+        self.timeout_s = timeout_s  # `--faas-timeout`: each case's execution ends after it at the latest
         self.dl = platform.dl
         transport = None
         if platform.app is not None:  # a platform of this process: no socket needed
@@ -151,13 +152,19 @@ class CaseRunner:
             init_input = [self.dl.FunctionIO(type="Json", name=k, value=v) for k, v in case.init_params.items()]
             service = package.deploy(
                 service_name=f"{name}-{digest}", module_name=case.module_name, init_input=init_input or None,
-                runtime=runtime, execution_timeout=wanted.execution_timeout if wanted else 3600,
+                runtime=runtime, execution_timeout=self._execution_timeout(wanted),
                 on_reset=wanted.on_reset if wanted else "failed",
                 max_attempts=wanted.max_attempts if wanted and wanted.max_attempts else None)
             if wanted and wanted.env:  # before the first execution: the replicas restart with them
                 self.client.call("PUT", f"/_faas/services/{service.id}/env", {"env": wanted.env})
             self._services[key] = service.to_json()
         return self._services[key]
+
+    def _execution_timeout(self, wanted) -> int:
+        """The service's executionTimeout (3600 by default), lowered to the run's per-case timeout: the
+        platform then ends a longer execution as it ends any timed-out one, with the function's stack."""
+        own = wanted.execution_timeout if wanted and wanted.execution_timeout else 3600
+        return min(own, self.timeout_s) if self.timeout_s else own
 
     # -- the hot path -----------------------------------------------------------------------------------
 

@@ -133,7 +133,8 @@ class MockCaseItem(pytest.Item):
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ExecutionFailed):
-            return report.render_execution(excinfo.value, self.label, self.package.folder)
+            return report.render_execution(excinfo.value, self.label, self.package.folder,
+                                            session.settings(self.config).timeout_s)
         if isinstance(excinfo.value, FaasError):
             return f"{self.label}: {excinfo.value}"
         if isinstance(excinfo.value, pytest.fail.Exception):  # pytest.fail() in a pytest_faas_* hook

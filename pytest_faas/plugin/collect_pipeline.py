@@ -133,7 +133,8 @@ class PipelineCaseItem(pytest.Item):
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ExecutionFailed):
-            return report.render_execution(excinfo.value, self.label, self.path.parent)
+            return report.render_execution(excinfo.value, self.label, self.path.parent,
+                                            session.settings(self.config).timeout_s)
         if isinstance(excinfo.value, FaasError):
             return f"{self.label}: {excinfo.value}"
         return super().repr_failure(excinfo, style)

@@ -85,7 +85,8 @@ def log_tail(logs: list[str], message: str, package_dir: Path | None) -> tuple[l
     return deduplicated[-LOG_TAIL:], total
 
 
-def render_execution(error: ExecutionFailed, label: str, package_dir: Path | None = None) -> str:
+def render_execution(error: ExecutionFailed, label: str, package_dir: Path | None = None,
+                     timeout_s: int | None = None) -> str:
     """The domain line (what was expected, what happened), the user's traceback once, the last progress,
     and the end of the log without repeats; the whole log is in its own report section."""
     execution = error.execution
@@ -101,7 +102,8 @@ def render_execution(error: ExecutionFailed, label: str, package_dir: Path | Non
     if message:
         lines += ["", message]
     if message.startswith(TIMEOUT_MESSAGE):
-        lines += [f"({TIMEOUT_HINT})"]
+        lines += [f"({TIMEOUT_HINT}; this run's --faas-timeout={timeout_s} lowers it)" if timeout_s else
+                  f"({TIMEOUT_HINT})"]
     progress = _last_progress(execution)
     if progress:
         lines += ["", f"last progress: {progress}"]

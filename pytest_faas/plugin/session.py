@@ -140,6 +140,6 @@ def case_runner(config: pytest.Config):
 
         handle = platform(config)
         placement = getattr(handle, "placement", None) or settings(config).placement  # as a hook may have chosen
-        runner = config.stash[RUNNER_KEY] = CaseRunner(handle, placement)
+        runner = config.stash[RUNNER_KEY] = CaseRunner(handle, placement, settings(config).timeout_s)
         config.add_cleanup(runner.close)  # before the platform's own cleanup: the last added runs first
     return config.stash[RUNNER_KEY]

@@ -26,6 +26,20 @@ def parse_shard(text: str) -> tuple[int, int]:
     return i, n
 
 
+MAX_TIMEOUT_S = 86_400  # the platform's own executionTimeout bound is far above any CI job's
+
+
+def parse_timeout(text: str) -> int:
+    """Whole seconds, 1 to a day (the platform counts executionTimeout in whole seconds)."""
+    try:
+        seconds = int(str(text).strip())
+    except ValueError:
+        seconds = 0
+    if not 1 <= seconds <= MAX_TIMEOUT_S:
+        raise ValueError(f"expects whole seconds from 1 to {MAX_TIMEOUT_S}, such as 120")
+    return seconds
+
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -101,6 +115,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("html", "write an HTML report of the run to this file: one self-contained page (docs/report.md)"),
     Option("shard", "run shard i of n (i/n, such as 2/4) of the selected tests, one CI machine each: the n shards "
            "together run every test exactly once", validate=parse_shard),
+    Option("timeout", "fail a mock case whose function runs longer than SECONDS, showing where it was, and end its "
+           "execution (the service's own executionTimeout still applies when it is lower)", validate=parse_timeout),
 )
 BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -118,12 +134,18 @@ class FaasSettings:
     env_file: str | None = None
     html: str | None = None
     shard: str | None = None
+    timeout: str | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def header(self) -> str:
         parts = [f"{name}={getattr(self, name)} ({self.sources.get(name, 'default')})"
-                 for name in ("placement", "backend_url", "keep", "container_network", "env_file")]
+                 for name in ("placement", "backend_url", "keep", "container_network", "env_file", "timeout")]
         return "faas: " + ", ".join(parts)
+
+    @property
+    def timeout_s(self) -> int | None:
+        """The per-case timeout in seconds (None: the service's executionTimeout alone)."""
+        return parse_timeout(self.timeout) if self.timeout else None
 
 
 def resolve(cmdline: dict[str, Any], ini: dict[str, Any], environ: dict[str, str] | None = None) -> FaasSettings:

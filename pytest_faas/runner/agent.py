@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..ids import now_iso
 from ..protocol import AGENT_ROUTES, EXIT_STARTUP_FAILED
 from .capture import CAPTURE, Buffer
 from .client import PlatformClient, PlatformGone, RequestFailed
@@ -288,10 +289,27 @@ class Agent:
                 continue
             for execution_id in answer["terminate"]:
                 self._interrupt(execution_id, abandon=False)
+            for execution_id in answer.get("dump", []):  # timed out: say where the function is, then it ends
+                self._send_stack(execution_id)
             for execution_id in answer["abandon"]:
                 self._interrupt(execution_id, abandon=True)
             if answer["stop"]:
                 self.stop()
+
+    def _send_stack(self, execution_id: str) -> None:
+        from .invoke import stack_at  # noqa: PLC0415
+
+        with self._cond:
+            run = self._running.get(execution_id)
+            tid = run.tid if run is not None and run.active else None
+        frame = sys._current_frames().get(tid) if tid is not None else None
+        if frame is None:
+            return  # it ended meanwhile: its finish says how
+        lines = [{"timestamp": now_iso(), "message": line, "level": "ERROR"} for line in stack_at(frame).split("\n")]
+        with run.send_lock:  # after what the function logged so far
+            earlier = run.buffer.take_new() if run.buffer is not None else []
+            self._call_quietly("POST", f"{AGENT_ROUTES}/{self.agent_id}/logs",
+                               {"entries": [{"executionId": execution_id, "lines": earlier + lines}]})
 
     def _flush_loop(self) -> None:
         path = f"{AGENT_ROUTES}/{self.agent_id}/logs"

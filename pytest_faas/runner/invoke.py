@@ -14,12 +14,13 @@ import importlib
 import inspect
 import logging
 import re
+import sysconfig
 import traceback
 from pathlib import Path
 
 import dtlpy as dl
 
-from ..protocol import ENTITY_TYPES, output_problem
+from ..protocol import ENTITY_TYPES, STACK_MARK, output_problem
 from .client import RequestFailed
 
 _RUNTIME_DIR = str(Path(__file__).resolve().parent)
@@ -156,6 +157,19 @@ def user_traceback(exc: BaseException) -> str:
     head = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     first = head + _missing_module_hint(exc, frames)
     return f"{first}\n\nTraceback (most recent call last):\n{text}{head}" if frames else first
+
+
+_LIBRARIES = tuple({sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")})
+
+
+def stack_at(frame) -> str:
+    """Where a running function is: the innermost frame of its own code first, then its stack (most recent
+    call last) without the agent's frames. Its own code is what is neither the harness nor installed."""
+    frames = [f for f in traceback.extract_stack(frame) if not f.filename.startswith(_HARNESS)]
+    own = [i for i, f in enumerate(frames) if not f.filename.startswith(_LIBRARIES)]
+    frames = frames[own[0]:] if own else frames  # from the function on: not the thread's machinery
+    first = "".join(traceback.format_list([frames[own[-1] - own[0]]] if own else frames[-1:])).rstrip()
+    return f"{STACK_MARK}\n{first}\nIts stack (most recent call last):\n" + "".join(traceback.format_list(frames)).rstrip()
 
 
 def _missing_module_hint(exc: BaseException, frames: list) -> str:

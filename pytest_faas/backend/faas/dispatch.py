@@ -20,7 +20,7 @@ from typing import Protocol
 
 from ...errors import PlatformError
 from ...ids import new_id
-from ...protocol import QUEUED, TERMINAL
+from ...protocol import QUEUED, STACK_MARK, STACK_WAIT_S, TERMINAL, TIMEOUT_MESSAGE
 from .executions import Executions
 from .services import Services
 
@@ -80,6 +80,7 @@ class Agent:
     running: set = field(default_factory=set)
     terminate: list = field(default_factory=list)
     abandon: list = field(default_factory=list)
+    dump: list = field(default_factory=list)  # timed-out executions whose stack it is asked for
 
 
 FORCE_RESET_MESSAGE = "Execution was reset: its service was updated with force=true"
@@ -100,6 +101,8 @@ class Dispatcher:
         self.runners: Runners = NullRunners()
         self.agents: dict[str, Agent] = {}
         self._deadlines: list[tuple[float, str, int]] = []
+        # Timed-out executions whose agent was asked where the function is: its answer, None until it comes.
+        self._stacks: dict[str, str | None] = {}
         self._closed = False
         self.closing = False  # set when the platform shuts down: what runners drop then ends as "platform"
         self._thread = threading.Thread(target=self._watch, name="faas-watchdog", daemon=True)
@@ -184,12 +187,13 @@ class Dispatcher:
             while True:
                 agent = self.agents.get(agent_id)
                 if agent is None or self._closed:
-                    return {"terminate": [], "abandon": [], "stop": True}
+                    return {"terminate": [], "abandon": [], "dump": [], "stop": True}
                 agent.last_seen = time.monotonic()
                 remaining = deadline - time.monotonic()
-                if agent.terminate or agent.abandon or agent.stopping or remaining <= 0:
-                    answer = {"terminate": agent.terminate, "abandon": agent.abandon, "stop": agent.stopping}
-                    agent.terminate, agent.abandon = [], []
+                if agent.terminate or agent.abandon or agent.dump or agent.stopping or remaining <= 0:
+                    answer = {"terminate": agent.terminate, "abandon": agent.abandon, "dump": agent.dump,
+                              "stop": agent.stopping}
+                    agent.terminate, agent.abandon, agent.dump = [], [], []
                     return answer
                 self.cond.wait(remaining)
 
@@ -218,7 +222,19 @@ class Dispatcher:
                 continue
             self.executions.logs.append(doc, entry.get("lines") or [])
             stored += 1
+            self._stack_came(doc, entry.get("lines") or [])
         return stored
+
+    def _stack_came(self, doc: dict, lines: list) -> None:
+        """A timed-out execution's stack, from its agent: it ends now, its message ending with the stack."""
+        messages = [str(line.get("message", "")) if isinstance(line, dict) else str(line) for line in lines]
+        if STACK_MARK not in messages:
+            return
+        with self.cond:
+            if doc["id"] in self._stacks and self._stacks[doc["id"]] is None:
+                self._stacks[doc["id"]] = "\n".join(messages[messages.index(STACK_MARK):])
+                heapq.heappush(self._deadlines, (time.monotonic(), doc["id"], doc["attempts"]))
+                self.cond.notify_all()
 
     def startup_failed(self, agent_id: str, message: str) -> None:
         """The agent could not load the code or construct the class: its service cannot run anything."""
@@ -321,11 +337,19 @@ class Dispatcher:
             _, execution_id, attempt = heapq.heappop(self._deadlines)
             doc = self.executions.store.find("executions", execution_id)
             if doc is None or doc["attempts"] != attempt or doc["latestStatus"]["status"] in TERMINAL | QUEUED:
+                self._stacks.pop(execution_id, None)
                 continue
             agent = self.agents.get(doc.get("agentId") or "")
+            if agent is not None and execution_id not in self._stacks:  # first ask where the function is
+                self._stacks[execution_id] = None
+                agent.dump.append(execution_id)
+                heapq.heappush(self._deadlines, (now + STACK_WAIT_S, execution_id, attempt))
+                self.wake_agents()
+                continue
+            stack = self._stacks.pop(execution_id, None)
             if agent is not None and self.runners.stops_on_reset(agent.service_id):
                 agent.stopping = True  # a replica about to be killed must not take the rerun (or anything)
-            self.executions.end(doc, "timeout")
+            self.executions.end(doc, "timeout", message=f"{TIMEOUT_MESSAGE}\n{stack}" if stack else None)
             if agent is not None:
                 agent.running.discard(execution_id)
                 agent.abandon.append(execution_id)
