@@ -25,12 +25,13 @@ from ..handle import Platform
 from ..manifests.loaded import LoadedPackage
 from ..manifests.mock import MockCase
 from ..manifests.service import ServiceManifest
-from ..protocol import TERMINAL
+from ..protocol import QUEUED, TERMINAL
 from ..runner import outbound
 from ..runner.client import PlatformClient
 from ..dtlpy_binding import CHATTER
 
 # Never zipped into a codebase, never part of its content hash (dtlpy also skips .git and .dataloop).
+QUEUED_LIMIT_S = 3600.0  # how long a case waits for its execution to start (docker: an image build first)
 _SKIP_DIRS = {".git", ".dataloop", ".faas", "__pycache__", ".pytest_cache", ".hypothesis", ".venv", "tests"}
 
 
@@ -213,13 +214,19 @@ class CaseRunner:
                                 {"input": inputs, "projectId": project_id, "functionName": case.function_name})
 
     def wait(self, execution_id: str, limit_s: float) -> dict:
-        """The execution once it is final (a long poll), or as it is when ``limit_s`` has passed."""
+        """The execution once it is final (a long poll), or as it is when ``limit_s`` has passed since it
+        started: time in its queue (an image build, a container start; at most ``QUEUED_LIMIT_S``) is not its
+        own, so a short executionTimeout is not spent before the function runs."""
         deadline = time.monotonic() + limit_s
+        queued_until = time.monotonic() + QUEUED_LIMIT_S
         while True:
             chunk = max(0.0, min(30.0, deadline - time.monotonic()))
             execution = self.client.get(f"/_faas/executions/{execution_id}/wait?timeout={chunk:.3f}",
                                         timeout=chunk + 30.0)
-            if execution.get("latestStatus", {}).get("status") in TERMINAL or time.monotonic() >= deadline:
+            status, now = execution.get("latestStatus", {}).get("status"), time.monotonic()
+            if status in QUEUED and now < queued_until:
+                deadline = max(deadline, now + limit_s)
+            elif status in TERMINAL or now >= deadline:
                 return execution
 
     def logs(self, service_id: str, execution_id: str) -> list[str]:
