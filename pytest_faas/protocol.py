@@ -58,8 +58,8 @@ TIMEOUT_MESSAGE = "Execution stopped due to runner timeout"
 TIMEOUT_HINT = ("the limit is the service's executionTimeout, in seconds (default 3600): set \"executionTimeout\" "
                 "in service.json, or execution_timeout= in package.deploy")
 TERMINATION_SIGNAL = "Execution received termination signal"
-# The first line of what an agent sends when the platform asks where a timed-out function is; the platform
-# ends the execution as soon as it has it (or after STACK_WAIT_S without it), its message then ending with it.
+# The first line of what an agent logs when the platform asks where a timed-out function is; the platform
+# ends the execution as soon as that is in its log (or after STACK_WAIT_S without it).
 STACK_MARK = "[faas] the function was here when its time ran out:"
 STACK_WAIT_S = 3.0
 

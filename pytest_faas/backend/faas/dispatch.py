@@ -20,7 +20,7 @@ from typing import Protocol
 
 from ...errors import PlatformError
 from ...ids import new_id
-from ...protocol import QUEUED, STACK_MARK, STACK_WAIT_S, TERMINAL, TIMEOUT_MESSAGE
+from ...protocol import QUEUED, STACK_MARK, STACK_WAIT_S, TERMINAL
 from .executions import Executions
 from .services import Services
 
@@ -101,8 +101,8 @@ class Dispatcher:
         self.runners: Runners = NullRunners()
         self.agents: dict[str, Agent] = {}
         self._deadlines: list[tuple[float, str, int]] = []
-        # Timed-out executions whose agent was asked where the function is: its answer, None until it comes.
-        self._stacks: dict[str, str | None] = {}
+        # Timed-out executions whose agent was asked where the function is (it logs the stack, then they end).
+        self._asked: set[str] = set()
         self._closed = False
         self.closing = False  # set when the platform shuts down: what runners drop then ends as "platform"
         self._thread = threading.Thread(target=self._watch, name="faas-watchdog", daemon=True)
@@ -226,13 +226,11 @@ class Dispatcher:
         return stored
 
     def _stack_came(self, doc: dict, lines: list) -> None:
-        """A timed-out execution's stack, from its agent: it ends now, its message ending with the stack."""
-        messages = [str(line.get("message", "")) if isinstance(line, dict) else str(line) for line in lines]
-        if STACK_MARK not in messages:
+        """A timed-out execution's stack is in its log now: it ends at once (the watchdog ends it)."""
+        if not any(isinstance(line, dict) and line.get("message") == STACK_MARK for line in lines):
             return
         with self.cond:
-            if doc["id"] in self._stacks and self._stacks[doc["id"]] is None:
-                self._stacks[doc["id"]] = "\n".join(messages[messages.index(STACK_MARK):])
+            if doc["id"] in self._asked:
                 heapq.heappush(self._deadlines, (time.monotonic(), doc["id"], doc["attempts"]))
                 self.cond.notify_all()
 
@@ -337,19 +335,19 @@ class Dispatcher:
             _, execution_id, attempt = heapq.heappop(self._deadlines)
             doc = self.executions.store.find("executions", execution_id)
             if doc is None or doc["attempts"] != attempt or doc["latestStatus"]["status"] in TERMINAL | QUEUED:
-                self._stacks.pop(execution_id, None)
+                self._asked.discard(execution_id)
                 continue
             agent = self.agents.get(doc.get("agentId") or "")
-            if agent is not None and execution_id not in self._stacks:  # first ask where the function is
-                self._stacks[execution_id] = None
+            if agent is not None and execution_id not in self._asked:  # first ask where the function is
+                self._asked.add(execution_id)
                 agent.dump.append(execution_id)
                 heapq.heappush(self._deadlines, (now + STACK_WAIT_S, execution_id, attempt))
                 self.wake_agents()
                 continue
-            stack = self._stacks.pop(execution_id, None)
+            self._asked.discard(execution_id)
             if agent is not None and self.runners.stops_on_reset(agent.service_id):
                 agent.stopping = True  # a replica about to be killed must not take the rerun (or anything)
-            self.executions.end(doc, "timeout", message=f"{TIMEOUT_MESSAGE}\n{stack}" if stack else None)
+            self.executions.end(doc, "timeout")
             if agent is not None:
                 agent.running.discard(execution_id)
                 agent.abandon.append(execution_id)
