@@ -216,10 +216,26 @@ def test_a_deploy_takes_the_container_made_ready_for_its_image(platform, package
     placement = docker_placement(platform)
     slot = Slot(placement.images[service.id], "regular-xs")
     assert placement.ready.wait_ready(slot), "no container was made ready after the first deploy"
-    waiting = placement.ready._ready[slot].replica.id
+    waiting = placement.ready.waiting(slot)[0].replica.id
     again = package.deploy(service_name="inside-ready", runtime={"concurrency": 1, "podType": "regular-xs"},
                            execution_timeout=60)
     _, record = run(platform, again, project, "whereami")
     assert record["latestStatus"]["status"] == "success"
     assert record["output"]["hostname"] == waiting[:12]
     again.delete()
+
+
+def test_deploys_back_to_back_each_take_a_container_made_ready(platform, package, service, project):
+    from pytest_faas.placements.docker.ready import DEPTH, Slot
+
+    run(platform, service, project, "whereami")
+    placement = docker_placement(platform)
+    slot = Slot(placement.images[service.id], "regular-xs")
+    assert placement.ready.wait_ready(slot, count=DEPTH), f"{DEPTH} containers were not made ready"
+    waiting = [ready.replica.id[:12] for ready in placement.ready.waiting(slot)]
+    first, second = (package.deploy(service_name=f"back-to-back-{n}", execution_timeout=60,
+                                    runtime={"concurrency": 1, "podType": "regular-xs"}) for n in (1, 2))
+    hosts = [run(platform, deployed, project, "whereami")[1]["output"]["hostname"] for deployed in (first, second)]
+    assert sorted(hosts) == sorted(waiting)  # neither deploy started a container of its own
+    first.delete()
+    second.delete()
