@@ -101,6 +101,7 @@ class ExecutionFailed(FaasError):
         logs: the execution's log lines.
         placement: where the agent ran (thread, subprocess, docker).
         reason: one line saying which expectation failed.
+        note: a line about the run around it (how many executions of its service ran at once), or None.
     """
 
     def __init__(self, execution: dict, logs: list[str], placement: str, reason: str):
@@ -108,6 +109,7 @@ class ExecutionFailed(FaasError):
         self.logs = logs
         self.placement = placement
         self.reason = reason
+        self.note: str | None = None
         super().__init__(reason)
 
 

@@ -3,7 +3,8 @@
 A case is a mock input set of a package or an app. :func:`run` picks its kind: an app's case is published
 and installed as its author ships it (`apps`), a case with an ``event`` is run by the service's own triggers
 (`events`), a case with a ``node`` runs inside a one-node pipeline (`pipelines`), any other is one
-execution. What every kind needs (the project, pushes, deploys, seeding, waits) is the `runner.CaseRunner`'s.
+execution. :func:`submit` starts a case of that last kind without waiting for it (plugin/ahead.py runs a
+service's cases at once that way). What every kind needs (the project, pushes, deploys, seeding, waits) is the `runner.CaseRunner`'s.
 :func:`check` (in `outcome`) compares what came back with the case's ``expect``.
 """
 
@@ -15,13 +16,14 @@ import time
 # rewriting parses) raced an agent thread's compile and failed with CPython 3.11's "SystemError: AST
 # constructor recursion depth mismatch".
 from ..manifests.loaded import LoadedPackage, PackageCase
+from ..manifests.mock import MockCase
 from .apps import AppCases
 from .events import EventCases, EventOutcome
 from .outcome import check
 from .pipelines import execute_in_node
-from .runner import CaseOutcome, CaseRunner, service_file_applies
+from .runner import CaseOutcome, CaseRunner, Submitted, service_file_applies
 
-__all__ = ["CaseOutcome", "CaseRunner", "check", "run"]
+__all__ = ["CaseOutcome", "CaseRunner", "Submitted", "check", "input_types", "run", "runs_directly", "submit"]
 
 
 def run(runner: CaseRunner, package: LoadedPackage, case: PackageCase, *, all_logs: bool = False) -> CaseOutcome | EventOutcome:
@@ -31,23 +33,50 @@ def run(runner: CaseRunner, package: LoadedPackage, case: PackageCase, *, all_lo
         raise ValueError(f"{package.path} could not be read; its cases cannot run")
     if package.is_app:  # published and installed as its author ships it, then run on the app's service
         return runner.part(AppCases).run(package.folder, package.manifest, case.case, case.mock_file)
+    if runs_directly(package, case):
+        return runner.finish(submit(runner, package, case), all_logs=all_logs)
     start = time.perf_counter()
     mock_case = case.case
-    service = runner.service(package, mock_case)
-    module = package.manifest.module(mock_case.module_name)
-    function = module.function(mock_case.function_name) if module else None
-    input_types = {io.name: io.type for io in function.inputs} if function else {}
-    runner.seed(mock_case, input_types, case.mock_file)
-    runner.seed_artifacts(package, mock_case, service["projectId"])
+    service = _prepared(runner, package, case)
     if mock_case.event is not None:  # the service's triggers run it (cases/events.py)
         applies = service_file_applies(package.service, mock_case)
         return runner.part(EventCases).run(package, case, service, applies, all_logs)
-    if mock_case.node is not None:  # the function runs as a pipeline node, with the node in its context
-        execution = execute_in_node(runner, service, mock_case, function)
-    else:
-        execution = runner.execute(service, mock_case, service["projectId"], case.mock_label)
-    timeout = float(service.get("executionTimeout") or 3600)
-    execution = runner.wait(execution["id"], limit_s=timeout + 30)
-    wanted = all_logs or mock_case.expect.calls or execution.get("latestStatus", {}).get("status") != "success"
-    logs = runner.logs(service["id"], execution["id"]) if wanted else []
-    return CaseOutcome(execution, logs, time.perf_counter() - start)
+    # The function runs as a pipeline node, with the node in its context.
+    execution = execute_in_node(runner, service, mock_case, _function(package, mock_case))
+    return runner.finish(Submitted(service, execution, mock_case, time.perf_counter() - start), all_logs=all_logs)
+
+
+def submit(runner: CaseRunner, package: LoadedPackage, case: PackageCase) -> Submitted:
+    """Seed a case and create its execution without waiting for it (`CaseRunner.finish` waits): a case that
+    calls its package's function directly (:func:`runs_directly`)."""
+    start = time.perf_counter()
+    service = _prepared(runner, package, case)
+    execution = runner.execute(service, case.case, service["projectId"], case.mock_label)
+    return Submitted(service, execution, case.case, time.perf_counter() - start)
+
+
+def runs_directly(package: LoadedPackage, case: PackageCase) -> bool:
+    """Whether a case calls its package's function directly, so that it can be submitted ahead of its turn
+    (an app's case, an event's and a pipeline node's each run whole, one at a time)."""
+    return package.manifest is not None and not package.is_app and case.case.event is None \
+        and case.case.node is None
+
+
+def input_types(package: LoadedPackage, mock_case: MockCase) -> dict[str, str]:
+    """The declared type of each of the case's function's inputs, by name."""
+    function = _function(package, mock_case)
+    return {io.name: io.type for io in function.inputs} if function else {}
+
+
+def _prepared(runner: CaseRunner, package: LoadedPackage, case: PackageCase) -> dict:
+    """The case's service (deployed once), with the case's entities and artifacts seeded."""
+    mock_case = case.case
+    service = runner.service(package, mock_case)
+    runner.seed(mock_case, input_types(package, mock_case), case.mock_file)
+    runner.seed_artifacts(package, mock_case, service["projectId"])
+    return service
+
+
+def _function(package: LoadedPackage, mock_case: MockCase):
+    module = package.manifest.module(mock_case.module_name)
+    return module.function(mock_case.function_name) if module else None

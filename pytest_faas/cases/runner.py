@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from . import seed as casedata
 from ..errors import PlatformError
 from ..handle import Platform
+from ..ids import parse_iso
 from ..manifests.loaded import LoadedPackage
 from ..manifests.mock import MockCase
 from ..manifests.service import ServiceManifest
@@ -229,6 +230,18 @@ class CaseRunner:
             elif status in TERMINAL or now >= deadline:
                 return execution
 
+    def finish(self, submitted: Submitted, *, all_logs: bool = False) -> CaseOutcome:
+        """Wait for a submitted case's execution to end; read its logs when they are wanted (it did not succeed,
+        it expects calls, which are logged, or ``all_logs``)."""
+        service, mock_case = submitted.service, submitted.case
+        timeout = float(service.get("executionTimeout") or 3600)
+        execution = self.wait(submitted.execution["id"], limit_s=timeout + 30)
+        wanted = all_logs or mock_case.expect.calls or execution.get("latestStatus", {}).get("status") != "success"
+        logs = self.logs(service["id"], execution["id"]) if wanted else []
+        # The case's own time: its submission, then its execution's life on the platform; not the moment its
+        # test came to read it (a case submitted ahead may have ended long before).
+        return CaseOutcome(execution, logs, submitted.setup_s + platform_span(execution))
+
     def logs(self, service_id: str, execution_id: str) -> list[str]:
         try:
             body = self.client.post("/services/logs", {"serviceId": service_id, "executionId": [execution_id],
@@ -236,6 +249,28 @@ class CaseRunner:
         except PlatformError:
             return []
         return [entry.get("message", "") for entry in body.get("logs", [])]
+
+
+@dataclass
+class Submitted:
+    """A case whose execution was created: what :meth:`CaseRunner.finish` needs to wait for it."""
+
+    service: dict
+    execution: dict
+    case: MockCase
+    setup_s: float  # deploying (the first time), seeding and creating the execution
+
+
+def platform_span(execution: dict) -> float:
+    """Seconds from an execution's creation to its last status, as the platform stamped them."""
+    log = execution.get("statusLog") or execution.get("status") or []
+    if not isinstance(log, list) or len(log) < 2:
+        return 0.0
+    try:
+        first, last = (parse_iso(entry["timestamp"]) for entry in (log[0], log[-1]))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return 0.0
+    return max(0.0, (last - first).total_seconds())
 
 
 def service_file_applies(service_file: ServiceManifest | None, case: MockCase) -> bool:

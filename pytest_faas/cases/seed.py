@@ -104,3 +104,15 @@ def item_request(spec: ItemSpec, base_dir: Path, mock_file: Path, dataset: str |
     return {"id": spec.id, "path": f"{folder}/{name}", "dataset": dataset,
             "contentBase64": base64.b64encode(data).decode(), "metadata": spec.metadata or None,
             "annotations": spec.annotations or None}
+
+
+def fixed_ids(case: MockCase, input_types: dict[str, str]) -> frozenset[str]:
+    """The ids the case's seeding fixes, each replacing what an earlier case left under it: two cases that
+    share one must not run at once (see plugin/ahead.py). Artifacts count by the path they are kept at."""
+    fixed = {spec.id for spec in (*case.items, *case.datasets) if spec.id}
+    for name, value in case.inputs.items():
+        input_type = input_types.get(name)
+        if input_type is not None:
+            fixed.update(referenced_ids(value, input_type))
+    fixed.update(f"artifact:{artifact.package or ''}/{artifact.name}" for artifact in case.artifacts)
+    return frozenset(fixed)

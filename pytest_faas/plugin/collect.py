@@ -41,6 +41,8 @@ class PackageFile(pytest.File):
 class ManifestItem(pytest.Item):
     """Every problem of the package's files and code, reported together; the code is read, never run."""
 
+    leaves_cases_running = True  # it never reaches the platform: cases submitted ahead go on (plugin/ahead.py)
+
     def __init__(self, *, package: LoadedPackage, **kwargs):
         super().__init__(**kwargs)
         self.package = package
@@ -91,6 +93,8 @@ class ModuleNode(pytest.Collector):
 class MockCaseItem(pytest.Item):
     """One input set of a mock file, executed on the platform."""
 
+    leaves_cases_running = True  # plugin/ahead.py decides whether its case waits for those submitted ahead
+
     def __init__(self, *, package: LoadedPackage, case: PackageCase, **kwargs):
         super().__init__(**kwargs)
         self.package = package
@@ -105,25 +109,30 @@ class MockCaseItem(pytest.Item):
 
     def runtest(self) -> None:
         from .. import cases  # noqa: PLC0415 (the platform's client and dtlpy: at run time only)
+        from . import ahead  # noqa: PLC0415 (as cases)
 
         runner = session.case_runner(self.config)
         started = time.perf_counter()
-        case = self._shaped_case()
         finished = self.ihook.pytest_faas_execution_finished
         # The HTML report shows every case's log, not only the failures'.
         all_logs = bool(finished.get_hookimpls()) or bool(session.settings(self.config).html)
-        outcome = self.case_outcome = cases.run(runner, self.package, case, all_logs=all_logs)
+        outcome = self.case_outcome = ahead.register(self.config).run(self, all_logs=all_logs)
+        # A case submitted ahead has its own time (CaseOutcome.wall_s), not its test's wait for it.
+        wall_s = getattr(outcome, "wall_s", None) or time.perf_counter() - started
         self.user_properties.append((report.STATS, {"status": outcome.status, "user_s": outcome.user_s,
-                                             "wall_s": time.perf_counter() - started,
-                                             "kept": session.kept_dir(self.config)}))
+                                             "wall_s": wall_s, "kept": session.kept_dir(self.config)}))
         if outcome.logs:
             self.add_report_section("call", "faas execution log",
                                     report.user_traceback("\n".join(outcome.logs), self.package.folder))
         finished(item=self, status=outcome.status, output=outcome.execution.get("output"),
                  execution=outcome.execution, logs=list(outcome.logs))
-        cases.check(outcome, case.case.expect, runner.placement, self.label)
+        try:
+            cases.check(outcome, self.case.case.expect, runner.placement, self.label)
+        except ExecutionFailed as failed:
+            failed.note = ahead.concurrency_note(runner, outcome.execution) if outcome.execution else None
+            raise
 
-    def _shaped_case(self) -> PackageCase:
+    def shaped_case(self) -> PackageCase:
         """The case with the entities ``pytest_faas_case_entities`` implementations added or changed."""
         mock_case = self.case.case
         items, datasets = list(mock_case.items), list(mock_case.datasets)

@@ -98,6 +98,8 @@ def render_execution(error: ExecutionFailed, label: str, package_dir: Path | Non
         return reason
     lines = [reason, f"  execution {execution.get('id')}: status {latest.get('status')}{took}, "
                      f"placement {error.placement}"]
+    if error.note:
+        lines.append(f"  {error.note}")
     message = user_traceback((latest.get("message") or "").strip(), package_dir)
     if message:
         lines += ["", message]

@@ -29,15 +29,29 @@ def parse_shard(text: str) -> tuple[int, int]:
 MAX_TIMEOUT_S = 86_400  # the platform's own executionTimeout bound is far above any CI job's
 
 
+def _whole_number(text: str, highest: int, expects: str) -> int:
+    """``text`` as a whole number from 1 to ``highest``; ValueError(``expects``) otherwise."""
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        value = 0
+    if not 1 <= value <= highest:
+        raise ValueError(expects)
+    return value
+
+
 def parse_timeout(text: str) -> int:
     """Whole seconds, 1 to a day (the platform counts executionTimeout in whole seconds)."""
-    try:
-        seconds = int(str(text).strip())
-    except ValueError:
-        seconds = 0
-    if not 1 <= seconds <= MAX_TIMEOUT_S:
-        raise ValueError(f"expects whole seconds from 1 to {MAX_TIMEOUT_S}, such as 120")
-    return seconds
+    return _whole_number(text, MAX_TIMEOUT_S, f"expects whole seconds from 1 to {MAX_TIMEOUT_S}, such as 120")
+
+
+MAX_CONCURRENCY = 1000  # as runtime.concurrency: the most executions of one service at once
+
+
+def parse_concurrency(text: str) -> int:
+    """``"4"`` -> 4, from 1 to :data:`MAX_CONCURRENCY`; ValueError saying what is expected otherwise."""
+    return _whole_number(text, MAX_CONCURRENCY, f"expects a whole number from 1 to {MAX_CONCURRENCY}, such as 4 "
+                                                "(1 runs one case at a time)")
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -117,6 +131,9 @@ OPTIONS: tuple[Option, ...] = (
            "together run every test exactly once", validate=parse_shard),
     Option("timeout", "fail a mock case whose function runs longer than SECONDS, showing where it was, and end its "
            "execution (the service's own executionTimeout still applies when it is lower)", validate=parse_timeout),
+    Option("concurrency", "the most executions of one service this run keeps going at once (default: what the "
+           "service allows, runtime.concurrency times its replicas; 1 runs one case at a time)",
+           validate=parse_concurrency),
 )
 BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -135,6 +152,7 @@ class FaasSettings:
     html: str | None = None
     shard: str | None = None
     timeout: str | None = None
+    concurrency: str | None = None
     sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     def header(self) -> str:

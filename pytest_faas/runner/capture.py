@@ -5,7 +5,7 @@ Executions run concurrently in threads of one process, so output is routed by th
 execution's buffer and everything else to the stream it wraps, and one logging handler on the root logger
 does the same for log records. Something else (pytest's capture, in the thread placement) may replace
 ``sys.stdout`` between executions; the router is put back, around the current stream, when the next
-execution starts.
+execution starts, and by `reinstall` (the plugin calls it at each test phase while executions run).
 """
 
 from __future__ import annotations
@@ -129,6 +129,14 @@ class Capture:
             self._install()
             self.buffers[threading.get_ident()] = buffer
         return buffer
+
+    def reinstall(self) -> None:
+        """Put the router back around the current streams while executions run: pytest's capture swaps
+        ``sys.stdout`` at each phase of each test, and an execution submitted ahead outlives the phase it
+        started in."""
+        with self._lock:
+            if self.buffers:
+                self._install()
 
     def end(self) -> None:
         """Stop capturing the current thread."""
