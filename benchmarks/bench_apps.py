@@ -15,12 +15,11 @@ import tempfile
 from pathlib import Path
 
 from harness import interleaved
+from pytest_faas.cases import CaseRunner, run as run_case
 from pytest_faas.cases.apps import AppCases
-from pytest_faas.cases.runner import CaseRunner
 from pytest_faas.local import LocalPlatform
 from pytest_faas.manifests.app import load_app
-from pytest_faas.manifests.mock import load_mock
-from pytest_faas.manifests.package import load_package
+from pytest_faas.manifests.loaded import load_folder
 
 CASES = 300
 SETUPS = 8
@@ -48,18 +47,16 @@ def run(report) -> None:
     with LocalPlatform(durable=False, placement="thread") as platform:
         runner = CaseRunner(platform, "thread")
         app_dir, package_dir = _folders(root, "cases")
-        app, package = load_app(app_dir / "dataloop.json"), load_package(package_dir / "package.json")
-        app_cases = load_mock(app_dir / "mock.json").cases()
-        package_cases = load_mock(package_dir / "mock.json").cases()
-        apps = AppCases.of(runner)
+        app, package = load_folder(app_dir / "dataloop.json"), load_folder(package_dir / "package.json")
+        app_cases, package_cases = app.cases(), package.cases()
         pending = iter(range(CASES))
 
         def app_case():
-            outcome = apps.run(app_dir, app, app_cases[next(pending) % CASES], app_dir / "mock.json")
+            outcome = run_case(runner, app, app_cases[next(pending) % CASES])
             assert outcome.status == "success", outcome.execution
 
         def package_case():
-            outcome = runner.run(package_dir, package, package_cases[0], package_dir / "mock.json")
+            outcome = run_case(runner, package, package_cases[0])
             assert outcome.status == "success", outcome.execution
 
         per_app, per_package = interleaved(app_case, package_case, repeat=CASES - 10)
@@ -75,8 +72,8 @@ def run(report) -> None:
 
         def package_setup():
             _, folder = _folders(root, f"p{next(counter)}")
-            manifest = load_package(folder / "package.json")
-            runner.service(folder, manifest, load_mock(folder / "mock.json").cases()[0], None)
+            loaded = load_folder(folder / "package.json")
+            runner.service(loaded, loaded.cases()[0].case)
 
         setup_app, setup_package = interleaved(app_setup, package_setup, repeat=SETUPS, warmup=1)
         report("app publish + install (project, dpk, services)", setup_app,

@@ -10,7 +10,7 @@ import uuid
 
 from faas_code import simple_package
 
-from pytest_faas.cases.runner import CaseRunner
+from pytest_faas.cases import CaseRunner, run as run_case
 from pytest_faas.errors import ManifestError
 from pytest_faas.manifests.loaded import load_folder
 
@@ -45,7 +45,7 @@ def test_the_function_downloads_the_artifacts_its_mock_file_provides(faas_platfo
     folder, package = _package(tmp_path, name, [{"file": "model.txt"},
                                                 {"package": "shared-models", "file": "models/other.txt"}])
     assert package.errors() == []
-    outcome = CaseRunner(faas_platform, "thread").run(package, package.cases()[0])
+    outcome = run_case(CaseRunner(faas_platform, "thread"), package, package.cases()[0])
     assert outcome.status == "success", outcome.execution["latestStatus"]
     assert outcome.execution["output"] == [f"weights of {name}", "shared weights"]
 
