@@ -10,7 +10,6 @@ made unique by its project, because the registry keeps one DPK per name.
 
 from __future__ import annotations
 
-import copy
 import os
 import time
 from pathlib import Path
@@ -32,18 +31,23 @@ class AppCases:
 
     def install(self, app_dir: Path, app: AppManifest) -> dict[str, dict]:
         """Publish and install the app (once per content); returns the service that runs each module."""
-        key = self.runner.folder_hash(app_dir)
+        # The codebase is the layout's root (the repository, when a .dataloop.cfg lists the app), which two
+        # apps of one repository share: the manifest is part of the key.
+        root = app.layout.root
+        key = f"{self.runner.folder_hash(root)}:{app_dir.resolve().relative_to(root).as_posix()}"
         if key not in self._installed:
             dl = self.runner.dl
             project = dl.projects.create(project_name=f"faas-app-{app.name}-{key[:8]}-{int(time.time() * 1000) % 10**8}")
-            document = copy.deepcopy(app.document)
+            document = app.codebase_document()  # entry points as paths in the root, whichever form was written
             document.update(name=f"{app.name}-{project.id[-10:]}".lower(), scope="project",
                             context={"project": project.id})
-            document.pop("codebase", None)  # dtlpy packs the folder when the DPK names no codebase
+            document.pop("codebase", None)  # dtlpy packs the root when the DPK names no codebase
             os.makedirs(".dataloop", exist_ok=True)  # dtlpy packs in ./.dataloop (see CaseRunner.package)
             dpk = dl.Dpk.from_json(_json=document, client_api=dl.client_api, project=project)
             with CHATTER.harness_call():  # dtlpy's upload lines are the harness's, not the user's
-                dpk = project.dpks.publish(dpk=dpk, local_path=str(app_dir))
+                # As `dlp app publish` packs it: the root folder, minus .gitignore's paths, .git, .dataloop
+                # and artifacts/.
+                dpk = project.dpks.publish(dpk=dpk, local_path=str(root))
                 installed = project.apps.install(dpk=dpk, app_name=dpk.name)
             services = self.runner.client.post("/query/faas", {
                 "resource": "services", "filter": {"app.id": installed.id}, "pageSize": 1000})["items"]

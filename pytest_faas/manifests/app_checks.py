@@ -26,16 +26,32 @@ def check_app(app_dir: Path | str, app: AppManifest) -> list[Finding]:
     a package, each name that points elsewhere in the manifest must resolve: a module's or function's
     ``computeConfig``, a service's ``moduleName``, a trigger's and a pipeline node's ``namespace``.
     """
-    root = Path(app_dir)
-    file = str(app.source or root / "dataloop.json")
+    folder = Path(app_dir)
+    file = str(app.source or folder / "dataloop.json")
     cache: dict[Path, Any] = {}
     findings = []
     for i, module in enumerate(app.modules):
-        findings += [replace(f, json_path="components." + f.json_path) if f.json_path.startswith("modules[") else f
-                     for f in check_module(root, file, i, module, cache)]
+        base = app.layout.entry_base(folder, module.entry_point)
+        findings += [_in_app(f, app, folder) for f in check_module(base, file, i, module, cache)]
     findings += _app_references(app, file)
     findings += _templates(app, file)
     return findings
+
+
+def _in_app(finding: Finding, app: AppManifest, folder: Path) -> Finding:
+    """A module finding located in dataloop.json's terms: under ``components.``, and, for an entry point
+    missing from an app that a ``.dataloop.cfg`` lists, naming both places it was looked for."""
+    if not finding.json_path.startswith("modules["):
+        return finding
+    finding = replace(finding, json_path="components." + finding.json_path)
+    layout = app.layout
+    if layout.config is not None and finding.json_path.endswith(".entryPoint"):
+        root = layout.root
+        finding = replace(finding, message=finding.message.split(" not found in ")[0] + (
+            f" not found in the repository root {root} (entry points are relative to it, as {layout.config.name} "
+            f"lists this app) nor in {folder}; write it from the root, e.g. "
+            f"'{folder.relative_to(root).as_posix()}/main.py'"))
+    return finding
 
 
 def _app_references(app: AppManifest, file: str) -> Iterator[Finding]:
