@@ -27,21 +27,25 @@ __all__ = ["CaseOutcome", "CaseRunner", "check", "run"]
 def run(runner: CaseRunner, package: LoadedPackage, case: PackageCase, *, all_logs: bool = False) -> CaseOutcome | EventOutcome:
     """Run one case of a loaded package and return its outcome (see :func:`check` for the verdict); the
     logs are read when it did not succeed, when it expects calls (they are logged), or with `all_logs`."""
-    if package.manifest is None:
+    manifest = package.runnable
+    if manifest is None:
         raise ValueError(f"{package.path} could not be read; its cases cannot run")
-    if package.is_app:  # published and installed as its author ships it, then run on the app's service
-        return runner.part(AppCases).run(package.folder, package.manifest, case.case, case.mock_file)
     start = time.perf_counter()
     mock_case = case.case
-    service = runner.service(package, mock_case)
-    module = package.manifest.module(mock_case.module_name)
+    if package.is_app:  # published and installed as its author ships it, then run on the app's service
+        service = runner.part(AppCases).service(package.folder, manifest, mock_case)
+    else:
+        service = runner.service(package, mock_case)
+    module = manifest.module(mock_case.module_name)
     function = module.function(mock_case.function_name) if module else None
     input_types = {io.name: io.type for io in function.inputs} if function else {}
     runner.seed(mock_case, input_types, case.mock_file)
     runner.seed_artifacts(package, mock_case, service["projectId"])
     if mock_case.event is not None:  # the service's triggers run it (cases/events.py)
-        applies = service_file_applies(package.service, mock_case)
-        return runner.part(EventCases).run(package, case, service, applies, all_logs)
+        events = runner.part(EventCases)
+        found = (events.app_triggers(manifest, service) if package.is_app
+                 else events.triggers(package, service, service_file_applies(package.service, mock_case)))
+        return events.run(case, service, found, all_logs)
     if mock_case.node is not None:  # the function runs as a pipeline node, with the node in its context
         execution = execute_in_node(runner, service, mock_case, function)
     else:

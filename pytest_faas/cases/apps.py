@@ -1,5 +1,5 @@
-"""Run one generated case of an app: publish and install the app once per content, then execute the case on
-the service that runs its module, exactly as `cases.CaseRunner` runs a package's case.
+"""The service an app's case runs on: the app published and installed once per content; `cases.CaseRunner`
+then runs the case on it exactly as on a package's service (a call, a node, an event).
 
 The app goes through the platform as its author ships it: `project.dpks.publish` (with the folder as the
 codebase, whatever ``codebase`` dataloop.json names, so that a git codebase is tested as checked out) and
@@ -14,7 +14,7 @@ import os
 import time
 from pathlib import Path
 
-from .runner import CaseOutcome, CaseRunner
+from .runner import CaseRunner
 from ..errors import PlatformError
 from ..manifests.app import AppManifest
 from ..manifests.mock import MockCase
@@ -69,17 +69,3 @@ class AppCases:
             service = self.runner.client.call("PATCH", f"/services/{service['id']}", {"initParams": wanted})
             self._init_params[service["id"]] = wanted
         return service
-
-    def run(self, app_dir: Path, app: AppManifest, case: MockCase, mock_file: Path) -> CaseOutcome:
-        """Run one case on the installed app and return its outcome (see `cases.check` for the verdict)."""
-        runner = self.runner
-        start = time.perf_counter()
-        service = self.service(app_dir, app, case)
-        module = app.module(case.module_name)
-        function = module.function(case.function_name) if module else None
-        runner.seed(case, {io.name: io.type for io in function.inputs} if function else {}, mock_file)
-        execution = runner.execute(service, case, service["projectId"])
-        execution = runner.wait(execution["id"], limit_s=float(service.get("executionTimeout") or 3600) + 30)
-        failed = execution.get("latestStatus", {}).get("status") != "success"
-        logs = runner.logs(service["id"], execution["id"]) if failed else []
-        return CaseOutcome(execution, logs, time.perf_counter() - start)

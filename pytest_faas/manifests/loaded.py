@@ -26,7 +26,7 @@ from .jsondoc import INTERNAL, Shown
 from .mock import MockCase, MockFile, load_mock
 from .package import PackageManifest, declares_modules, load_package
 from .repo import layout_of
-from .salvage import outside, salvage_package
+from .salvage import outside, salvage_app, salvage_package
 from .service import ServiceManifest, load_service
 
 SERVICE_FILE = "service.json"
@@ -72,7 +72,7 @@ KINDS: dict[str, ManifestKind] = {
     "package.json": ManifestKind("package.json", _declares_package, load_package, checks.check_package,
                                  salvage=salvage_package),
     APP_FILE: ManifestKind(APP_FILE, lambda path: True, load_app, app_checks.check_app, app_checks.check_app_mock,
-                           reads_service=False, in_repo=True),
+                           reads_service=False, salvage=salvage_app, in_repo=True),
 }
 
 
@@ -139,9 +139,16 @@ class LoadedPackage:
         """An app (dataloop.json): its cases run on the installed app, not on a pushed package."""
         return self.kind.filename == APP_FILE
 
+    @property
+    def runnable(self) -> PackageManifest | AppManifest | None:
+        """The manifest the cases run with: as read, or, for a file that fails its schema, with its bad values
+        set aside (`salvage`); None when nothing could be read. Its cases are kept: they run, and the
+        platform answers the file as written, as it would on a push."""
+        return self.manifest if self.manifest is not None else (self.salvaged or (None,))[0]
+
     def cases(self) -> list[PackageCase]:
-        """Every input set of every mock file, in file order (none when the manifest could not be read)."""
-        if self.manifest is None:
+        """Every input set of every mock file, in file order (none when no manifest could be read)."""
+        if self.runnable is None:
             return []
         return [PackageCase(self.folder, path, case) for path, mock in self.mocks for case in mock.cases()]
 
@@ -204,20 +211,21 @@ def load_folder(path: Path | str, mocks: list[Path] | None = None, stop: Path | 
     if kind is None:
         raise ValueError(f"{path}: not a manifest file ({', '.join(KINDS)})")
     problems: list[FaasError] = []
-    load = kind.load
+    load, salvage = kind.load, kind.salvage
     if kind.in_repo:
         layout = layout_of(path, stop)
         problems += layout.problems
         load = functools.partial(kind.load, layout=layout)
+        salvage = salvage and functools.partial(salvage, layout=layout)
     before = len(problems)
     manifest = _read(load, path, problems)
     if manifest is None and len(problems) == before:  # npm's package.json: not ours
         return None
     salvaged = None
     own = problems[before] if manifest is None else None
-    if own is not None and kind.salvage is not None and isinstance(own, (ManifestError, ManifestErrors)):
+    if own is not None and salvage is not None and isinstance(own, (ManifestError, ManifestErrors)):
         try:
-            salvaged = kind.salvage(path, own)
+            salvaged = salvage(path, own)
         except Exception:  # noqa: BLE001 - the schema errors are reported whatever happens here
             salvaged = None
     service_path = path.parent / SERVICE_FILE
