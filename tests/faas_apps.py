@@ -103,7 +103,8 @@ class Hello(dl.BaseServiceRunner):
         node = context.node if context is not None else None
         custom = node.metadata.get("customNodeConfig") if node is not None else None
         root = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
-        shipped = sorted(name for name in ("secret.env", "artifacts", "shared") if os.path.exists(os.path.join(root, name)))
+        shipped = sorted(name for name in ("secret.env", "artifacts", "shared")
+                         if os.path.exists(os.path.join(root, name)))
         return {"text": shout(f"{self.greeting} {config.get('name')}"), "custom": custom, "shipped": shipped}
 '''
 

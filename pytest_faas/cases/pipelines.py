@@ -117,8 +117,8 @@ def _refuse_unrunnable(app_dir: Path, app, index: int) -> None:
     found = [f for f in check_app(app_dir, app) if f.json_path == at or f.json_path.startswith((at + ".", at + "["))]
     if found:
         services = ", ".join(p["name"] for p in app.services()) or "none"
-        raise FaasError(f"{app.source or app_dir / 'dataloop.json'}: " + "; ".join(f"{f.json_path}: {f.message}" for f in found)
-                        + f" (the app's services: {services})")
+        said = "; ".join(f"{f.json_path}: {f.message}" for f in found)
+        raise FaasError(f"{app.source or app_dir / 'dataloop.json'}: {said} (the app's services: {services})")
 
 
 class TemplateRunner:

@@ -113,7 +113,8 @@ def test_a_type_error_in_dataloop_json_keeps_the_apps_cases(faas_pytester):
     manifest["components"]["modules"][1]["functions"][0]["input"][0]["type"] = "int"
     root = write_app(faas_pytester.path / "repo", manifest)
     write_json(root / "mock.json", {"module_name": "counter", "function_name": "count",
-                                    "inputs": [{"name": "config", "value": [1, 2]}], "expect": {"output": {"count": 4}}})
+                                    "inputs": [{"name": "config", "value": [1, 2]}],
+                                    "expect": {"output": {"count": 4}}})
     result = faas_pytester.runpytest_subprocess(*RUN, "-v")
     result.assert_outcomes(failed=1, passed=1)  # the ::manifest finding, and the case, which still runs
     result.stdout.fnmatch_lines(["*repo/dataloop.json::counter::count[[]mock.json:0[]] PASSED*",
@@ -164,3 +165,31 @@ def test_a_template_refused_here_names_its_nodes_paths_and_the_apps_services(faa
     assert "components.pipelineTemplates[0].nodes[3].type: pipeline template 'sorter', node 'explode' is a " \
            "'code' node" in text, text
     assert "(the app's services: sorter-nodes)" in text, text
+
+
+VENDOR = '''
+import requests
+
+
+class Vendor:
+    def ask(self, config):
+        return requests.get("https://vendor.example.com/v1/answer", params={"q": config}).json()
+'''
+
+
+def test_an_apps_http_stubs_answer_and_other_calls_are_refused(faas_pytester):
+    root = faas_pytester.path / "vendor-app"
+    root.mkdir()
+    (root / "vendor.py").write_text(VENDOR)
+    write_json(root / "dataloop.json", {"name": "vendor-app", "version": "1.0.0", "components": {
+        "computeConfigs": [{"name": "vendor-app"}],
+        "modules": [{"name": "vendor", "entryPoint": "vendor.py", "className": "Vendor", "computeConfig": "vendor-app",
+                     "functions": [{"name": "ask", "input": [{"type": "Json", "name": "config"}]}]}]}})
+    write_json(root / "mock.json", {
+        "module_name": "vendor", "function_name": "ask",
+        "inputs": [[{"name": "config", "value": "a"}], [{"name": "config", "value": "b"}]],
+        "http": [{"url": "https://vendor.example.com/v1/answer", "match": {"query": {"q": "a"}}, "json": {"a": 1}}],
+        "cases": [{"expect": {"output": {"a": 1}}},
+                  {"expect": {"status": "failed",  # refused, naming the file to declare it in
+                              "message": 'no stub matches it: declare it in the "http" list of mock.json'}}]})
+    faas_pytester.runpytest_subprocess(*RUN).assert_outcomes(passed=3)
