@@ -34,7 +34,7 @@ class AppCases:
         # The codebase is the layout's root (the repository, when a .dataloop.cfg lists the app), which two
         # apps of one repository share: the manifest is part of the key.
         root = app.layout.root
-        key = f"{self.runner.folder_hash(root)}:{app_dir.resolve().relative_to(root).as_posix()}"
+        key = f"{self.runner.folder_hash(root)}:{app_dir.resolve().relative_to(root.resolve()).as_posix()}"
         if key not in self._installed:
             dl = self.runner.dl
             project = dl.projects.create(project_name=f"faas-app-{app.name}-{key[:8]}-{int(time.time() * 1000) % 10**8}")

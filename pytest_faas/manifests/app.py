@@ -155,7 +155,7 @@ class AppManifest(Kept):
         """Where the app's codebase starts: its repository's root when a ``.dataloop.cfg`` lists it (see
         `manifests.repo`), else its own folder."""
         if self._layout is None:
-            self._layout = RepoLayout(self._source.parent if self._source else Path("."))
+            self._layout = RepoLayout((self._source.parent if self._source else Path(".")).resolve())
         return self._layout
 
     def codebase_document(self) -> dict[str, Any]:

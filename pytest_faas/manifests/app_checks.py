@@ -1,7 +1,7 @@
 """Static checks of an app: dataloop.json against the code it names, and inside itself.
 
-The module checks are those of a package (`checks`), with entry points relative to the folder of
-dataloop.json. On top, every name that points elsewhere in the manifest must resolve: a module's or a
+The module checks are those of a package (`checks`), with entry points relative to the app's codebase root
+(the folder of dataloop.json, or its repository's root when a ``.dataloop.cfg`` lists it: `repo`). On top, every name that points elsewhere in the manifest must resolve: a module's or a
 function's ``computeConfig``, a service's ``moduleName``, a trigger's and a pipeline node's ``namespace``,
 each finding at its JSON path. Like `checks`, nothing here raises: callers report all findings at once.
 """
@@ -22,7 +22,7 @@ from .mock import MockFile
 def check_app(app_dir: Path | str, app: AppManifest) -> list[Finding]:
     """Every disagreement inside dataloop.json and between it and the code, errors and warnings alike.
 
-    Entry points are relative to the app's root (the folder of dataloop.json). Besides the module checks of
+    Entry points are relative to the app's codebase root (``app.layout``). Besides the module checks of
     a package, each name that points elsewhere in the manifest must resolve: a module's or function's
     ``computeConfig``, a service's ``moduleName``, a trigger's and a pipeline node's ``namespace``.
     """
@@ -53,7 +53,7 @@ def _in_app(finding: Finding, app: AppManifest, folder: Path) -> Finding:
         finding = replace(finding, message=finding.message.split(" not found in ")[0] + (
             f" not found in the repository root {root} (entry points are relative to it, as {layout.config.name} "
             f"lists this app) nor in {folder}; write it from the root, e.g. "
-            f"'{folder.relative_to(root).as_posix()}/main.py'"))
+            f"'{folder.resolve().relative_to(root).as_posix()}/main.py'"))
     return finding
 
 

@@ -39,13 +39,14 @@ class RepoLayout:
         problems: what is wrong in the nearest ``.dataloop.cfg`` (located), whether it lists the manifest or not.
     """
 
-    root: Path
+    root: Path  # resolved
     config: Path | None = None
     problems: list[ManifestError] = field(default_factory=list)
 
     def entry_base(self, manifest_dir: Path, entry_point: str) -> Path:
         """The folder an entry point resolves from: the codebase root, or, when the file is not there but is
         beside the manifest (an entry point written relative to the manifest), the manifest's folder."""
+        manifest_dir = manifest_dir.resolve()  # the root is resolved (layout_of), a caller's folder may not be
         if self.root != manifest_dir and not is_file(self.root / entry_point) and is_file(manifest_dir / entry_point):
             return manifest_dir
         return self.root
