@@ -26,7 +26,7 @@ from .jsondoc import INTERNAL, Shown
 from .mock import MockCase, MockFile, load_mock
 from .package import PackageManifest, declares_modules, load_package
 from .repo import layout_of
-from .salvage import outside, salvage_app, salvage_package
+from .salvage import only_types, outside, salvage_app, salvage_package
 from .service import ServiceManifest, load_service
 
 SERVICE_FILE = "service.json"
@@ -141,10 +141,12 @@ class LoadedPackage:
 
     @property
     def runnable(self) -> PackageManifest | AppManifest | None:
-        """The manifest the cases run with: as read, or, for a file that fails its schema, with its bad values
-        set aside (`salvage`); None when nothing could be read. Its cases are kept: they run, and the
-        platform answers the file as written, as it would on a push."""
-        return self.manifest if self.manifest is not None else (self.salvaged or (None,))[0]
+        """The manifest the cases run with: as read, or, for a file whose only schema errors are input or
+        output types (``"type": "int"``), with those read as ``Json`` (`salvage`): its cases are kept, they
+        run, and the platform answers the file as written. None otherwise: no case runs."""
+        if self.manifest is not None:
+            return self.manifest
+        return self.salvaged[0] if self.salvaged is not None and only_types(self.salvaged[1]) else None
 
     def cases(self) -> list[PackageCase]:
         """Every input set of every mock file, in file order (none when no manifest could be read)."""

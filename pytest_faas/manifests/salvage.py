@@ -6,8 +6,8 @@ function and mismatched parameters came one fix later. Here the bad values are s
 output ``type`` becomes ``Json``, which keeps the parameter's name for the signature checks; any other bad
 value is removed, then its parent if that is not enough) until the rest validates, so that the checks of
 the code run on it and every finding comes in one report. Findings located under a value set aside are
-dropped: they would describe our stand-in, not the user's file. The salvaged manifest also keeps the
-package's mock cases: they run, and the platform answers the file as written.
+dropped: they would describe our stand-in, not the user's file. When only input or output types were set
+aside, the package keeps its mock cases: they run, and the platform answers the file as written.
 """
 
 from __future__ import annotations
@@ -113,6 +113,12 @@ def _render(parts: list[str | int]) -> str:
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
     return text
+
+
+def only_types(aside: list[str]) -> bool:
+    """Whether every value set aside was an input or output ``type`` (read as ``Json``): the manifest then
+    runs as written but for that type, so its cases may run; any other value set aside leaves none."""
+    return bool(aside) and all(_IO_TYPE.match(json_path) for json_path in aside)
 
 
 def outside(json_path: str | None, aside: list[str]) -> bool:
