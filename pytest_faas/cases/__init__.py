@@ -29,20 +29,23 @@ __all__ = ["CaseOutcome", "CaseRunner", "Submitted", "check", "input_types", "ru
 def run(runner: CaseRunner, package: LoadedPackage, case: PackageCase, *, all_logs: bool = False) -> CaseOutcome | EventOutcome:
     """Run one case of a loaded package and return its outcome (see :func:`check` for the verdict); the
     logs are read when it did not succeed, when it expects calls (they are logged), or with `all_logs`."""
-    if package.manifest is None:
+    manifest = package.runnable
+    if manifest is None:
         raise ValueError(f"{package.path} could not be read; its cases cannot run")
-    if package.is_app:  # published and installed as its author ships it, then run on the app's service
-        return runner.part(AppCases).run(package.folder, package.manifest, case.case, case.mock_file)
     if runs_directly(package, case):
         return runner.finish(submit(runner, package, case), all_logs=all_logs)
     start = time.perf_counter()
     mock_case = case.case
     service = _prepared(runner, package, case)
     if mock_case.event is not None:  # the service's triggers run it (cases/events.py)
-        applies = service_file_applies(package.service, mock_case)
-        return runner.part(EventCases).run(package, case, service, applies, all_logs)
-    # The function runs as a pipeline node, with the node in its context.
-    execution = execute_in_node(runner, service, mock_case, _function(package, mock_case))
+        events = runner.part(EventCases)
+        found = (events.app_triggers(manifest, service) if package.is_app
+                 else events.triggers(package, service, service_file_applies(package.service, mock_case)))
+        return events.run(case, service, found, all_logs)
+    if mock_case.node is not None:  # the function runs as a pipeline node, with the node in its context
+        execution = execute_in_node(runner, service, mock_case, _function(package, mock_case))
+    else:  # an app's case: published and installed as its author ships it, then run on the app's service
+        execution = runner.execute(service, mock_case, service["projectId"], case.mock_label)
     return runner.finish(Submitted(service, execution, mock_case, time.perf_counter() - start), all_logs=all_logs)
 
 
@@ -58,7 +61,7 @@ def submit(runner: CaseRunner, package: LoadedPackage, case: PackageCase) -> Sub
 def runs_directly(package: LoadedPackage, case: PackageCase) -> bool:
     """Whether a case calls its package's function directly, so that it can be submitted ahead of its turn
     (an app's case, an event's and a pipeline node's each run whole, one at a time)."""
-    return package.manifest is not None and not package.is_app and case.case.event is None \
+    return package.runnable is not None and not package.is_app and case.case.event is None \
         and case.case.node is None
 
 
@@ -69,14 +72,17 @@ def input_types(package: LoadedPackage, mock_case: MockCase) -> dict[str, str]:
 
 
 def _prepared(runner: CaseRunner, package: LoadedPackage, case: PackageCase) -> dict:
-    """The case's service (deployed once), with the case's entities and artifacts seeded."""
+    """The case's service (deployed, or for an app installed, once), with its entities and artifacts seeded."""
     mock_case = case.case
-    service = runner.service(package, mock_case)
+    if package.is_app:
+        service = runner.part(AppCases).service(package.folder, package.runnable, mock_case)
+    else:
+        service = runner.service(package, mock_case)
     runner.seed(mock_case, input_types(package, mock_case), case.mock_file)
     runner.seed_artifacts(package, mock_case, service["projectId"])
     return service
 
 
 def _function(package: LoadedPackage, mock_case: MockCase):
-    module = package.manifest.module(mock_case.module_name)
+    module = package.runnable.module(mock_case.module_name)
     return module.function(mock_case.function_name) if module else None

@@ -1,5 +1,5 @@
-"""Run one generated case of an app: publish and install the app once per content, then execute the case on
-the service that runs its module, exactly as `cases.CaseRunner` runs a package's case.
+"""The service an app's case runs on: the app published and installed once per content; `cases.CaseRunner`
+then runs the case on it exactly as on a package's service (a call, a node, an event).
 
 The app goes through the platform as its author ships it: `project.dpks.publish` (with the folder as the
 codebase, whatever ``codebase`` dataloop.json names, so that a git codebase is tested as checked out) and
@@ -10,12 +10,11 @@ made unique by its project, because the registry keeps one DPK per name.
 
 from __future__ import annotations
 
-import copy
 import os
 import time
 from pathlib import Path
 
-from .runner import CaseOutcome, CaseRunner
+from .runner import CaseRunner
 from ..errors import PlatformError
 from ..manifests.app import AppManifest
 from ..manifests.mock import MockCase
@@ -32,18 +31,23 @@ class AppCases:
 
     def install(self, app_dir: Path, app: AppManifest) -> dict[str, dict]:
         """Publish and install the app (once per content); returns the service that runs each module."""
-        key = self.runner.folder_hash(app_dir)
+        # The codebase is the layout's root (the repository, when a .dataloop.cfg lists the app), which two
+        # apps of one repository share: the manifest is part of the key.
+        root = app.layout.root
+        key = f"{self.runner.folder_hash(root)}:{app_dir.resolve().relative_to(root.resolve()).as_posix()}"
         if key not in self._installed:
             dl = self.runner.dl
             project = dl.projects.create(project_name=f"faas-app-{app.name}-{key[:8]}-{int(time.time() * 1000) % 10**8}")
-            document = copy.deepcopy(app.document)
+            document = app.codebase_document()  # entry points as paths in the root, whichever form was written
             document.update(name=f"{app.name}-{project.id[-10:]}".lower(), scope="project",
                             context={"project": project.id})
-            document.pop("codebase", None)  # dtlpy packs the folder when the DPK names no codebase
+            document.pop("codebase", None)  # dtlpy packs the root when the DPK names no codebase
             os.makedirs(".dataloop", exist_ok=True)  # dtlpy packs in ./.dataloop (see CaseRunner.package)
             dpk = dl.Dpk.from_json(_json=document, client_api=dl.client_api, project=project)
             with CHATTER.harness_call():  # dtlpy's upload lines are the harness's, not the user's
-                dpk = project.dpks.publish(dpk=dpk, local_path=str(app_dir))
+                # As `dlp app publish` packs it: the root folder, minus .gitignore's paths, .git, .dataloop
+                # and artifacts/.
+                dpk = project.dpks.publish(dpk=dpk, local_path=str(root))
                 installed = project.apps.install(dpk=dpk, app_name=dpk.name)
             services = self.runner.client.post("/query/faas", {
                 "resource": "services", "filter": {"app.id": installed.id}, "pageSize": 1000})["items"]
@@ -65,17 +69,3 @@ class AppCases:
             service = self.runner.client.call("PATCH", f"/services/{service['id']}", {"initParams": wanted})
             self._init_params[service["id"]] = wanted
         return service
-
-    def run(self, app_dir: Path, app: AppManifest, case: MockCase, mock_file: Path) -> CaseOutcome:
-        """Run one case on the installed app and return its outcome (see `cases.check` for the verdict)."""
-        runner = self.runner
-        start = time.perf_counter()
-        service = self.service(app_dir, app, case)
-        module = app.module(case.module_name)
-        function = module.function(case.function_name) if module else None
-        runner.seed(case, {io.name: io.type for io in function.inputs} if function else {}, mock_file)
-        execution = runner.execute(service, case, service["projectId"])
-        execution = runner.wait(execution["id"], limit_s=float(service.get("executionTimeout") or 3600) + 30)
-        failed = execution.get("latestStatus", {}).get("status") != "success"
-        logs = runner.logs(service["id"], execution["id"]) if failed else []
-        return CaseOutcome(execution, logs, time.perf_counter() - start)

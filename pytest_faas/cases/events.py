@@ -1,7 +1,8 @@
 """Run a mock case that starts with an event: the service's own triggers decide what runs.
 
 The service is deployed as for any case, with the Event triggers of its service.json (created once per
-service, with dtlpy, as `faas packages deploy` creates them). The case then makes its event happen in the
+service, with dtlpy, as `faas packages deploy` creates them); an app's service has the triggers of its
+dataloop.json, which its install created. The case then makes its event happen in the
 service's project, where those triggers listen (the case's other entities go to a project of their own, so
 they fire nothing), and waits for every execution that fired. `check_event` compares them with
 ``expect.executions``; a trigger that should have fired and did not is named with its filter.
@@ -16,12 +17,14 @@ from typing import TYPE_CHECKING
 
 from .seed import item_request
 from ..errors import ExecutionFailed, TriggersFailed
+from ..manifests.event_checks import app_event_triggers
 from ..manifests.mock import Expectation
 from ..manifests.mock_events import DEFAULT_ANNOTATION, DEFAULT_UPDATE, EventSpec, ExpectedExecution
 from ..manifests.service import Trigger
 
 if TYPE_CHECKING:
     from .runner import CaseRunner
+    from ..manifests.app import AppManifest
     from ..manifests.loaded import LoadedPackage, PackageCase
 
 EVENTS_DATASET = "faas-events"  # the dataset of the service's project that event items go into
@@ -83,11 +86,23 @@ class EventCases:
             self._triggers[service["id"]] = (wanted, names)
         return self._triggers[service["id"]]
 
-    def run(self, loaded: LoadedPackage, case: PackageCase, service: dict, applies: bool,
+    def app_triggers(self, app: AppManifest, service: dict) -> tuple[list[Trigger], dict[str, str]]:
+        """An installed app's Event triggers on ``service`` (its install made them), and their names by id."""
+        if service["id"] not in self._triggers:
+            wanted = [t for t in app_event_triggers(app, service["moduleName"])
+                      if app.target(t.namespace or "")[0] == service["name"]]
+            made = self.runner.client.post("/query/faas", {
+                "resource": "triggers", "filter": {"spec.operation.serviceId": service["id"]}, "pageSize": 1000})
+            self._triggers[service["id"]] = (wanted, {t["id"]: t["name"] for t in made.get("items", [])})
+        return self._triggers[service["id"]]
+
+    def run(self, case: PackageCase, service: dict, found: tuple[list[Trigger], dict[str, str]],
             all_logs: bool) -> EventOutcome:
+        """Make the case's event happen and wait for what ``found`` (the triggers that may fire, their names
+        by id: `triggers` or `app_triggers`) fired on ``service``."""
         start = time.perf_counter()
         runner, event = self.runner, case.case.event
-        triggers, names = self.triggers(loaded, service, applies)
+        triggers, names = found
         before = {e["id"] for e in self._executions(service["id"])}
         resource_id, happened = self._happen(event, service["projectId"], case)
         # What the event fired: not what making it took (an Updated item is Created first; a replaced one Deleted).

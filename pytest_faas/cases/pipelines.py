@@ -107,6 +107,20 @@ class PipelineOutcome:
         return self.cycle.get("status", "unknown")
 
 
+def _refuse_unrunnable(app_dir: Path, app, index: int) -> None:
+    """Refuse an app's template before it is made, naming each node that cannot run here at its JSON path
+    with the app's own fix: a service the app does not create (and the services it does), a code, task or
+    other node that is not a function node of one of those services."""
+    from ..manifests.app_checks import check_app  # noqa: PLC0415 (reads the code with ast, never runs it)
+
+    at = f"components.pipelineTemplates[{index}]"
+    found = [f for f in check_app(app_dir, app) if f.json_path == at or f.json_path.startswith((at + ".", at + "["))]
+    if found:
+        services = ", ".join(p["name"] for p in app.services()) or "none"
+        said = "; ".join(f"{f.json_path}: {f.message}" for f in found)
+        raise FaasError(f"{app.source or app_dir / 'dataloop.json'}: {said} (the app's services: {services})")
+
+
 class TemplateRunner:
     """Makes a template's pipeline in a project where the services its function nodes name run, installs it
     once per run, and runs input sets through it.
@@ -141,6 +155,7 @@ class TemplateRunner:
     def from_app(cls, runner, app_dir: Path, app, index: int) -> TemplateRunner:
         """The app's ``components.pipelineTemplates[index]``, run on the app as `pytest --faas` installs it."""
         def place(template: dict) -> dict:
+            _refuse_unrunnable(app_dir, app, index)
             services = runner.part(AppCases).install(app_dir, app)
             if not services:
                 raise FaasError(f"app {app.name!r} creates no service, so no function node can run")

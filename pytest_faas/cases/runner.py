@@ -124,7 +124,7 @@ class CaseRunner:
         return self._hashes[folder]
 
     def package(self, package: LoadedPackage):
-        package_dir, manifest = package.folder, package.manifest
+        package_dir, manifest = package.folder, package.runnable
         key = self.folder_hash(package_dir)
         if key not in self._packages:
             # dtlpy packs the codebase in ./.dataloop, made with a check-then-mkdir that fails when two
@@ -139,7 +139,7 @@ class CaseRunner:
         return self._packages[key]
 
     def service(self, loaded: LoadedPackage, case: MockCase) -> dict:
-        manifest, service_file = loaded.manifest, loaded.service
+        manifest, service_file = loaded.runnable, loaded.service
         package = self.package(loaded)
         wanted = service_file if service_file_applies(service_file, case) else None
         key = json.dumps([package.id, package.version, case.module_name, case.init_params], sort_keys=True, default=str)
@@ -200,7 +200,7 @@ class CaseRunner:
                                                          "context": {"projects": [project_id]}})
             self._binaries[project_id] = found["items"][0]["id"]
         for artifact in case.artifacts:
-            package = artifact.package or loaded.manifest.name
+            package = artifact.package or loaded.runnable.name
             data = ((case.package_dir or loaded.folder) / artifact.file).read_bytes()
             self.client.post("/_faas/seed/items", {"datasetId": self._binaries[project_id],
                                                    "path": f"/artifacts/packages/{package}/{artifact.name}",

@@ -260,7 +260,10 @@ _TEMPLATE_ID_HINT = ("any id will do, e.g. \"cat-1\": a placeholder item is made
 def _loaded(src: Path, mocks: list[Path] | None):
     """The package as `pytest --faas` loads and checks it, refused with every error at once; warnings shown."""
     app = (src / APP_FILE).is_file()  # an app's folder: dataloop.json, never the npm package.json beside it
-    package = load_folder(src / (APP_FILE if app else "package.json"), mocks)
+    # An app's .dataloop.cfg is looked for up to the folder the command runs in, as pytest looks up to its rootdir.
+    cwd = Path.cwd()
+    package = load_folder(src / (APP_FILE if app else "package.json"), mocks,
+                          stop=cwd if src.resolve().is_relative_to(cwd) else None)
     if package is None:
         _manifest(src)  # raises: an npm package.json, not a FaaS package
     problems = list(package.errors())

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,6 +25,7 @@ from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, field_valid
 
 from .jsondoc import PlatformModel, one_of, read_document, validate_document
 from .package import Function, Module, Name, PackageManifest, unique_names
+from .repo import RepoLayout
 from .service import Runtime, Trigger
 
 APP_SCOPES = ("project", "organization", "public", "system")
@@ -142,10 +144,29 @@ class AppManifest(Kept):
     components: Components = Field(default_factory=Components)
     _source: Path | None = PrivateAttr(None)
     _document: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _layout: RepoLayout | None = PrivateAttr(None)
 
     @property
     def source(self) -> Path | None:
         return self._source
+
+    @property
+    def layout(self) -> RepoLayout:
+        """Where the app's codebase starts: its repository's root when a ``.dataloop.cfg`` lists it (see
+        `manifests.repo`), else its own folder."""
+        if self._layout is None:
+            self._layout = RepoLayout((self._source.parent if self._source else Path(".")).resolve())
+        return self._layout
+
+    def codebase_document(self) -> dict[str, Any]:
+        """The JSON to publish with the layout's root as codebase: each entry point as a path in that root."""
+        document = copy.deepcopy(self._document)
+        folder = self._source.parent if self._source else self.layout.root
+        modules = (document.get("components") or {}).get("modules") or []
+        for module in modules:
+            if isinstance(module, dict) and isinstance(module.get("entryPoint"), str):
+                module["entryPoint"] = self.layout.codebase_entry(folder, module["entryPoint"])
+        return document
 
     @property
     def document(self) -> dict[str, Any]:
@@ -191,8 +212,8 @@ def _package_module(module: AppModule) -> dict[str, Any]:
     return out
 
 
-def load_app(path: Path | str) -> AppManifest:
-    """Load a dataloop.json.
+def load_app(path: Path | str, layout: RepoLayout | None = None) -> AppManifest:
+    """Load a dataloop.json; ``layout`` says where its codebase starts (default: its own folder).
 
     Raises:
         ManifestError: one problem. ManifestErrors: several.
@@ -201,6 +222,7 @@ def load_app(path: Path | str) -> AppManifest:
     app = validate_document(AppManifest, document, path)
     app._source = Path(path)
     app._document = document
+    app._layout = layout
     return app
 
 

@@ -1,7 +1,7 @@
 """Static checks of an app: dataloop.json against the code it names, and inside itself.
 
-The module checks are those of a package (`checks`), with entry points relative to the folder of
-dataloop.json. On top, every name that points elsewhere in the manifest must resolve: a module's or a
+The module checks are those of a package (`checks`), with entry points relative to the app's codebase root
+(the folder of dataloop.json, or its repository's root when a ``.dataloop.cfg`` lists it: `repo`). On top, every name that points elsewhere in the manifest must resolve: a module's or a
 function's ``computeConfig``, a service's ``moduleName``, a trigger's and a pipeline node's ``namespace``,
 each finding at its JSON path. Like `checks`, nothing here raises: callers report all findings at once.
 """
@@ -22,20 +22,39 @@ from .mock import MockFile
 def check_app(app_dir: Path | str, app: AppManifest) -> list[Finding]:
     """Every disagreement inside dataloop.json and between it and the code, errors and warnings alike.
 
-    Entry points are relative to the app's root (the folder of dataloop.json). Besides the module checks of
+    Entry points are relative to the app's codebase root (``app.layout``). Besides the module checks of
     a package, each name that points elsewhere in the manifest must resolve: a module's or function's
     ``computeConfig``, a service's ``moduleName``, a trigger's and a pipeline node's ``namespace``.
     """
-    root = Path(app_dir)
-    file = str(app.source or root / "dataloop.json")
+    folder = Path(app_dir)
+    file = str(app.source or folder / "dataloop.json")
     cache: dict[Path, Any] = {}
     findings = []
     for i, module in enumerate(app.modules):
-        findings += [replace(f, json_path="components." + f.json_path) if f.json_path.startswith("modules[") else f
-                     for f in check_module(root, file, i, module, cache)]
+        base = app.layout.entry_base(folder, module.entry_point)
+        findings += [_in_app(f, app, folder) for f in check_module(base, file, i, module, cache)]
     findings += _app_references(app, file)
     findings += _templates(app, file)
     return findings
+
+
+def _in_app(finding: Finding, app: AppManifest, folder: Path) -> Finding:
+    """A module finding located in dataloop.json's terms: under ``components.``, a missing class in
+    dataloop.json itself, and, for an entry point
+    missing from an app that a ``.dataloop.cfg`` lists, naming both places it was looked for."""
+    if not finding.json_path.startswith("modules["):
+        return finding
+    finding = replace(finding, json_path="components." + finding.json_path)
+    if finding.json_path.endswith(".className"):  # the fix is in dataloop.json, at that path
+        finding = replace(finding, file=str(app.source or folder / "dataloop.json"), line=None)
+    layout = app.layout
+    if layout.config is not None and finding.json_path.endswith(".entryPoint"):
+        root = layout.root
+        finding = replace(finding, message=finding.message.split(" not found in ")[0] + (
+            f" not found in the repository root {root} (entry points are relative to it, as {layout.config.name} "
+            f"lists this app) nor in {folder}; write it from the root, e.g. "
+            f"'{folder.resolve().relative_to(root).as_posix()}/main.py'"))
+    return finding
 
 
 def _app_references(app: AppManifest, file: str) -> Iterator[Finding]:
@@ -50,6 +69,7 @@ def _app_references(app: AppManifest, file: str) -> Iterator[Finding]:
             if isinstance(name, str) and name not in configs:
                 yield Finding(file, None, f"computeConfig {name!r} names no entry of components.computeConfigs"
                               + _hint(name, configs), json_path=at)
+    yield from _datasets(app, file, configs, modules)
     for i, service in enumerate(components.services):
         if service.module_name is not None and service.module_name not in modules:
             yield Finding(file, None, f"service {service.name!r} runs module {service.module_name!r}, which the app "
@@ -97,6 +117,20 @@ def _app_references(app: AppManifest, file: str) -> Iterator[Finding]:
                             "initInputs", "warning", at) for k in params if k not in declared)
 
 
+def _datasets(app: AppManifest, file: str, configs: list[str], modules: list[str]) -> Iterator[Finding]:
+    """A ``components.datasets[]`` entry's compute config and the module its ``invoke.namespace`` names."""
+    from ..backend.apps.dpks import dataset_configs  # noqa: PLC0415 (see AppManifest.services)
+
+    for i, config, module in dataset_configs(app.components.model_dump(by_alias=True, exclude_none=True)):
+        if config not in configs:
+            yield Finding(file, None, f"computeConfig {config!r} names no entry of components.computeConfigs"
+                          + _hint(config, configs), json_path=f"components.datasets[{i}].computeConfig")
+        if module not in modules:
+            yield Finding(file, None, f"dataset loader namespace names module {module!r}, which the app does not "
+                          "declare: write '<module>.<function>'" + _hint(module, modules),
+                          json_path=f"components.datasets[{i}].invoke.namespace")
+
+
 def _target(app: AppManifest, services: dict, file: str, at: str, what: str, service: str | None,
             module: str | None, function: str) -> Iterator[Finding]:
     """A namespace's service, module and function must exist, and the service must run that module."""
@@ -111,8 +145,17 @@ def _target(app: AppManifest, services: dict, file: str, at: str, what: str, ser
                       json_path=at)
         return
     declared = app.module(runs or "")
-    functions = [f.name for f in declared.functions] if declared else []
-    if declared is not None and function not in functions:
+    if declared is None:
+        # The service's own finding names its moduleName; the function is still checked, against every
+        # module, so that a broken app's report has this one too.
+        functions = sorted({f.name for m in app.modules for f in m.functions})
+        unknown = "" if function in functions else (f"; no module of the app declares {function!r}"
+                                                    + _hint(function, functions))
+        yield Finding(file, None, f"{what} calls {function!r} on service {service!r}, whose module {runs!r} the "
+                      f"app does not declare, so it cannot run{unknown}", json_path=at)
+        return
+    functions = [f.name for f in declared.functions]
+    if function not in functions:
         yield Finding(file, None, f"{what} calls {function!r}, which module {runs!r} does not declare"
                       + _hint(function, functions), json_path=at)
 

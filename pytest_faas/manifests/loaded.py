@@ -25,7 +25,8 @@ from .app import AppManifest, load_app
 from .jsondoc import INTERNAL, Shown
 from .mock import MockCase, MockFile, load_mock
 from .package import PackageManifest, declares_modules, load_package
-from .salvage import outside, salvage_package
+from .repo import layout_of
+from .salvage import only_types, outside, salvage_app, salvage_package
 from .service import ServiceManifest, load_service
 
 SERVICE_FILE = "service.json"
@@ -45,6 +46,8 @@ class ManifestKind:
             configs do that inside dataloop.json).
         salvage: for a file that fails its schema, the manifest with its bad values set aside and the JSON
             paths set aside, so that ``check`` still runs (`salvage.salvage_package`); None: not offered.
+        in_repo: whether a ``.dataloop.cfg`` above the file may list it, making the repository root its
+            codebase (`repo.layout_of`); ``load`` then takes the layout as ``layout=``.
     """
 
     filename: str
@@ -54,6 +57,7 @@ class ManifestKind:
     check_mock: Callable[[Any, MockFile], list[checks.Finding]] = checks.check_mock
     reads_service: bool = True
     salvage: Callable[[Path, Any], tuple[Any, list[str]] | None] | None = None
+    in_repo: bool = False
 
 
 APP_FILE = "dataloop.json"
@@ -68,7 +72,7 @@ KINDS: dict[str, ManifestKind] = {
     "package.json": ManifestKind("package.json", _declares_package, load_package, checks.check_package,
                                  salvage=salvage_package),
     APP_FILE: ManifestKind(APP_FILE, lambda path: True, load_app, app_checks.check_app, app_checks.check_app_mock,
-                           reads_service=False),
+                           reads_service=False, salvage=salvage_app, in_repo=True),
 }
 
 
@@ -135,9 +139,18 @@ class LoadedPackage:
         """An app (dataloop.json): its cases run on the installed app, not on a pushed package."""
         return self.kind.filename == APP_FILE
 
+    @property
+    def runnable(self) -> PackageManifest | AppManifest | None:
+        """The manifest the cases run with: as read, or, for a file whose only schema errors are input or
+        output types (``"type": "int"``), with those read as ``Json`` (`salvage`): its cases are kept, they
+        run, and the platform answers the file as written. None otherwise: no case runs."""
+        if self.manifest is not None:
+            return self.manifest
+        return self.salvaged[0] if self.salvaged is not None and only_types(self.salvaged[1]) else None
+
     def cases(self) -> list[PackageCase]:
-        """Every input set of every mock file, in file order (none when the manifest could not be read)."""
-        if self.manifest is None:
+        """Every input set of every mock file, in file order (none when no manifest could be read)."""
+        if self.runnable is None:
             return []
         return [PackageCase(self.folder, path, case) for path, mock in self.mocks for case in mock.cases()]
 
@@ -186,25 +199,35 @@ def _read(load: Callable[[Path], Any], path: Path, problems: list[FaasError]) ->
     return None
 
 
-def load_folder(path: Path | str, mocks: list[Path] | None = None) -> LoadedPackage | None:
+def load_folder(path: Path | str, mocks: list[Path] | None = None, stop: Path | None = None) -> LoadedPackage | None:
     """Read a package from its manifest file; None when that file is not a FaaS manifest (npm's package.json).
 
     Args:
         path: the manifest file (package.json or dataloop.json).
         mocks: the mock files to read; by default every one of the folder's (see `mock_files`).
+        stop: the highest folder where an app's ``.dataloop.cfg`` is looked for (the rootdir); by default
+            only the manifest's own folder.
     """
     path = Path(path)
     kind = KINDS.get(path.name)
     if kind is None:
         raise ValueError(f"{path}: not a manifest file ({', '.join(KINDS)})")
     problems: list[FaasError] = []
-    manifest = _read(kind.load, path, problems)
-    if manifest is None and not problems:  # npm's package.json: not ours
+    load, salvage = kind.load, kind.salvage
+    if kind.in_repo:
+        layout = layout_of(path, stop)
+        problems += layout.problems
+        load = functools.partial(kind.load, layout=layout)
+        salvage = salvage and functools.partial(salvage, layout=layout)
+    before = len(problems)
+    manifest = _read(load, path, problems)
+    if manifest is None and len(problems) == before:  # npm's package.json: not ours
         return None
     salvaged = None
-    if manifest is None and kind.salvage is not None and isinstance(problems[0], (ManifestError, ManifestErrors)):
+    own = problems[before] if manifest is None else None
+    if own is not None and salvage is not None and isinstance(own, (ManifestError, ManifestErrors)):
         try:
-            salvaged = kind.salvage(path, problems[0])
+            salvaged = salvage(path, own)
         except Exception:  # noqa: BLE001 - the schema errors are reported whatever happens here
             salvaged = None
     service_path = path.parent / SERVICE_FILE

@@ -317,6 +317,9 @@ class MockFile(BaseModel):
 
     @property
     def input_sets(self) -> list[list[InputValue]]:
+        if "inputs" not in self.model_fields_set and self.event is not None:
+            # An event file without inputs: one (empty) input set per case entry, so cases may follow.
+            return [[] for _ in range(max(1, len(self.case_specs)))]
         sets = self.inputs if self.threaded else [self.inputs]
         return [[_ENTRY.validate_python(entry) for entry in group] for group in sets]
 

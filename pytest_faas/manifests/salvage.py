@@ -1,11 +1,13 @@
-"""What can still be checked in a package.json that fails its schema: the document minus its bad values.
+"""What can still be checked in a package.json (or dataloop.json) that fails its schema: the document minus
+its bad values.
 
 A package.json with one mistyped input type used to report only that; its missing entry point, missing
 function and mismatched parameters came one fix later. Here the bad values are set aside (a bad input or
 output ``type`` becomes ``Json``, which keeps the parameter's name for the signature checks; any other bad
 value is removed, then its parent if that is not enough) until the rest validates, so that the checks of
 the code run on it and every finding comes in one report. Findings located under a value set aside are
-dropped: they would describe our stand-in, not the user's file.
+dropped: they would describe our stand-in, not the user's file. When only input or output types were set
+aside, the package keeps its mock cases: they run, and the platform answers the file as written.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ManifestError, ManifestErrors
+from .app import AppManifest
 from .jsondoc import errors_from_validation, read_document
 from .package import PackageManifest
 
 _MAX_ROUNDS = 8
 _PART = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
-_IO_TYPE = re.compile(r"^modules\[\d+\]\.(functions\[\d+\]\.(input|output)|initInputs)\[\d+\]\.type$")
+_IO_TYPE = re.compile(r"^(components\.)?modules\[\d+\]\.(functions\[\d+\]\.(input|output)|initInputs)\[\d+\]\.type$")
 
 
 def _parts(json_path: str) -> list[str | int]:
@@ -58,6 +61,20 @@ def _errors(exc: ManifestError | ManifestErrors) -> list[ManifestError]:
 def salvage_package(path: Path, failure: ManifestError | ManifestErrors) -> tuple[PackageManifest, list[str]] | None:
     """The manifest with its bad values set aside, and the JSON paths set aside; None when nothing is left
     to check (the file is not a JSON object, or the problem is the whole document)."""
+    return _salvage(path, failure, PackageManifest)
+
+
+def salvage_app(path: Path, failure: ManifestError | ManifestErrors, layout=None) -> tuple[Any, list[str]] | None:
+    """`salvage_package` for a dataloop.json; the app keeps the document as written (what is published) and
+    its layout (`repo.RepoLayout`)."""
+    salvaged = _salvage(path, failure, AppManifest)
+    if salvaged is not None:
+        salvaged[0]._document = read_document(path)
+        salvaged[0]._layout = layout
+    return salvaged
+
+
+def _salvage(path: Path, failure: ManifestError | ManifestErrors, model: type) -> tuple[Any, list[str]] | None:
     try:
         document = copy.deepcopy(read_document(path))
     except (ManifestError, ManifestErrors):
@@ -80,9 +97,9 @@ def salvage_package(path: Path, failure: ManifestError | ManifestErrors) -> tupl
                 return None
             aside.append(json_path)
         try:
-            manifest = PackageManifest.model_validate(document)
+            manifest = model.model_validate(document)
         except ValidationError as exc:
-            errors = errors_from_validation(str(path), exc, PackageManifest)
+            errors = errors_from_validation(str(path), exc, model)
             continue
         except Exception:  # noqa: BLE001 - a salvage that fails must never hide the schema errors
             return None
@@ -96,6 +113,12 @@ def _render(parts: list[str | int]) -> str:
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
     return text
+
+
+def only_types(aside: list[str]) -> bool:
+    """Whether every value set aside was an input or output ``type`` (read as ``Json``): the manifest then
+    runs as written but for that type, so its cases may run; any other value set aside leaves none."""
+    return bool(aside) and all(_IO_TYPE.match(json_path) for json_path in aside)
 
 
 def outside(json_path: str | None, aside: list[str]) -> bool:

@@ -26,7 +26,7 @@ class PackageFile(pytest.File):
     """A package.json that declares modules."""
 
     def collect(self):
-        package = load_folder(self.path)
+        package = load_folder(self.path, stop=_ceiling(self.config, self.path))
         if package is None:  # npm's package.json after all
             return
         yield ManifestItem.from_parent(self, name="manifest", package=package)
@@ -36,6 +36,13 @@ class PackageFile(pytest.File):
             from .collect_pipeline import AppTemplates  # noqa: PLC0415 (it builds on this module)
 
             yield AppTemplates.from_parent(self, name="pipelineTemplates", package=package)
+
+
+def _ceiling(config: pytest.Config, path) -> object:
+    """The highest folder where an app's ``.dataloop.cfg`` is looked for: the rootdir, or the folder pytest
+    was started in when that is higher (``pytest --faas nodes/hello`` from a repository with no ini file)."""
+    above = [folder for folder in (config.rootpath, config.invocation_params.dir) if path.is_relative_to(folder)]
+    return min(above, key=lambda folder: len(folder.parts)) if above else None
 
 
 class ManifestItem(pytest.Item):

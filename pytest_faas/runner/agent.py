@@ -190,7 +190,8 @@ class Agent:
         self._unset_env = envvars.apply(registration.get("env") or {}, self.owns_process, self.service_id)
         code_dir = self._code_dir(loader)
         self._package_name = f"_faas_{self.agent_id}"
-        cls = loader.load_class(code_dir, self.module["entryPoint"], self.module["className"], self._package_name)
+        cls = loader.load_class(code_dir, self.module["entryPoint"], self.module["className"], self._package_name,
+                                self._class_declared_at())
         init = invoke.Signature(cls.__init__)
         kwargs = invoke.resolve(self.module.get("initInputs") or [], self.service.get("initParams") or {},
                                 init.accepts, self.client)
@@ -202,6 +203,14 @@ class Agent:
         self.signatures: dict[str, invoke.Signature] = {}
         if self.owns_process:
             os.chdir(code_dir)  # the platform runs the code from its own folder
+
+    def _class_declared_at(self) -> str:
+        """Where the module's className is written: an installed app's dataloop.json, or package.json."""
+        if self.package.get("type") != "app":
+            return "className in package.json"
+        names = [m.get("name") for m in self.package.get("modules") or []]
+        index = names.index(self.module["name"]) if self.module["name"] in names else 0
+        return f"components.modules[{index}].className in dataloop.json"
 
     def _construct(self, cls, kwargs: dict):
         """The class built once; what its ``__init__`` prints or logs goes to the service's log, as on the

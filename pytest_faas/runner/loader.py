@@ -121,8 +121,10 @@ def _module_path(entry_point: str) -> list[str]:
     return parts
 
 
-def load_class(code_dir: Path, entry_point: str, class_name: str, package_name: str) -> type:
-    """Import ``entry_point`` from ``code_dir`` as ``<package_name>.<module>`` and return ``class_name``."""
+def load_class(code_dir: Path, entry_point: str, class_name: str, package_name: str,
+               declared_at: str = "className in package.json") -> type:
+    """Import ``entry_point`` from ``code_dir`` as ``<package_name>.<module>`` and return ``class_name``;
+    ``declared_at`` says where the manifest names the class, for the message when it is not there."""
     parts = _module_path(entry_point or "main.py")
     file = code_dir.joinpath(*parts[:-1], parts[-1] + ".py")
     if not file.is_file():
@@ -142,7 +144,7 @@ def load_class(code_dir: Path, entry_point: str, class_name: str, package_name: 
     cls = getattr(module, class_name or "ServiceRunner", None)
     if not inspect.isclass(cls):
         classes = [n for n, v in vars(module).items() if inspect.isclass(v) and v.__module__ == module.__name__]
-        raise LoadError(f"{entry_point} has no class {class_name!r} (className in package.json); classes defined "
+        raise LoadError(f"{entry_point} has no class {class_name!r} ({declared_at}); classes defined "
                         f"there: {', '.join(classes) or 'none'}")
     return cls
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from faas_apps import write_repo
 
 def test_init_publish_install_update_uninstall(faas, project):
     faas("app init --name hello-app --description 'says hello'")
@@ -72,3 +73,9 @@ def test_packages_test_accepts_an_app_folder_with_an_npm_package_json(faas):
     [case] = faas.json("packages test")
     assert (case["case"], case["status"]) == ("mock.json[0] hello_app.run", "success")
     assert "faas app publish" in faas("packages push", code=2).stderr
+
+
+def test_packages_test_runs_an_app_of_a_repository_from_its_root(faas):
+    write_repo(faas.folder)  # .dataloop.cfg at the folder the command runs in; entry points from there
+    [case] = faas.json("packages test --src-path nodes/tiler")
+    assert (case["case"], case["status"]) == ("mock.json[0] tiler.split", "success")

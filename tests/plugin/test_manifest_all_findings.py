@@ -34,3 +34,17 @@ def test_unreadable_modules_give_the_schema_error_alone(tmp_path):
     (tmp_path / "package.json").write_text('[1]')  # not an object: nothing to salvage
     package = load_folder(tmp_path / "package.json")
     assert package.salvaged is None and package.findings() == [] and len(package.errors()) == 1
+
+
+def test_a_type_error_keeps_the_packages_cases_and_other_schema_errors_do_not(faas_pytester, packages):
+    code = "class ServiceRunner:\n    def run(self, x):\n        return x\n"
+    mock = {"inputs": [{"name": "x", "value": 3}], "expect": {"output": 3}}
+    for name, io_type, entry in (("typed", "int", "main.py"), ("escaping", "Json", "/abs/main.py")):
+        packages.write(name, {"package.json": {"name": name, "modules": [{"name": "default_module", "entryPoint": entry,
+                                                                           "functions": [{"name": "run", "input": [
+                                                                               {"name": "x", "type": io_type}]}]}]},
+                              "main.py": code, "mock.json": mock})
+    result = faas_pytester.runpytest_subprocess("--faas", "-v", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=2, passed=1)
+    result.stdout.fnmatch_lines(["*typed/package.json::default_module::run[[]mock.json:0[]] PASSED*"])
+    assert "escaping/package.json::default_module" not in result.stdout.str()

@@ -44,12 +44,28 @@ def namespace_target(namespace: Any) -> tuple[str | None, str | None, str | None
     return (parts[0], None, parts[1]) if len(parts) == 2 else (parts[0], None, None)
 
 
+def dataset_configs(components: dict) -> list[tuple[int, str, str | None]]:
+    """``(index, compute config, module)`` of each ``components.datasets[]`` entry that names a compute config:
+    a dataset app's loader runs in that config's service, the module being the first part of the entry's
+    ``invoke.namespace`` (``<module>.<function>``)."""
+    found = []
+    for i, dataset in enumerate(components.get("datasets") or []):
+        if not isinstance(dataset, dict) or not isinstance(dataset.get("computeConfig"), str):
+            continue
+        invoke = dataset.get("invoke") if isinstance(dataset.get("invoke"), dict) else {}
+        namespace = invoke.get("namespace")
+        module = namespace.split(".")[0] if isinstance(namespace, str) and "." in namespace else None
+        found.append((i, dataset["computeConfig"], module))
+    return found
+
+
 def service_plan(components: dict) -> list[dict]:
     """The services an install of these components creates, in order: ``{name, moduleName, config, origin}``.
 
     Each ``services[]`` entry is one service (its module defaults to the first). Each compute config that a
     module or one of its functions names runs that module in a service named after the config; a config
-    named from two modules gives the second service ``<config>-<module>``. A model's module (one that
+    named from two modules gives the second service ``<config>-<module>``. A ``datasets[]`` entry's compute
+    config counts as named by the module of its ``invoke.namespace``. A model's module (one that
     ``components.models[]`` names) runs when that model is deployed, not at install; nor does a module that
     no service and no compute config names.
     """
@@ -64,11 +80,13 @@ def service_plan(components: dict) -> list[dict]:
             module = service.get("moduleName") or (module_names[0] if module_names else None)
             plan.append({"name": service["name"], "moduleName": module, "config": service,
                          "origin": f"services[{i}]"})
+    datasets = dataset_configs(components)
     for module, name in zip(modules, module_names):
         if name in models:
             continue
         named = [module.get("computeConfig")] + [f.get("computeConfig") for f in module.get("functions") or []
                                                  if isinstance(f, dict)]
+        named += [config for _, config, target in datasets if target == name]
         for config_name in dict.fromkeys(n for n in named if isinstance(n, str)):
             if config_name not in configs or any(p["name"] == config_name and p["moduleName"] == name for p in plan):
                 continue

@@ -143,11 +143,14 @@ class Dispatcher:
     # -- agent protocol -------------------------------------------------------------------------------
 
     def register(self, service_id: str, replica: int, pid: int | None = None, host: str | None = None) -> dict:
-        service = self.services.get(service_id)
-        revision, module = self.services.code(service)
-        agent = Agent(new_id(), service_id, int(replica), f"{service['name']}-{int(replica)}", pid, host,
-                      time.monotonic())
+        # The record is read and the agent listed in one step under the lock that `on_service` retires
+        # agents under: read before a PATCH and listed after its retirement, an agent would run the old
+        # initParams, unretired, and claim the executions meant for the new ones.
         with self.cond:
+            service = self.services.get(service_id)
+            revision, module = self.services.code(service)
+            agent = Agent(new_id(), service_id, int(replica), f"{service['name']}-{int(replica)}", pid, host,
+                          time.monotonic())
             self.agents[agent.id] = agent
         log.debug("agent %s registered for %s replica %s (pid %s)", agent.id, service["name"], replica, pid)
         return {"agentId": agent.id, "replicaId": agent.replica_id, "service": service, "package": revision,
