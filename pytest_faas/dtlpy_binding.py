@@ -91,7 +91,9 @@ def _start_event_loop(client) -> None:
     if not running.wait(EVENT_LOOP_START_S):
         loop.call_soon_threadsafe(loop.stop)  # dtlpy will make its own, as it would have
         return
-    client._check_fork()  # what dtlpy does first on each use (a forked child makes its own loop)
+    check_fork = getattr(client, "_check_fork", None)  # 1.126's: what dtlpy does first on each use
+    if check_fork is not None:
+        check_fork()  # a forked child makes its own loop
     with client.lock:
         if client._event_loop is None:
             client._event_loop = thread
@@ -151,7 +153,7 @@ class DtlpyBinding:
             setattr(client, name, None)
         self._private_caches(client)
         self._forget_lookups(dl)
-        client.add_environment(self.api_url, alias=ALIAS, gate_url=self.url, url=self.url + "/")
+        self._add_environment(client)
         client.setenv(ALIAS)
         client.token = self.token
         # Progress bars would print into the user's captured output; they persist in the private cookie.
@@ -164,13 +166,25 @@ class DtlpyBinding:
         _start_event_loop(client)
         return dl
 
+    def _add_environment(self, client) -> None:
+        # dtlpy 1.126 drops an environment whose alias a new one takes; before, both stayed, and setenv then
+        # refused the alias as ambiguous. So the alias's earlier platforms (other ports) are dropped here.
+        environments = client.environments
+        stale = [url for url, entry in environments.items() if entry.get("alias") == ALIAS and url != self.api_url]
+        if stale:
+            for url in stale:
+                environments.pop(url)
+            client.environments = environments
+        client.add_environment(self.api_url, alias=ALIAS, gate_url=self.url, url=self.url + "/")
+
     @staticmethod
     def _forget_lookups(dl) -> None:
         # The module-level repositories live as long as the process: dl.packages' empty project keeps the
         # Binaries dataset its codebases found (docs/platform.md#no-project-given). Another platform has
         # other ids, so a binding starts them afresh.
         for repository in (getattr(dl, "packages", None), getattr(dl, "services", None)):
-            project = getattr(repository, "project", None)
+            # vars(): before 1.126 ``project`` is a property that fetches the checked-out project, or raises.
+            project = vars(repository).get("project", vars(repository).get("_project")) if repository else None
             if project is not None and getattr(project, "_repositories_cache", None) is not None:
                 project._repositories_cache = None
 
