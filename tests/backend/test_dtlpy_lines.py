@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from pytest_faas import LocalPlatform
-from pytest_faas.sdk import ALIAS
+from pytest_faas.dtlpy_binding import ALIAS
 
 
 def _exported(api, dataset_id, body) -> tuple[str, bytes]:
