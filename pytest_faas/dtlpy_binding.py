@@ -64,6 +64,34 @@ class HarnessChatter(logging.Filter):
 CHATTER = HarnessChatter()
 
 
+def _put_back(saved_env: dict[str, str | None]) -> None:
+    for name, value in saved_env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def keep_dataloop_private():
+    """Point dtlpy at a private folder until the returned undo is called, for the imports that come before
+    any binding: a test module that imports the package's ``main.py`` at collection imports dtlpy, which then
+    reads ``~/.dataloop/cookie.json`` (the user's login) and, in dtlpy 1.110 to 1.124, starts a thread that
+    posts the SDK version to whatever environment and token that cookie holds (docs/dtlpy-versions.md)."""
+    import shutil  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    saved = {name: os.environ.get(name) for name in _ENV}
+    folder = tempfile.mkdtemp(prefix="faas-dtlpy-imports-")
+    for name in _ENV:
+        os.environ[name] = folder
+
+    def undo() -> None:
+        _put_back(saved)
+        shutil.rmtree(folder, ignore_errors=True)
+
+    return undo
+
+
 def make_token(email: str = LOCAL_USER, secret: str | None = None, lifetime_s: int = DEFAULT_LIFETIME_S) -> str:
     """A platform token for ``email`` (see :mod:`pytest_faas.tokens`)."""
     return tokens.make_token(LOCAL_USER if email is None else email, secret, lifetime_s)
@@ -220,11 +248,7 @@ class DtlpyBinding:
                 os.rmdir(saved["work_dotdir"])  # only when empty: a concurrent push's zip keeps it
             except OSError:
                 pass
-        for name, value in saved["env"].items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _put_back(saved["env"])
 
     def environment(self) -> dict[str, str]:
         """Environment variables that point a *child process's* dtlpy at this platform."""
