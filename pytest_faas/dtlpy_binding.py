@@ -119,7 +119,7 @@ def _start_event_loop(client) -> None:
     if not running.wait(EVENT_LOOP_START_S):
         loop.call_soon_threadsafe(loop.stop)  # dtlpy will make its own, as it would have
         return
-    check_fork = getattr(client, "_check_fork", None)  # 1.126's: what dtlpy does first on each use
+    check_fork = getattr(client, "_check_fork", None)  # from 1.122: what dtlpy does first on each use
     if check_fork is not None:
         check_fork()  # a forked child makes its own loop
     with client.lock:
@@ -195,8 +195,8 @@ class DtlpyBinding:
         return dl
 
     def _add_environment(self, client) -> None:
-        # dtlpy 1.126 drops an environment whose alias a new one takes; before, both stayed, and setenv then
-        # refused the alias as ambiguous. So the alias's earlier platforms (other ports) are dropped here.
+        # From 1.117 dtlpy drops an environment whose alias a new one takes; before, both stayed (in a dict that
+        # outlives the cookie), and setenv then refused the alias. So the alias's earlier platforms go here.
         environments = client.environments
         stale = [url for url, entry in environments.items() if entry.get("alias") == ALIAS and url != self.api_url]
         if stale:
@@ -211,7 +211,7 @@ class DtlpyBinding:
         # Binaries dataset its codebases found (docs/platform.md#no-project-given). Another platform has
         # other ids, so a binding starts them afresh.
         for repository in (getattr(dl, "packages", None), getattr(dl, "services", None)):
-            # vars(): before 1.126 ``project`` is a property that fetches the checked-out project, or raises.
+            # vars(): before 1.122 ``project`` is a property that fetches the checked-out project, or raises.
             project = vars(repository).get("project", vars(repository).get("_project")) if repository else None
             if project is not None and getattr(project, "_repositories_cache", None) is not None:
                 project._repositories_cache = None
