@@ -29,19 +29,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "dtlpy-versions.md"
 # Tests that drive each line's dtlpy against the platform where the lines differ: push, deploy and execute,
-# triggers, items and exports, the fixtures' entities, and the binding itself. They run on every line as
-# written (tests that use a call only the newest SDK has stay in the main suite).
+# triggers, items and exports, and the binding itself. They run on every line as written (tests that use a
+# call only the newest SDK has stay in the main suite). The fixtures' entities and the private ~/.dataloop
+# are the sample package's part (its unit tests and the HOME check), not a pytester run's: cheaper per line.
 SUBSET = [
     "tests/backend/test_dtlpy_lines.py",
     "tests/backend/data/test_data_plane.py",
     "tests/backend/data/test_uploads.py",
-    "tests/plugin/test_dataloop_private.py",
     "tests/backend/faas/test_faas_tutorial.py::test_generate_push_deploy_and_invoke_on_an_item",
     "tests/backend/faas/test_faas_tutorial.py::test_a_train_trigger_fires_once_per_new_item_and_never_for_val",
     "tests/backend/faas/test_faas_tutorial.py::test_annotation_and_dataset_triggers_pass_the_resource",
     "tests/backend/faas/test_faas_tutorial.py::test_deploy_from_local_folder_creates_the_service_and_its_triggers",
     "tests/backend/faas/test_faas_tutorial.py::test_auto_ml_modules_with_init_input_and_relative_imports",
-    "tests/plugin/test_fixtures.py::test_fixtures_give_real_dtlpy_entities",
 ]
 OUTPUT_TAIL = 3000  # characters of a failed step's output kept in the summary
 
