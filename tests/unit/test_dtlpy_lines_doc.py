@@ -48,3 +48,14 @@ def test_the_readme_and_the_platform_page_point_at_the_table():
     table = ROOT / "docs/dtlpy-versions.md"
     assert f"`docs/{table.name}`" in (ROOT / "README.md").read_text()
     assert f"[{table.name}]({table.name})" in (ROOT / "docs/platform.md").read_text()
+
+
+def test_every_test_the_matrix_runs_on_each_line_exists():
+    # A moved or renamed test would make each line's subset run stop at "not found".
+    missing = []
+    for entry in _matrix().SUBSET:
+        file, _, name = entry.partition("::")
+        source = ROOT / file
+        if not source.is_file() or (name and not re.search(rf"^def {name}\(", source.read_text(), re.M)):
+            missing.append(entry)
+    assert not missing, f"scripts/dtlpy_matrix.py's SUBSET names tests that do not exist: {missing}"
