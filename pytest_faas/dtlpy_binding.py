@@ -64,6 +64,34 @@ class HarnessChatter(logging.Filter):
 CHATTER = HarnessChatter()
 
 
+def _put_back(saved_env: dict[str, str | None]) -> None:
+    for name, value in saved_env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def keep_dataloop_private():
+    """Point dtlpy at a private folder until the returned undo is called, for the imports that come before
+    any binding: a test module that imports the package's ``main.py`` at collection imports dtlpy, which then
+    reads ``~/.dataloop/cookie.json`` (the user's login) and, in dtlpy 1.110 to 1.124, starts a thread that
+    posts the SDK version to whatever environment and token that cookie holds (docs/dtlpy-versions.md)."""
+    import shutil  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    saved = {name: os.environ.get(name) for name in _ENV}
+    folder = tempfile.mkdtemp(prefix="faas-dtlpy-imports-")
+    for name in _ENV:
+        os.environ[name] = folder
+
+    def undo() -> None:
+        _put_back(saved)
+        shutil.rmtree(folder, ignore_errors=True)
+
+    return undo
+
+
 def make_token(email: str = LOCAL_USER, secret: str | None = None, lifetime_s: int = DEFAULT_LIFETIME_S) -> str:
     """A platform token for ``email`` (see :mod:`pytest_faas.tokens`)."""
     return tokens.make_token(LOCAL_USER if email is None else email, secret, lifetime_s)
@@ -91,7 +119,9 @@ def _start_event_loop(client) -> None:
     if not running.wait(EVENT_LOOP_START_S):
         loop.call_soon_threadsafe(loop.stop)  # dtlpy will make its own, as it would have
         return
-    client._check_fork()  # what dtlpy does first on each use (a forked child makes its own loop)
+    check_fork = getattr(client, "_check_fork", None)  # from 1.122: what dtlpy does first on each use
+    if check_fork is not None:
+        check_fork()  # a forked child makes its own loop
     with client.lock:
         if client._event_loop is None:
             client._event_loop = thread
@@ -151,7 +181,7 @@ class DtlpyBinding:
             setattr(client, name, None)
         self._private_caches(client)
         self._forget_lookups(dl)
-        client.add_environment(self.api_url, alias=ALIAS, gate_url=self.url, url=self.url + "/")
+        self._add_environment(client)
         client.setenv(ALIAS)
         client.token = self.token
         # Progress bars would print into the user's captured output; they persist in the private cookie.
@@ -164,13 +194,25 @@ class DtlpyBinding:
         _start_event_loop(client)
         return dl
 
+    def _add_environment(self, client) -> None:
+        # From 1.117 dtlpy drops an environment whose alias a new one takes; before, both stayed (in a dict that
+        # outlives the cookie), and setenv then refused the alias. So the alias's earlier platforms go here.
+        environments = client.environments
+        stale = [url for url, entry in environments.items() if entry.get("alias") == ALIAS and url != self.api_url]
+        if stale:
+            for url in stale:
+                environments.pop(url)
+            client.environments = environments
+        client.add_environment(self.api_url, alias=ALIAS, gate_url=self.url, url=self.url + "/")
+
     @staticmethod
     def _forget_lookups(dl) -> None:
         # The module-level repositories live as long as the process: dl.packages' empty project keeps the
         # Binaries dataset its codebases found (docs/platform.md#no-project-given). Another platform has
         # other ids, so a binding starts them afresh.
         for repository in (getattr(dl, "packages", None), getattr(dl, "services", None)):
-            project = getattr(repository, "project", None)
+            # vars(): before 1.122 ``project`` is a property that fetches the checked-out project, or raises.
+            project = vars(repository).get("project", vars(repository).get("_project")) if repository else None
             if project is not None and getattr(project, "_repositories_cache", None) is not None:
                 project._repositories_cache = None
 
@@ -206,11 +248,7 @@ class DtlpyBinding:
                 os.rmdir(saved["work_dotdir"])  # only when empty: a concurrent push's zip keeps it
             except OSError:
                 pass
-        for name, value in saved["env"].items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _put_back(saved["env"])
 
     def environment(self) -> dict[str, str]:
         """Environment variables that point a *child process's* dtlpy at this platform."""

@@ -51,6 +51,9 @@ def pytest_configure(config):
         config.pluginmanager.register(ShardFilter(chosen.shard), "faas-shard")
     if chosen.enabled:
         session.env_file(config)  # so is a bad env file
+        from ..dtlpy_binding import keep_dataloop_private  # noqa: PLC0415
+
+        config.add_cleanup(keep_dataloop_private())  # before collection imports the packages' code
         figures = config.stash[FIGURES_KEY] = []
         config.pluginmanager.register(_Figures(figures), "faas-figures")
         if not hasattr(config, "workerinput"):

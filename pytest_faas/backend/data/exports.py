@@ -1,13 +1,18 @@
 """Dataset export and commands: what `dataset.download_annotations()` needs.
 
-The platform runs an export as a background command whose ``spec.outputItemId`` names an item holding a
-JSON array of item records, each with its ``annotations``. Locally the export is computed at once and the
-command is born ``success``: dtlpy sleeps 2 s before its first poll anyway (docs/platform.md#exports).
+The platform runs an export as a background command whose ``spec.outputItemId`` names an item holding
+the item records, each with its ``annotations``: one JSON array (``exportType: json``), or a zip of one JSON
+file per item at the item's path (``zip``, and what an export that names no type gets: dtlpy up to 1.116
+unzips it). Locally the export is computed at once and the command is born ``success``: dtlpy sleeps 2 s
+before its first poll anyway (docs/platform.md#exports).
 """
 
 from __future__ import annotations
 
+import io
 import json
+import posixpath
+import zipfile
 
 from ...dql import compiler as dql
 from ..records import command_json
@@ -57,11 +62,27 @@ class Exports:
             exported.append(entry)
         binaries = self.projects.binaries(self.projects.project_of_dataset(dataset))
         command_id = new_id()
-        body = json.dumps(exported, separators=(",", ":")).encode()
-        output, _ = self.items.upload(binaries["id"], f"{EXPORT_FOLDER}/{command_id}.json", body, mode="overwrite")
+        if payload.get("exportType") == "json":
+            name, body = f"{command_id}.json", json.dumps(exported, separators=(",", ":")).encode()
+        else:
+            name, body = f"{command_id}.zip", zipped(exported, payload.get("exportVersion") or "V1")
+        output, _ = self.items.upload(binaries["id"], f"{EXPORT_FOLDER}/{name}", body, mode="overwrite")
         spec = {"outputItemId": output["id"], "datasetId": dataset_id, "itemsCount": len(exported)}
         command = command_json("ExportDatasetAsJson", spec, command_id)
         return self.store.put("commands", command)
 
     def command(self, command_id: str) -> dict:
         return self.store.get("commands", command_id, "Command")
+
+
+def zipped(exported: list[dict], export_version: str) -> bytes:
+    """One ``<item path>.json`` per item, as dtlpy's ``ExportVersion`` names it: ``V1`` drops the item's own
+    extension (``train/a.json``), ``V2`` keeps it (``train/a.png.json``)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for entry in exported:
+            path = (entry.get("filename") or entry.get("name") or entry["id"]).lstrip("/")
+            if export_version == "V1":
+                path = posixpath.splitext(path)[0]
+            archive.writestr(path + ".json", json.dumps(entry, separators=(",", ":")))
+    return buffer.getvalue()

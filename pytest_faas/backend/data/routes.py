@@ -32,13 +32,19 @@ def project_routes(projects: "Projects") -> list[Route]:
     def users_me(request: Request):
         return entities.user_json()
 
-    def create_project(request: Request):
-        # dtlpy posts a form (`name=`); accept JSON too for curl users.
+    def form_or_json(request: Request) -> dict:
+        # dtlpy posts some bodies as forms (`name=`); accept JSON too for curl users.
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            body = dict(request.form)
-        else:
-            body = read_json(request, expect=dict)
-        return projects.create_project(check(bodies.ProjectCreate, body).name)
+            return dict(request.form)
+        return read_json(request, expect=dict)
+
+    def sdk_check(request: Request):
+        version = check(bodies.SdkCheck, form_or_json(request)).version
+        # "debug": dtlpy logs the answer at that level on its next import, so nothing reaches the user's output.
+        return {"level": "debug", "msg": f"dtlpy {version}: the local platform serves every supported line"}
+
+    def create_project(request: Request):
+        return projects.create_project(check(bodies.ProjectCreate, form_or_json(request)).name)
 
     def list_projects(request: Request):
         return projects.list_projects()
@@ -54,6 +60,7 @@ def project_routes(projects: "Projects") -> list[Route]:
 
     return [
         Route("/users/me", ("GET",), users_me),
+        Route("/sdk/check", ("POST",), sdk_check),
         Route("/projects", ("POST",), create_project),
         Route("/projects", ("GET",), list_projects),
         Route("/projects/<project_id>", ("GET",), get_project),

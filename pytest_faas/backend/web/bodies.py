@@ -52,6 +52,12 @@ class Body(BaseModel):
 
 # -- data plane -----------------------------------------------------------------------------------------
 
+class SdkCheck(Body):
+    """What dtlpy's import-time thread posts, as a form (dtlpy 1.110 to 1.125, docs/platform.md#the-dtlpy-version)."""
+    version: Name
+    email: Optional[Annotated[StrictStr, Field(max_length=MAX_NAME)]] = None
+
+
 class ProjectCreate(Body):
     name: Name
 
@@ -98,6 +104,9 @@ class Annotation(Body):
 
 
 class ExportRequest(Body):
+    # dtlpy up to 1.116 sends neither type: its download_annotations reads a zip (docs/platform.md#exports).
+    exportType: Optional[Literal["json", "zip"]] = None
+    exportVersion: Optional[Literal["V1", "V2"]] = None
     itemsQuery: Optional[Query] = None
     annotationsQuery: Optional[Query] = None
     annotations: Optional[JsonObject] = None

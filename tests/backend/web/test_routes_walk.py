@@ -210,6 +210,9 @@ MODULE = [{"name": "default_module", "functions": [{"name": "run"}]}]
 
 PROBES: dict[tuple[str, str], Probe] = {
     # data plane
+    ("POST", "/sdk/check"): Probe(lambda w: "/sdk/check", unchanged, good={"version": "1.110.3", "email": "a@b.c"},
+                                  bad={"version": "", "email": "a@b.c"}, form=True,
+                                  why="answers dtlpy's import-time version check; nothing is stored"),
     ("POST", "/projects"): Probe(lambda w: "/projects", lambda w, api: len(api.get("/projects").json()),
                                  good={"name": "walk-made"}, bad={"name": {"not": "a string"}}),
     ("PATCH", "/projects/<project_id>"): Probe(lambda w: f"/projects/{w.spare_project.id}",
