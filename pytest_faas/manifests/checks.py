@@ -332,7 +332,7 @@ def _unreachable(file: str, index: int, trigger) -> list[Finding]:
     """A trigger whose filter no record can match never fires, and the platform says nothing: we do."""
     if trigger.type != "Event" or not trigger.filter:
         return []
-    from ..dql.reach import never_matches  # noqa: PLC0415 (the backend loads only for a filter)
+    from ..dql.reach import never_matches  # noqa: PLC0415 (loaded only for a filter)
 
     return [Finding(file, None, f"trigger {trigger.name or index!r} can never fire: {reason}", "warning",
                     f"triggers[{index}].filter") for reason in never_matches(trigger.filter, trigger.resource)]

@@ -13,7 +13,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-EXAMPLES = 12  # per route and per kind of input; about 45 routes: well under a minute in all
+EXAMPLES = 12  # per route and per kind of input, over every route (about 145)
 
 # The keys the handlers read, so that made-up objects reach past "missing field" into the checks of values.
 KEYS = sorted({

@@ -164,7 +164,7 @@ class DockerPlacement(Supervisor):
         return f"http://127.0.0.1:{FORWARD_PORT}/api/v1"
 
     def _start_container(self, slot: Slot, name: str, assignment: str) -> Replica:
-        """A container of ``slot`` whose agent gets ready, then waits for ``assignment`` (see warm.py)."""
+        """A container of ``slot`` whose agent gets ready, then waits for ``assignment`` (see ready.py)."""
         command = [f"{VENV}/bin/python", "-m", "pytest_faas.runner.launch", "--url", self._agent_url(),
                    "--assignment", assignment]
         spec = ReplicaSpec(image=slot.image, platform_id=self.platform_id, service_id=None, replica=None,
