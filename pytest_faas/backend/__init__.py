@@ -79,7 +79,9 @@ class Backend:
         self.service_env = ServiceEnv(self.store, self.engine.services, service_env)
         self.service_revisions = ServiceRevisions(self.store, self.engine.services)
         self.pipelines = Pipelines(self.store, self.projects, self.engine.packages, self.engine.services)
-        self.pipeline_runs = PipelineRuns(self.store, self.pipelines, self.engine.executions, self.items)
+        self.clones = Clones(self.store, self.projects, self.items, self.annotations)
+        self.pipeline_runs = PipelineRuns(self.store, self.pipelines, self.engine.executions, self.items,
+                                          self.clones.into_dataset)
         self.bus.subscribe(PipelineTriggers(self.store, self.pipeline_runs).on_event)
         self.dpks = Dpks(self.store, self.projects)
         self.feed = Feed(self.store)  # the page's live changes; watches the store from the first stream on
@@ -87,7 +89,6 @@ class Backend:
                          self.engine.triggers)
         self.bulk = Bulk(self.items, self.annotations)
         self.removal = Removal(self.store, self.bus, self.projects, self.items)
-        self.clones = Clones(self.store, self.projects, self.items, self.annotations)
         # A deleted project takes what runs in it first: apps (what each made), then pipelines, then the
         # engine's services, triggers and packages. The bus calls listeners in the order they subscribed.
         for listener in (self.apps.on_project_deleted, self.pipelines.on_project_deleted,

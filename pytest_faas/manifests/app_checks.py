@@ -189,11 +189,11 @@ def _templates(app: AppManifest, file: str) -> Iterator[Finding]:
             node_name = f"{what}, node {node.get('name') or j!r}"
             if node.get("type") not in RUNNABLE_TYPES:
                 yield Finding(file, None, f"{node_name} is a {node.get('type')!r} node: the local platform runs "
-                              "function nodes only, so the template's cases fail here; make the node a function "
-                              "node of one of the app's services to test it locally", "warning", f"{node_at}.type")
+                              "function and dataset nodes only, so the template's cases fail here; make the node a "
+                              "function node of one of the app's services to test it locally", "warning", f"{node_at}.type")
                 continue
             namespace = node.get("namespace")
-            if not isinstance(namespace, dict) or not all(isinstance(namespace.get(key), str)
+            if node.get("type") != "function" or not isinstance(namespace, dict) or not all(isinstance(namespace.get(key), str)
                                                           for key in ("serviceName", "functionName")):
                 continue  # check_graph said so
             yield from _target(app, by_name, file, f"{node_at}.namespace", node_name, namespace["serviceName"],

@@ -141,7 +141,7 @@ def test_every_problem_of_a_template_is_a_finding_at_its_json_path(tmp_path):
     at = "components.pipelineTemplates"
     assert "did you mean 'sorter-nodes'?" in found[(f"{at}[0].nodes[1].namespace", "error")]
     assert "did you mean 'tag'?" in found[(f"{at}[0].nodes[2].namespace", "error")]
-    assert "function nodes only" in found[(f"{at}[0].nodes[3].type", "warning")]
+    assert "function and dataset nodes only" in found[(f"{at}[0].nodes[3].type", "warning")]
     assert "'n9' is not the id of a node" in found[(f"{at}[0].connections[0].tgt.nodeId", "error")]
     assert "needs a 'name'" in found[(f"{at}[1].name", "error")]
     assert not [key for key in found if key[0].startswith(f"{at}[0].nodes[0]")]  # the sound node says nothing

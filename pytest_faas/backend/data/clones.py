@@ -127,5 +127,16 @@ class Clones:
                            _flag(params, "withItemsAnnotations", True), extra_metadata=metadata)
         return self._command("cloneItem", {"returnedModelId": [clone["id"]], "itemId": item_id})
 
+    def into_dataset(self, item_id: str, dataset_id: str, folder: str) -> dict:
+        """An item placed in a dataset, as a pipeline's dataset node does: the item itself when it is there
+        already, else its copy (metadata and annotations) in ``folder``, or the copy made before."""
+        item = self.items.get(item_id)
+        if item["datasetId"] == dataset_id:
+            return item
+        target = self.projects.get_dataset(dataset_id)
+        filename = dql.item_path(posixpath.join(folder or "/", posixpath.basename(item["filename"])))["filename"]
+        return (self.items.by_filename(dataset_id, filename)
+                or self._copy(item, target, filename, with_metadata=True, with_annotations=True))
+
     def _command(self, kind: str, spec: dict) -> dict:
         return self.store.put("commands", records.command_json(kind, spec))

@@ -167,6 +167,25 @@ class Executions:
             self._enqueue(doc)
         return doc
 
+    def record_platform_run(self, project_id: str, names: tuple[str, str], inputs: dict, pipeline: dict,
+                            output=None, failure: str | None = None) -> dict:
+        """Record work the platform did itself (a pipeline's dataset node, run by its ``pipeline-utils``
+        service): an execution that is already ended, with its end told to the listeners (lock held)."""
+        service_name, function = names
+        doc = server_fields("executions")
+        entry = {"status": "created", "percentComplete": 0, "message": None, "timestamp": doc["createdAt"],
+                 "attempts": 1}
+        doc.update({
+            "creator": SYSTEM_USER, "input": copy.deepcopy(inputs), "output": None, "functionName": function,
+            "serviceId": None, "serviceName": service_name, "projectId": project_id, "triggerId": None,
+            "latestStatus": entry, "statusLog": [entry], "duration": 0.0, "attempts": 1, "maxAttempts": 1,
+            "toTerminate": False, "pipeline": pipeline, "action": None, "resources": [], "eventContext": None,
+            "replicaId": None, "agentId": None, "startedAt": doc["createdAt"],
+        })
+        self.store.put("executions", doc, parent=service_name)
+        status = "failed" if failure else "success"
+        return self._finish(doc, status, failure, output=output)
+
     def claim(self, service_id: str, limit: int, agent_id: str, replica_id: str) -> list[dict]:
         """Start up to ``limit`` queued executions of a service on an agent (lock held)."""
         queue, started = self.queues.get(service_id), []

@@ -46,8 +46,8 @@ def naming_routes(packages: "Packages", services: "Services", executions: "Execu
         resource = query.get("resource")
         if resource in ("packages", "services", "triggers", "executions"):
             read_body(request, bodies.FaasQuery)
-        handlers = {"packages": packages.query, "services": services.query, "triggers": triggers.query,
-                    "executions": executions.query}
+        handlers = {"packages": packages.query, "services": services.query, "executions": executions.query,
+                    "triggers": lambda q: triggers.query(q, also=backend.pipelines.trigger_views())}
         if resource not in handlers:
             raise BadRequest(f"/query/faas resource must be one of {', '.join(handlers)}, found {resource!r}")
         return handlers[resource](scope.without_null_project(query))

@@ -83,8 +83,9 @@ class Triggers:
     def get(self, trigger_id: str) -> dict:
         return self.store.get("triggers", trigger_id, "Trigger")
 
-    def query(self, query: dict) -> dict:
-        return dql.run_query(self.store.all("triggers"), query, default_sort={"createdAt": "ascending"})
+    def query(self, query: dict, also: list[dict] = ()) -> dict:
+        """Trigger records, and ``also`` those the platform keeps elsewhere (installed pipelines' triggers)."""
+        return dql.run_query(self.store.all("triggers") + list(also), query, default_sort={"createdAt": "ascending"})
 
     def _validate(self, record: dict) -> dict:
         spec = record.get("spec")

@@ -17,6 +17,7 @@ Cycles in the graph are allowed and bounded by the nodes' own actions, and by :d
 
 from __future__ import annotations
 
+import collections
 import copy
 import json
 import logging
@@ -24,11 +25,11 @@ import time
 
 from ...dql import compiler as dql
 from .. import records
-from ...errors import BadRequest
+from ...errors import BadRequest, NotFound
 from ...ids import new_id, now_iso
 from ...protocol import TERMINAL
 from ..faas.executions import Executions
-from .graph import INSTALLED, Pipelines
+from .graph import DATASET_NODE_FUNCTION, DATASET_NODE_SERVICE, INSTALLED, Pipelines
 from ..records import LOCAL_USER
 from ..store import Store
 
@@ -42,11 +43,16 @@ ENDED = ("success", "failed", "terminated")
 class PipelineRuns:
     """Pipeline execution records (kind ``pipelineExecutions``, parent: pipeline id) and their routing."""
 
-    def __init__(self, store: Store, pipelines: Pipelines, executions: Executions, items):
+    def __init__(self, store: Store, pipelines: Pipelines, executions: Executions, items, place_item):
         self.store = store
         self.pipelines = pipelines
         self.executions = executions
         self.items = items
+        self.place_item = place_item  # (item id, dataset id, folder) -> the item in that dataset
+        # Dataset nodes end as they start, and their end routes on at once: queued and run one after the
+        # other, so that a chain (or loop) of them never nests calls as deep as its length.
+        self._platform_nodes: collections.deque = collections.deque()
+        self._running_platform_nodes = False
         executions.end_listeners.append(self.node_ended)
         self._settle_after_restart()
 
@@ -86,7 +92,7 @@ class PipelineRuns:
 
     def start_at(self, pipeline: dict, node: dict, inputs: dict) -> dict:
         """One cycle from ``node`` (an execute, or a start-node trigger firing)."""
-        self.pipelines.service_of(pipeline, node)  # refuse now, not as a failed cycle, when it cannot run
+        self.pipelines.runnable(pipeline, node)  # refuse now, not as a failed cycle, when it cannot run
         return self._start(pipeline, node, inputs)
 
     def _start_node(self, pipeline: dict, node_id: str | None) -> dict:
@@ -131,7 +137,7 @@ class PipelineRuns:
         if body.get("nodeId") is not None and not isinstance(body["nodeId"], str):
             raise BadRequest(f"'nodeId' must be a node id string, found {body['nodeId']!r}")
         node = self._start_node(pipeline, body.get("nodeId"))
-        self.pipelines.service_of(pipeline, node)
+        self.pipelines.runnable(pipeline, node)
         item_port = next((p["name"] for p in node.get("inputs", []) if p.get("type") == "Item"), "item")
         found = []
         for dataset_id in datasets:
@@ -152,6 +158,10 @@ class PipelineRuns:
                                     "never ended (check the actions its nodes set)")
             return
         pipeline = {"id": cycle["pipelineId"], "nodeId": node["id"], "executionId": cycle_id}
+        if node.get("type") == "storage":
+            self._platform_nodes.append((cycle, node, inputs, pipeline))
+            self._run_platform_nodes()
+            return
         try:
             service = self.pipelines.service_of({"projectId": cycle["projectId"]}, node)
             body = {"input": inputs, "functionName": node["namespace"]["functionName"],
@@ -167,6 +177,35 @@ class PipelineRuns:
         if doc["latestStatus"]["status"] not in TERMINAL:
             _set_node(cycle, node["id"], "in-progress")
         self._save(cycle)
+
+    def _run_platform_nodes(self) -> None:
+        """Run the queued dataset nodes (lock held); the outermost call runs them all."""
+        if self._running_platform_nodes:
+            return
+        self._running_platform_nodes = True
+        try:
+            while self._platform_nodes:
+                self._run_dataset_node(*self._platform_nodes.popleft())
+        finally:
+            self._running_platform_nodes = False
+
+    def _run_dataset_node(self, cycle: dict, node: dict, inputs: dict, pipeline: dict) -> None:
+        """A dataset node puts its input item into its dataset (and folder): an item of another dataset is
+        copied there, one already there goes on as it is; the node passes the item on."""
+        metadata = node.get("metadata") or {}
+        value = next(iter(inputs.values()), None)
+        item_id = (value.get("item_id") or value.get("id")) if isinstance(value, dict) else value
+        output, failure = None, None
+        try:
+            if not isinstance(item_id, str):
+                raise BadRequest(f"its input must be an item, found {value!r}")
+            item = self.place_item(item_id, metadata.get("datasetId"), metadata.get("dir") or "/")
+            output = {"item_id": item["id"], "dataset_id": item["datasetId"]}
+        except (BadRequest, NotFound) as exc:
+            failure = f"dataset node {node['name']!r}: {exc.message}"
+        # Its end reaches node_ended like any execution's, which records it in the cycle and routes on.
+        names = (DATASET_NODE_SERVICE, DATASET_NODE_FUNCTION)
+        self.executions.record_platform_run(cycle["projectId"], names, inputs, pipeline, output, failure)
 
     # -- routing --------------------------------------------------------------------------------------
 

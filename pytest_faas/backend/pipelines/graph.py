@@ -13,7 +13,7 @@ import copy
 import json
 
 from ...dql import compiler as dql
-from ...errors import BadRequest
+from ...errors import BadRequest, NotFound
 from ...ids import new_id, now_iso
 from ..records import LOCAL_USER, ORG
 from ..faas.packages import Packages
@@ -23,7 +23,10 @@ from ..events import Event
 from ..store import Store
 
 INSTALLED, UNINSTALLED, CREATED = "Installed", "Uninstalled", "Created"
-RUNNABLE_TYPES = ("function",)  # node types the local platform executes
+RUNNABLE_TYPES = ("function", "storage")  # node types the local platform executes
+# A dataset ("storage") node is the platform's own work, run by its "pipeline-utils" service; these are the
+# names its executions carry (dl.DatasetNode's namespace).
+DATASET_NODE_SERVICE, DATASET_NODE_FUNCTION = "pipeline-utils", "dataset_handler"
 # dtlpy's PipelineNode.from_json reads metadata.position unconditionally; a template written by hand may
 # leave it out, so the platform places such nodes itself.
 _DEFAULT_POSITION = {"x": 270.0, "y": 217.5, "z": 0}
@@ -60,6 +63,8 @@ def _node_field_problems(node: dict, at: str) -> list[str]:
         for key in ("serviceName", "functionName"):
             if not isinstance(namespace.get(key), str) or not namespace[key]:
                 problems.append(f"{at}.namespace needs {key!r}: a function node names its service and function")
+    if node.get("type") == "storage":
+        problems += _dataset_node_problems(node.get("metadata") or {}, at)
     return problems
 
 
@@ -117,6 +122,33 @@ def check_graph(doc: dict) -> list[str]:
     return problems
 
 
+def _dataset_node_problems(metadata: dict, at: str) -> list[str]:
+    if not isinstance(metadata, dict):
+        return []  # told above
+    problems = []
+    if not isinstance(metadata.get("datasetId"), str) or not metadata["datasetId"]:
+        problems.append(f"{at}.metadata needs 'datasetId': a dataset node names its dataset")
+    if metadata.get("dir") is not None and (not isinstance(metadata["dir"], str)
+                                             or not metadata["dir"].startswith("/")):
+        problems.append(f"{at}.metadata.dir must be a folder path starting with '/', found {metadata['dir']!r}")
+    return problems
+
+
+def node_start_filter(node: dict, spec: dict) -> dict:
+    """A start node's trigger filter as the platform applies it: a dataset node's trigger matches only what
+    lands in its dataset (and folder), on top of the filter the user gave."""
+    given = start_filter(spec)
+    if node.get("type") != "storage":
+        return given
+    metadata = node.get("metadata") or {}
+    clauses = [{"datasetId": metadata.get("datasetId")}]
+    if metadata.get("dir"):
+        clauses.append({"dir": metadata["dir"]})
+    if given:
+        clauses += given["$and"] if list(given) == ["$and"] and isinstance(given["$and"], list) else [given]
+    return {"$and": clauses}
+
+
 def trigger_problems(start: dict, at: str) -> list[str]:
     """What is wrong with a start node's trigger (an empty list: nothing, or no trigger)."""
     trigger = start.get("trigger")
@@ -144,7 +176,12 @@ def trigger_problems(start: dict, at: str) -> list[str]:
 
 def unrunnable(node: dict) -> str:
     """Why a node of a type the local platform does not run cannot be installed, and what to use instead."""
-    said = f"node {node.get('name')!r} is a {node.get('type')!r} node; the local platform runs function nodes only"
+    said = f"node {node.get('name')!r} is a {node.get('type')!r} node; the local platform runs function and dataset nodes only"
+    if node.get("type") == "task":
+        # Tasks need annotators, assignments and a task UI, none of which exist on a local platform.
+        return (f"{said} and dataset nodes: a task node waits for annotators to work on a task, which a local "
+                "platform has no one for; test the nodes before and after the task here (the items as the "
+                "task would leave them), and the whole pipeline on the platform")
     if node.get("type") == "code":
         # The platform deploys a code node's source as a hidden service; here that code belongs in a package.
         return (f"{said}: put its code in a package (a method of its ServiceRunner), push and deploy it, and use "
@@ -245,6 +282,41 @@ class Pipelines:
                              f"function {function!r}")
         return service
 
+    def runnable(self, pipeline: dict, node: dict) -> None:
+        """A 400 (or 404) naming the node when it cannot run now: its service or its dataset is missing."""
+        if node.get("type") != "storage":
+            self.service_of(pipeline, node)
+            return
+        dataset_id = (node.get("metadata") or {}).get("datasetId")
+        if self.store.find("datasets", dataset_id or "") is None:
+            raise BadRequest(f"node {node['name']!r}: dataset {dataset_id!r} does not exist; create it (or name "
+                             "an existing one) before installing or executing the pipeline")
+
+    def trigger_views(self) -> list[dict]:
+        """The triggers the platform makes of installed pipelines' start-node triggers, as ``/query/faas``
+        lists them (``pipeline.triggers.list()``); they fire through the pipeline, not as service triggers."""
+        views = []
+        for pipeline in self.store.all("pipelines"):
+            if pipeline.get("status") != INSTALLED:
+                continue
+            nodes = {n["id"]: n for n in pipeline["nodes"]}
+            for start in pipeline.get("startNodes") or []:
+                trigger = start.get("trigger") or {}
+                node = nodes.get(start.get("nodeId"))
+                if trigger.get("type") != "Event" or node is None:
+                    continue
+                spec = trigger.get("spec") or {}
+                views.append({
+                    "id": f"{pipeline['id']}-{node['id']}", "name": f"{pipeline['name']}-{node['name']}",
+                    "type": "Event", "active": True, "projectId": pipeline["projectId"], "creator": LOCAL_USER,
+                    "createdAt": pipeline["updatedAt"], "updatedAt": pipeline["updatedAt"], "scope": "project",
+                    "spec": {"filter": node_start_filter(node, spec), "resource": spec.get("resource", "Item"),
+                             "actions": spec.get("actions") or ["Created"],
+                             "executionMode": spec.get("executionMode", "Once"),
+                             "operation": {"type": "pipeline", "id": pipeline["id"], "nodeId": node["id"]}},
+                })
+        return views
+
     def install(self, pipeline_id: str) -> dict:
         """``POST /pipelines/{id}/install``: every node must be runnable here."""
         doc = copy.deepcopy(self.get(pipeline_id))
@@ -254,8 +326,8 @@ class Pipelines:
                 problems.append(unrunnable(node))
                 continue
             try:
-                self.service_of(doc, node)
-            except BadRequest as exc:
+                self.runnable(doc, node)
+            except (BadRequest, NotFound) as exc:
                 problems.append(exc.message)
         if not doc["nodes"]:
             problems.append("the pipeline has no nodes")

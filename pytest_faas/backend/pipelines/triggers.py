@@ -14,7 +14,7 @@ import logging
 from ...dql import compiler as dql
 from ..events import Event
 from .executions import PipelineRuns
-from .graph import INSTALLED, start_filter
+from .graph import INSTALLED, node_start_filter
 from ..store import Store
 from ..faas.triggers import REPEATABLE, resource_value
 
@@ -36,24 +36,23 @@ class PipelineTriggers:
         for pipeline in self.store.children("pipelines", event.project_id):
             if pipeline.get("status") != INSTALLED:
                 continue
+            nodes = {n["id"]: n for n in pipeline["nodes"]}
             for start in pipeline.get("startNodes") or []:
                 trigger = start.get("trigger") or {}
                 spec = trigger.get("spec") or {}
-                if (trigger.get("type") != "Event" or spec.get("resource") != event.resource
+                node = nodes.get(start.get("nodeId"))
+                if (node is None or trigger.get("type") != "Event" or spec.get("resource") != event.resource
                         or event.action not in (spec.get("actions") or ["Created"])
-                        or not dql.matches(start_filter(spec), event.document)):
+                        or not dql.matches(node_start_filter(node, spec), event.document)):
                     continue
                 if spec.get("executionMode", "Once") == "Once" and event.action in REPEATABLE:
                     key = f"{pipeline['id']}.{start['nodeId']}.{event.document['id']}"
                     if self.store.find("pipeline_trigger_once", key) is not None:
                         continue
                     self.store.put("pipeline_trigger_once", {"id": key}, parent=pipeline["id"])
-                self._start(pipeline, start["nodeId"], event)
+                self._start(pipeline, node, event)
 
-    def _start(self, pipeline: dict, node_id: str, event: Event) -> None:
-        node = next((n for n in pipeline["nodes"] if n["id"] == node_id), None)
-        if node is None:
-            return
+    def _start(self, pipeline: dict, node: dict, event: Event) -> None:
         port = next((p["name"] for p in node.get("inputs") or [] if p.get("type") == event.resource),
                     event.resource.lower())
         try:
