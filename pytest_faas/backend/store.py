@@ -100,7 +100,8 @@ class _Transaction:
 
 # Kinds whose lookups fail with 400 on an id of the wrong shape on the platform. Projects and datasets answer
 # 404 to any unknown id (dtlpy's suite asks for 'some_id' of each).
-OBJECT_ID_KINDS = frozenset({"items", "annotations", "packages", "services", "executions", "triggers"})
+OBJECT_ID_KINDS = frozenset({"items", "annotations", "packages", "services", "executions", "triggers",
+                             "ontologies"})
 
 
 class Store:

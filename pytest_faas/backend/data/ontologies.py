@@ -8,9 +8,11 @@ sent without a colour one of its own, as the platform does, so that annotation c
 
 from __future__ import annotations
 
+import json
+import math
 import re
 
-from ...errors import BadRequest, NotFound
+from ...errors import BadRequest, NotFound, PlatformError
 from ...ids import new_id, now_iso
 from ..records import LOCAL_USER
 from ..store import Store
@@ -21,6 +23,9 @@ _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 _PALETTE = ["#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6",
             "#bcf60c", "#fabebe", "#008080", "#e6beff", "#9a6324", "#fffac8", "#800000", "#aaffc3"]
 MAX_DEPTH = 20
+_MAX_TEXT = 100_000  # characters of an attributes list sent as text
+# dtlpy's AttributesTypes as sent by update_attributes (checkbox and radio button both as "options").
+ATTRIBUTE_TYPES = ("options", "range", "boolean", "freeText")
 
 
 def _color(value, where: str, fallback: str) -> str:
@@ -29,7 +34,7 @@ def _color(value, where: str, fallback: str) -> str:
     if isinstance(value, (list, tuple)) and len(value) == 3 and all(type(c) is int and 0 <= c <= 255 for c in value):
         return "#{:02x}{:02x}{:02x}".format(*value)
     if isinstance(value, str) and _HEX.match(value):
-        return value.lower()
+        return value  # the platform keeps the colour as sent ('#FF0000' stays upper case)
     raise BadRequest(f"{where}.color must be a colour like '#ff0000' or [255, 0, 0], got {value!r}")
 
 
@@ -47,6 +52,21 @@ def _list(value, where: str) -> list:
     return value
 
 
+def _attribute_names(value) -> list:
+    """An ontology's (v1) attributes: a list, or that list as a string (``"['a', 'b']"``), as the platform
+    takes it from a caller that passed the text on."""
+    if isinstance(value, str):
+        text = value.strip()[:_MAX_TEXT]
+        try:
+            parsed = json.loads(text.replace("'", '"'))
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, list) or not all(isinstance(a, str) for a in parsed):
+            raise BadRequest(f"'attributes' must be a list of strings (or that list as JSON text), got {value[:80]!r}")
+        return parsed
+    return _list(value, "attributes")
+
+
 def _count(roots: list[dict]) -> int:
     return sum(1 + _count(root["children"]) for root in roots)
 
@@ -62,14 +82,18 @@ class Ontologies:
     def create(self, project_ids: list, roots=None, attributes=None, title: str | None = None) -> dict:
         if not isinstance(project_ids, list) or not all(isinstance(p, str) and p for p in project_ids):
             raise BadRequest(f"'projectIds' must be a list of project ids, got {project_ids!r}")
+        for project_id in project_ids:
+            if self.store.find("projects", project_id) is None:  # the platform: not a project of yours
+                raise PlatformError(f"project {project_id!r} is not one of your projects; an ontology can "
+                                    "only be made in your own", status=403)
         tree = self._roots(_list(roots, "roots"), "roots")
-        attributes = _list(attributes, "attributes")
+        attributes = _attribute_names(attributes)
         ontology_id = new_id()
         created = now_iso()
         record = {"id": ontology_id, "title": title or f"ontology-{ontology_id[-6:]}", "creator": LOCAL_USER,
                   "createdAt": created, "updatedAt": created, "url": f"/ontologies/{ontology_id}",
                   "roots": tree, "attributes": attributes,
-                  "metadata": {"system": {"projectIds": list(project_ids)}, "attributes": attributes}}
+                  "metadata": {"system": {"projectIds": list(project_ids)}, "attributes": []}}
         return self.store.put(KIND, record, parent=project_ids[0] if project_ids else "")
 
     def get(self, ontology_id: str) -> dict:
@@ -83,18 +107,26 @@ class Ontologies:
             found = [o for o in found if set(o["metadata"]["system"]["projectIds"]) & set(project_ids)]
         return found
 
-    def replace(self, ontology_id: str, body: dict) -> dict:
+    def replace(self, ontology_id: str, body: dict, system: bool = False) -> dict:
         with self.store.transaction():  # read, check and write as one
-            return self._replace(ontology_id, body)
+            return self._replace(ontology_id, body, system)
 
-    def _replace(self, ontology_id: str, body: dict) -> dict:
-        """``PUT /ontologies/<id>``: dtlpy sends the whole ontology back with its labels as roots."""
+    def _replace(self, ontology_id: str, body: dict, system: bool) -> dict:
+        """``PUT /ontologies/<id>``: dtlpy sends the whole ontology back with its labels as roots; with
+        ``?system=true`` the keys it sends in ``metadata.system`` are kept too (``projectIds`` stays ours)."""
         record = dict(self.get(ontology_id))
         if "roots" in body:
             record["roots"] = self._roots(_list(body["roots"], "roots"), "roots")
         if "attributes" in body:
-            record["attributes"] = _list(body["attributes"], "attributes")
-            record["metadata"] = {**record["metadata"], "attributes": record["attributes"]}
+            record["attributes"] = _attribute_names(body["attributes"])
+        sent = body.get("metadata") or {}
+        if not isinstance(sent, dict):
+            raise BadRequest(f"'metadata' must be an object, got {sent!r:.200}")
+        if system and "system" in sent:
+            if not isinstance(sent["system"], dict):
+                raise BadRequest(f"'metadata.system' must be an object, got {sent['system']!r}")
+            kept = record["metadata"]["system"]
+            record["metadata"] = {**record["metadata"], "system": {**sent["system"], "projectIds": kept["projectIds"]}}
         if body.get("title") is not None:
             if not isinstance(body["title"], str):
                 raise BadRequest(f"'title' must be a string, got {body['title']!r}")
@@ -130,25 +162,48 @@ class Ontologies:
                 raise BadRequest(f"{where} must be an object like {{'tag': 'dog'}}, got {node!r}")
             path = _tag(node.get("tag"), where).split(".")
             siblings = roots
-            for depth, name in enumerate(path[:-1]):
-                parent = next((r for r in siblings if r["value"]["tag"] == name), None)
-                if parent is None:
-                    missing = ".".join(path[: depth + 1])
-                    raise BadRequest(f"{where}.tag {node['tag']!r}: its parent label {missing!r} does not exist; "
-                                     "add the parent first")
-                siblings = parent["children"]
-            existing = next((r for r in siblings if r["value"]["tag"] == path[-1]), None)
-            if existing is None and not upsert:
-                raise NotFound(f"{where}: label {node['tag']!r} does not exist in ontology {ontology_id}; "
-                               "send 'upsert': true to add it")
-            if existing is None:
-                existing = {"value": {"tag": path[-1], "displayLabel": path[-1], "attributes": [],
-                                      "displayData": {}, "color": _PALETTE[_count(roots) % len(_PALETTE)]},
-                            "children": []}
-                siblings.append(existing)
+            if len(path) > MAX_DEPTH or not all(path):
+                raise BadRequest(f"{where}.tag {node['tag'][:200]!r}: a nested label is 'parent.child', at most "
+                                 f"{MAX_DEPTH} levels, with no empty name")
+            existing = None
+            for depth, name in enumerate(path):
+                existing = next((r for r in siblings if r["value"]["tag"] == name), None)
+                if existing is None and not upsert:
+                    raise NotFound(f"{where}: label {'.'.join(path[:depth + 1])!r} does not exist in ontology "
+                                   f"{ontology_id}; send 'upsert': true to add it")
+                if existing is None:  # the platform makes a missing parent, as it makes the label
+                    existing = {"value": {"tag": name, "displayLabel": name, "attributes": [], "displayData": {},
+                                          "color": _PALETTE[_count(roots) % len(_PALETTE)]}, "children": []}
+                    siblings.append(existing)
+                siblings = existing["children"]
             self._apply(existing["value"], node, where)
         updated = {**record, "roots": roots, "updatedAt": now_iso()}
         return self.store.put(KIND, updated)
+
+    # -- attributes (v2: metadata.attributes) --------------------------------------------------------
+
+    def upsert_attributes(self, ontology_id: str, body: dict) -> dict:
+        """``PATCH /ontologies/<id>/attributes`` (``update_attributes``): ``{items: [...], upsert}``; an
+        attribute is added, or replaces the one of its ``key``."""
+        items = _list(body.get("items"), "items")
+        checked = [_attribute(a, f"items[{i}]") for i, a in enumerate(items)]
+        with self.store.transaction():
+            record = self.get(ontology_id)
+            kept = [a for a in record["metadata"].get("attributes") or [] if a.get("key") not in
+                    {c["key"] for c in checked}]
+            metadata = {**record["metadata"], "attributes": kept + checked}
+            return self.store.put(KIND, {**record, "metadata": metadata, "updatedAt": now_iso()})
+
+    def delete_attributes(self, ontology_id: str, body: dict) -> dict:
+        """``DELETE /ontologies/<id>/attributes`` (``delete_attributes``): ``{keys: [...]}``."""
+        keys = _list(body.get("keys"), "keys")
+        if not all(isinstance(k, str) for k in keys):
+            raise BadRequest(f"'keys' must be a list of attribute keys (strings), got {keys!r:.200}")
+        with self.store.transaction():
+            record = self.get(ontology_id)
+            kept = [a for a in record["metadata"].get("attributes") or [] if a.get("key") not in keys]
+            metadata = {**record["metadata"], "attributes": kept}
+            return self.store.put(KIND, {**record, "metadata": metadata, "updatedAt": now_iso()})
 
     def _apply(self, value: dict, node: dict, where: str) -> None:
         if "color" in node:
@@ -189,3 +244,28 @@ class Ontologies:
                                    depth + 1, counter)
             tree.append({"value": value, "children": children})
         return tree
+
+
+def _attribute(value, where: str) -> dict:
+    """One attribute as ``update_attributes`` sends it, checked: key, title, type, and per type values or range."""
+    if not isinstance(value, dict):
+        raise BadRequest(f"{where} must be an attribute object {{key, title, type, ...}}, got {value!r:.200}")
+    for name in ("key", "title"):
+        if not isinstance(value.get(name), str) or not value[name]:
+            raise BadRequest(f"{where}.{name} must be a non-empty string, got {value.get(name)!r:.200}")
+    if value.get("type") not in ATTRIBUTE_TYPES:
+        raise BadRequest(f"{where}.type must be one of {', '.join(ATTRIBUTE_TYPES)}, got {value.get('type')!r:.200}")
+    values = value.get("values")
+    if values is not None and (not isinstance(values, list) or not all(isinstance(v, str) for v in values)):
+        raise BadRequest(f"{where}.values must be a list of strings, got {values!r:.200}")
+    if value["type"] == "options" and not values:
+        raise BadRequest(f"{where}: an 'options' attribute (checkbox or radio button) needs its 'values'")
+    scope = value.get("scope", ["*"])
+    if not isinstance(scope, list) or not all(isinstance(s, str) for s in scope):
+        raise BadRequest(f"{where}.scope must be a list of label names or ['*'], got {scope!r:.200}")
+    bounds = value.get("range")
+    if value["type"] == "range" and (not isinstance(bounds, dict) or not all(
+            isinstance(bounds.get(k), (int, float)) and not isinstance(bounds.get(k), bool)
+            and math.isfinite(bounds[k]) for k in ("min", "max", "step"))):
+        raise BadRequest(f"{where}.range must be {{min, max, step}} numbers for a 'range' (slider) attribute")
+    return {**value, "scope": scope}

@@ -94,7 +94,8 @@ def ontology_routes(ontologies: "Ontologies") -> list[Route]:
         return ontologies.get(ontology_id)
 
     def put_ontology(request: Request, ontology_id: str):
-        return ontologies.replace(ontology_id, read_json(request, expect=dict))
+        system = request.args.get("system", "false").lower() == "true"
+        return ontologies.replace(ontology_id, read_json(request, expect=dict), system)
 
     def delete_ontology(request: Request, ontology_id: str):
         ontologies.delete(ontology_id)
@@ -103,6 +104,12 @@ def ontology_routes(ontologies: "Ontologies") -> list[Route]:
     def patch_labels(request: Request, ontology_id: str):
         return ontologies.upsert_labels(ontology_id, read_json(request, expect=dict))
 
+    def patch_attributes(request: Request, ontology_id: str):
+        return ontologies.upsert_attributes(ontology_id, read_json(request, expect=dict))
+
+    def delete_attributes(request: Request, ontology_id: str):
+        return ontologies.delete_attributes(ontology_id, read_json(request, expect=dict))
+
     return [
         Route("/ontologies", ("POST",), create_ontology),
         Route("/ontologies", ("GET",), list_ontologies),
@@ -110,6 +117,8 @@ def ontology_routes(ontologies: "Ontologies") -> list[Route]:
         Route("/ontologies/<ontology_id>", ("PUT",), put_ontology),
         Route("/ontologies/<ontology_id>", ("DELETE",), delete_ontology),
         Route("/ontologies/<ontology_id>/labels", ("PATCH",), patch_labels),
+        Route("/ontologies/<ontology_id>/attributes", ("PATCH",), patch_attributes),
+        Route("/ontologies/<ontology_id>/attributes", ("DELETE",), delete_attributes),
     ]
 
 

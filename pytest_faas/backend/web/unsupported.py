@@ -38,7 +38,6 @@ UNSUPPORTED: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("/commands", ("GET",), "listing commands (get one by id)"),
     ("/commands/<command_id>/abort", ("POST",), "aborting commands (every command ends when created)"),
     ("/recipes/<recipe_id>/clone", ("POST",), "cloning recipes"),
-    ("/ontologies/<ontology_id>/attributes", ("PATCH", "DELETE"), "ontology attributes"),
     ("/ontologies/<ontology_id>/addLabels", ("PATCH",), "adding labels in 'add' mode (upsert them)"),
     ("/services/<service_id>/notify", ("POST",), "service notifications"),
     ("/services/fs-cache", ("POST",), "service file-system caches"),

@@ -74,7 +74,8 @@ def test_switch_recipe_and_a_new_recipe_for_a_dataset(faas_dl, faas_dataset):
 @pytest.mark.parametrize("body, message", [
     ({"labelsNode": [{"tag": ""}], "upsert": True}, "labelsNode[0].tag"),
     ({"labelsNode": [{"tag": "a", "color": "red"}], "upsert": True}, "labelsNode[0].color"),
-    ({"labelsNode": [{"tag": "nope.child"}], "upsert": True}, "parent label 'nope'"),
+    ({"labelsNode": [{"tag": "nope..child"}], "upsert": True}, "with no empty name"),
+    ({"labelsNode": [{"tag": "nope.child"}], "upsert": False}, "label 'nope' does not exist"),
     ({"labelsNode": [{"tag": "missing"}], "upsert": False}, "does not exist"),
     ({"labelsNode": "dog"}, "labelsNode must be a list"),
 ])
@@ -90,7 +91,8 @@ def test_bad_label_requests_are_refused_and_change_nothing(faas_dataset, api, bo
 
 def test_bad_recipe_and_dataset_patches_are_refused(faas_dataset, api):
     recipe_id = faas_dataset.get_recipe_ids()[0]
-    assert api.patch(f"/recipes/{recipe_id}", json={"ontologyIds": ["nope"]}).status_code == 404
+    assert api.patch(f"/recipes/{recipe_id}", json={"ontologyIds": ["nope"]}).status_code == 400  # not an id
+    assert api.patch(f"/recipes/{recipe_id}", json={"ontologyIds": ["0" * 24]}).status_code == 404
     assert api.patch(f"/recipes/{recipe_id}", json={"title": 5}).status_code == 400
     response = api.patch(f"/datasets/{faas_dataset.id}?system=true", json={"metadata": {"system": {"recipes": "x"}}})
     assert response.status_code == 400

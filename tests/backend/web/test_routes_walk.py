@@ -287,6 +287,13 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("PATCH", "/ontologies/<ontology_id>/labels"): Probe(
         lambda w: f"/ontologies/{w.ontology_id}/labels", get(lambda w: f"/ontologies/{w.ontology_id}"),
         good={"labelsNode": [{"tag": "walked"}], "upsert": True}, bad={"labelsNode": 5}),
+    ("PATCH", "/ontologies/<ontology_id>/attributes"): Probe(
+        lambda w: f"/ontologies/{w.ontology_id}/attributes", get(lambda w: f"/ontologies/{w.ontology_id}"),
+        good={"items": [{"key": "1", "title": "walked", "type": "boolean"}], "upsert": True},
+        bad={"items": [{"key": "1", "title": "walked", "type": "options", "values": [1]}]}),
+    ("DELETE", "/ontologies/<ontology_id>/attributes"): Probe(
+        lambda w: f"/ontologies/{w.ontology_id}/attributes", get(lambda w: f"/ontologies/{w.ontology_id}"),
+        good={"keys": ["1"]}, bad={"keys": {"1": True}}),
     # FaaS
     ("POST", "/query/faas"): Probe(lambda w: "/query/faas", unchanged, good={"resource": "services", "filter": {}},
                                    bad={"resource": "services", "filter": {}, "update": {"active": False}},
