@@ -83,6 +83,7 @@ class Backend:
         self.pipeline_runs = PipelineRuns(self.store, self.pipelines, self.engine.executions, self.items,
                                           self.clones.into_dataset)
         self.bus.subscribe(PipelineTriggers(self.store, self.pipeline_runs).on_event)
+        self.engine.triggers.also_listed = self.pipelines.trigger_views
         self.dpks = Dpks(self.store, self.projects)
         self.feed = Feed(self.store)  # the page's live changes; watches the store from the first stream on
         self.apps = Apps(self.store, self.projects, self.dpks, self.engine.packages, self.engine.services,

@@ -52,11 +52,12 @@ class Clones:
         metadata.update(copy.deepcopy(extra_metadata or {}))
         data = self.items.read(item["id"])
         clone, _ = self.items.upload(target["id"], filename, data, metadata=metadata,
-                                             description=item.get("description"))
+                                     description=item.get("description"))
         if with_annotations:
             annotations = self.annotations.of_item(item["id"])
             if annotations:
                 self.annotations.upload(clone["id"], [copy.deepcopy(a) for a in annotations])
+        self.items.announce_clone(self.items.get(clone["id"]))
         return clone
 
     def dataset(self, dataset_id: str, body: dict) -> dict:

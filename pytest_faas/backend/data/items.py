@@ -76,6 +76,11 @@ class Items:
             found = self._names(dataset_id).get(filename)
             return None if found is None else self.get(found)
 
+    def announce_clone(self, clone: dict) -> None:
+        """A clone is a new item (``Created``, published by the upload that made it) and, for the triggers on
+        ``Clone``, an ``Item Clone`` event of the new item, as on the platform."""
+        self.bus.publish(Event("Item", "Clone", clone, self.project_of(clone)))
+
     def upload(self, dataset_id: str, remote_path: str, stream: BinaryIO | bytes, *, mode: str = "skip",
                metadata: dict | None = None, description: str | None = None,
                item_id: str | None = None) -> tuple[dict, str]:

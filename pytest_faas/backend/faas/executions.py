@@ -48,6 +48,27 @@ def _is_output_problem(message: str) -> bool:
     return message == OUTPUT_TOO_LARGE or message.startswith(NOT_SERIALISABLE)
 
 
+def _resources(doc: dict, is_item) -> list[dict]:
+    """The entities an execution ran on: its event's resource and the items of its input (``{item_id}``,
+    or an item's id as ``service.execute(execution_input={"item": id})`` sends it), once each."""
+    found = list(doc.get("resources") or [])
+    for value in (doc.get("input") or {}).values():
+        item_id = value.get("item_id") if isinstance(value, dict) else value
+        if isinstance(item_id, str) and is_item(item_id):
+            found.append({"type": "Item", "id": item_id})
+    unique = {(r.get("type"), r.get("id")): r for r in found}
+    return list(unique.values())
+
+
+def _resource_view(doc: dict, resource: dict) -> dict:
+    status = doc["latestStatus"]
+    return {"resourceId": resource.get("id"), "resourceType": resource.get("type"), "executionId": doc["id"],
+            "status": status["status"], "timestamp": status["timestamp"], "progress": status.get("percentComplete"),
+            "message": status.get("message"), "error": status.get("error"), "serviceName": doc.get("serviceName"),
+            "functionName": doc.get("functionName"), "moduleName": doc.get("moduleName"),
+            "packageName": doc.get("packageName"), "creator": doc.get("creator"), "projectId": doc.get("projectId")}
+
+
 class Executions:
     """Execution records (kind ``executions``, parent: service id) and the per-service queues."""
 
@@ -87,6 +108,19 @@ class Executions:
         result = dql.run_query(self.store.all("executions"), query, default_sort={"createdAt": "ascending"})
         result["items"] = [self.public(d) for d in result["items"]]
         return result
+
+    def resource_query(self, query: dict) -> dict:
+        """``POST /executions/resource/query`` (``item.resource_executions``): one record per execution and
+        entity it ran on (the event's resource, and each item in its input)."""
+        if query.get("resource", "resourceExecution") != "resourceExecution":
+            raise BadRequest(f"/executions/resource/query resource must be 'resourceExecution', found "
+                             f"{query.get('resource')!r:.100}")
+        def is_item(item_id: str) -> bool:
+            return self.store.find("items", item_id) is not None
+
+        views = [_resource_view(doc, resource) for doc in self.store.all("executions") for resource in
+                 _resources(doc, is_item)]
+        return dql.run_query(views, query, default_sort={"timestamp": "ascending"})
 
     def wait(self, execution_id: str, timeout: float) -> dict:
         """The record once terminal, or as it is after ``timeout`` seconds."""

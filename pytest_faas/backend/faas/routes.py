@@ -46,8 +46,8 @@ def naming_routes(packages: "Packages", services: "Services", executions: "Execu
         resource = query.get("resource")
         if resource in ("packages", "services", "triggers", "executions"):
             read_body(request, bodies.FaasQuery)
-        handlers = {"packages": packages.query, "services": services.query, "executions": executions.query,
-                    "triggers": lambda q: triggers.query(q, also=backend.pipelines.trigger_views())}
+        handlers = {"packages": packages.query, "services": services.query, "triggers": triggers.query,
+                    "executions": executions.query}
         if resource not in handlers:
             raise BadRequest(f"/query/faas resource must be one of {', '.join(handlers)}, found {resource!r}")
         return handlers[resource](scope.without_null_project(query))
@@ -178,6 +178,9 @@ def execution_routes(engine: "Engine", store: "Store") -> list[Route]:
 
     executions = engine.executions
 
+    def resource_executions(request: Request):
+        return executions.resource_query(read_query(request, "POST /executions/resource/query"))
+
     def create_execution(request: Request, service_id: str):
         return executions.public(executions.create(service_id, read_body(request, bodies.ExecutionCreate)))
 
@@ -225,6 +228,7 @@ def execution_routes(engine: "Engine", store: "Store") -> list[Route]:
         Route("/executions/<execution_id>/rerun", ("POST",), rerun_execution),
         Route("/executions/<execution_id>/attempts", ("POST",), increment_attempts),
         Route("/executions/rerun", ("POST",), rerun_batch),
+        Route("/executions/resource/query", ("POST",), resource_executions),
     ]
 
 

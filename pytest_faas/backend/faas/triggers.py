@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+from typing import Callable
 
 from croniter import croniter
 
@@ -77,15 +78,19 @@ class Triggers:
         self._lock = threading.Lock()
         self._index: dict[tuple[str, str, str], list[tuple[dict, object]]] | None = None
         self.listeners: list = []  # called with each created or updated trigger (the cron schedule)
+        # Triggers the platform lists beside these records but keeps elsewhere: installed pipelines' start
+        # triggers (``pipeline.triggers.list()``), which fire through their pipeline. The backend sets it.
+        self.also_listed: Callable[[], list[dict]] = list
 
     # -- records --------------------------------------------------------------------------------------
 
     def get(self, trigger_id: str) -> dict:
         return self.store.get("triggers", trigger_id, "Trigger")
 
-    def query(self, query: dict, also: list[dict] = ()) -> dict:
-        """Trigger records, and ``also`` those the platform keeps elsewhere (installed pipelines' triggers)."""
-        return dql.run_query(self.store.all("triggers") + list(also), query, default_sort={"createdAt": "ascending"})
+    def query(self, query: dict) -> dict:
+        """Trigger records, and those the platform keeps elsewhere (:attr:`also_listed`)."""
+        return dql.run_query(self.store.all("triggers") + self.also_listed(), query,
+                             default_sort={"createdAt": "ascending"})
 
     def _validate(self, record: dict) -> dict:
         spec = record.get("spec")

@@ -4,6 +4,7 @@ service's log, the system user as the creator of triggered executions, and runEx
 
 from __future__ import annotations
 
+import io
 import threading
 
 import pytest
@@ -117,3 +118,27 @@ def test_run_execution_as_process_is_refused_at_deploy(faas_dl, package):
     with pytest.raises(faas_dl.exceptions.BadRequest, match="runExecutionAsProcess: true is not supported"):
         package.deploy(service_name="as-process", run_execution_as_process=True)
     assert package.services.list().items_count == 0
+
+
+def test_an_items_resource_executions_list_what_ran_on_it(faas_platform, package, faas_item, faas_dataset, api):
+    service = package.deploy(service_name="on-items")
+    ran = service.execute(function_name="run", execution_input={"item": faas_item.id})
+    wait(faas_platform, ran.id)
+    other = faas_dataset.items.upload(local_path=io.BytesIO(b"y"), remote_name="other.txt")
+    wait(faas_platform, service.execute(function_name="run", execution_input={"item": other.id}).id)
+    [record] = faas_item.resource_executions.list().items
+    assert (record.execution_id, record.status, record.resource_type) == (ran.id, "success", "Item")
+    assert (record.service_name, record.function_name, record.package_name) == ("on-items", "run", "details")
+    assert api.post("/executions/resource/query", json={"resource": "items", "filter": {}}).status_code == 400
+    answer = api.post("/executions/resource/query", json={"resource": "resourceExecution", "filter": {"$x": 1}})
+    assert answer.status_code == 400 and answer.json()["message"]
+
+
+def test_an_item_clone_fires_the_clone_trigger_on_the_new_item(faas_platform, package, faas_item, faas_dataset):
+    service = package.deploy(service_name="on-clone")
+    service.triggers.create(function_name="run", resource="Item", actions="Clone", name="on-clone")
+    clone = faas_item.clone(dst_dataset_id=faas_dataset.id, remote_filepath="/clone/")
+    [fired] = service.executions.list().items  # the upload made the clone too, but no trigger is on Created
+    record = wait(faas_platform, fired.id)
+    assert record["latestStatus"]["status"] == "success"
+    assert record["resources"] == [{"type": "Item", "id": clone.id}] and clone.id != faas_item.id

@@ -298,6 +298,9 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("POST", "/query/faas"): Probe(lambda w: "/query/faas", unchanged, good={"resource": "services", "filter": {}},
                                    bad={"resource": "services", "filter": {}, "update": {"active": False}},
                                    why=READ_ONLY),
+    ("POST", "/executions/resource/query"): Probe(
+        lambda w: "/executions/resource/query", unchanged, good={"resource": "resourceExecution", "filter": {}},
+        bad={"resource": "resourceExecution", "filter": {}, "update": {"status": "x"}}, why=READ_ONLY),
     ("POST", "/packages"): Probe(lambda w: "/packages", faas_names("packages"),
                                  good=lambda w: {"name": "walk-two", "projectId": w.project.id, "modules": MODULE},
                                  bad=lambda w: {"name": "walk-three", "projectId": w.project.id, "modules": "x"}),
