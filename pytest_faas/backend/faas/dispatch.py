@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -83,7 +84,6 @@ class Agent:
     dump: list = field(default_factory=list)  # timed-out executions whose stack it is asked for
 
 
-FORCE_RESET_MESSAGE = "Execution was reset: its service was updated with force=true"
 
 
 class Dispatcher:
@@ -149,8 +149,11 @@ class Dispatcher:
         with self.cond:
             service = self.services.get(service_id)
             revision, module = self.services.code(service)
-            agent = Agent(new_id(), service_id, int(replica), f"{service['name']}-{int(replica)}", pid, host,
-                          time.monotonic())
+            # Each start of a replica is a new pod on the platform, with an id of its own: the service's
+            # name, the replica's number and a token, so that executions before and after a restart or an
+            # update name different replicas (the service's name stays in it, as dtlpy's own tests read it).
+            replica_id = f"{service['name']}-{int(replica)}-{secrets.token_hex(3)}"
+            agent = Agent(new_id(), service_id, int(replica), replica_id, pid, host, time.monotonic())
             self.agents[agent.id] = agent
         log.debug("agent %s registered for %s replica %s (pid %s)", agent.id, service["name"], replica, pid)
         return {"agentId": agent.id, "replicaId": agent.replica_id, "service": service, "package": revision,
@@ -279,7 +282,7 @@ class Dispatcher:
 
     def reset_service(self, service_id: str) -> list[str]:
         """``PATCH /services/{id}?force=true``: what the service's replicas run now is reset at once, as on
-        the platform (``onReset`` decides between failed and a rerun), instead of draining. Returns the ids."""
+        the platform, instead of draining: queued again while attempts remain, else failed. Returns the ids."""
         resets, ended = [], []
         with self.cond:
             for agent in list(self.agents.values()):
@@ -291,7 +294,7 @@ class Dispatcher:
                         continue
                     if self.runners.stops_on_reset(service_id):
                         agent.stopping = True  # its runner is about to be killed: it must claim nothing more
-                    self.executions.end(doc, "reset", message=FORCE_RESET_MESSAGE)
+                    self.executions.end(doc, "forced")
                     agent.running.discard(execution_id)
                     agent.abandon.append(execution_id)
                     resets.append((service_id, agent.replica, [execution_id], "reset", agent.pid, agent.host))

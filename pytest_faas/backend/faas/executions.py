@@ -40,8 +40,13 @@ ENDS = {
     "startup": ("failed", "The service's runner could not start, so this execution never ran:\n{reason}"),
     "killed": ("failed", KILLED_MESSAGE),
     "deleted": ("canceled", "The service was deleted before this execution ran"),
+    "forced": ("failed", "Execution was reset: its service was updated with force=true"),
 }
 RETRIED = ("timeout", "reset", "crash", "platform")  # ends that `onReset: rerun` turns into a retry
+# Ends the platform retries whatever `onReset` says, while attempts remain: a forced update replaces the
+# replicas under a running execution, which starts again on a new one (dtlpy's own suite waits for its
+# progress to show again).
+ALWAYS_RETRIED = ("forced",)
 
 
 def _is_output_problem(message: str) -> bool:
@@ -304,7 +309,7 @@ class Executions:
         status, template = ENDS[kind]
         message = message or template.format(reason=reason)
         service = self.store.find("services", doc["serviceId"]) or {}
-        retry = kind in RETRIED and service.get("onReset") == "rerun"
+        retry = kind in ALWAYS_RETRIED or (kind in RETRIED and service.get("onReset") == "rerun")
         if retry and doc["attempts"] < service.get("maxAttempts", 1):
             doc = dict(doc, agentId=None, replicaId=None, output=None, action=None)
             self.logs.append(doc, [log_line(f"{message}; queued again (attempt {doc['attempts']} of "

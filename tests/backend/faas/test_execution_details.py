@@ -46,13 +46,25 @@ def test_status_entries_name_the_replica_and_an_oversized_output_its_error(faas_
     execution = service.execute(function_name="run", execution_input={"item": faas_item.id})
     done = service.executions.get(execution_id=wait(faas_platform, execution.id)["id"])
     assert done.latest_status["status"] == "success"
-    assert done.latest_status["replicaId"] == "details-0"
-    assert [s.get("replicaId") for s in done.status] == [None, "details-0", "details-0"]
+    replica = done.latest_status["replicaId"]
+    assert replica.startswith("details-0-") and replica != "details-0-"
+    assert [s.get("replicaId") for s in done.status] == [None, replica, replica]
 
     execution = service.execute(function_name="big", execution_input={"size": 5})
     failed = service.executions.get(execution_id=wait(faas_platform, execution.id)["id"])
     assert failed.latest_status["status"] == "failed"
     assert failed.latest_status["error"] == OUTPUT_TOO_LARGE
+
+
+def test_each_start_of_a_replica_has_its_own_replica_id(faas_platform, package, faas_item):
+    service = package.deploy(service_name="restarted")
+    seen = []
+    for update in range(3):
+        execution = service.execute(function_name="run", execution_input={"item": faas_item.id})
+        seen.append(wait(faas_platform, execution.id)["latestStatus"]["replicaId"])
+        service.execution_timeout = 600 + update  # an update starts the replicas again
+        service = service.update()
+    assert len(set(seen)) == 3 and all(r.startswith("restarted-0-") for r in seen)
 
 
 @pytest.mark.parametrize("settings, expected", [
@@ -65,25 +77,38 @@ def test_preemptible_is_derived_from_timeout_and_attempts(package, settings, exp
     assert package.services.get(service_id=service.id).runtime.preemptible is expected
 
 
-def test_an_update_with_force_resets_what_runs_now(faas_platform, package):
-    service = package.deploy(service_name="forced", max_attempts=1)
-    execution = service.execute(function_name="hang", execution_input={"seconds": 20})
-    engine = faas_platform.backend.engine
-    started = threading.Event()
+def _started(faas_platform, execution_id: str, attempt: int) -> bool:
+    """Whether the execution runs its ``attempt``-th attempt within a generous bound (an event, not a time)."""
+    executions = faas_platform.backend.engine.executions
+    with executions.cond:
+        for _ in range(600):
+            doc = executions.get(execution_id)
+            if doc["latestStatus"]["status"] == "in-progress" and doc["attempts"] == attempt:
+                return True
+            executions.changed.wait(0.1)
+    return False
 
-    def running():
-        for _ in range(200):
-            if engine.executions.get(execution.id)["latestStatus"]["status"] == "in-progress":
-                return started.set()
-            started.wait(0.05)
-    running()
-    assert started.is_set()
+
+@pytest.mark.parametrize("attempts, ends", [(1, "failed"), (2, "in-progress")])
+def test_an_update_with_force_requeues_what_runs_now_while_attempts_remain(faas_platform, package, attempts, ends):
+    service = package.deploy(service_name=f"forced-{attempts}", max_attempts=attempts)
+    execution = service.execute(function_name="hang", execution_input={"seconds": 20})
+    assert _started(faas_platform, execution.id, 1)
     service.execution_timeout = 1800
     service = service.update(force=True)
-    record = wait(faas_platform, execution.id, timeout=10)  # well before the 20 s the function takes
-    assert record["latestStatus"]["status"] == "failed"
-    assert "updated with force=true" in record["latestStatus"]["message"]
     assert service.execution_timeout == 1800
+    if ends == "failed":  # no attempt left: it ends, well before the 20 s the function takes
+        record = wait(faas_platform, execution.id, timeout=10)
+        assert record["latestStatus"]["status"] == "failed"
+        assert "updated with force=true" in record["latestStatus"]["message"]
+        return
+    assert _started(faas_platform, execution.id, 2)  # queued again, and running on a new replica
+    record = faas_platform.backend.engine.executions.get(execution.id)
+    statuses = [s["status"] for s in record["statusLog"]]
+    assert statuses == ["created", "in-progress", "rerun", "in-progress"]
+    assert "updated with force=true" in record["statusLog"][2]["message"]
+    assert record["statusLog"][1]["replicaId"] != record["statusLog"][3]["replicaId"]
+    service.executions.get(execution_id=execution.id).terminate()  # not 20 s more
 
 
 def test_a_bad_force_value_changes_nothing(faas_platform, package, api):
@@ -99,7 +124,7 @@ def test_init_prints_are_in_the_service_log(faas_platform, package, faas_item, a
     lines = api.post("/services/logs", json={"serviceId": service.id, "follow": False,
                                              "start": "2000-01-01T00:00:00"}).json()["logs"]
     init = [line for line in lines if line["message"] == "warming up the model"]
-    assert init and init[0]["replicaId"] == "chatty-init-0" and init[0]["executionId"] is None
+    assert init and init[0]["replicaId"].startswith("chatty-init-0-") and init[0]["executionId"] is None
 
 
 def test_triggered_executions_are_created_by_the_system_user(faas_platform, package, faas_dataset, tmp_path):
