@@ -37,6 +37,7 @@ from .data.recipe_routes import recipe_routes
 from .data.recipes import Recipes
 from .data.removal import Removal
 from .data.routes import data_routes
+from .data.schemas import Schemas
 from .data.seeding import Seeder, seed_routes
 from .web.server import ServerThread
 from .faas.service_env import ServiceEnv
@@ -72,6 +73,8 @@ class Backend:
         self.recipes = Recipes(self.store, self.ontologies)
         self.projects = Projects(self.store, self.bus, self.recipes)
         self.items = Items(self.store, self.bus, self.projects)
+        self.schemas = Schemas(self.store, self.projects)
+        self.bus.subscribe(self.schemas.on_event)
         self.annotations = Annotations(self.store, self.bus, self.projects, self.items)
         self.exports = Exports(self.store, self.projects, self.items, self.annotations)
         self.seeder = Seeder(self.projects, self.items, self.annotations)
@@ -105,7 +108,7 @@ class Backend:
         """Every REST route under ``/api/v1``: each table gets the domain objects it serves."""
         data_plane = item_urls_absolute(
             data_routes(self.projects, self.items, self.annotations, self.exports, self.bulk)
-            + thumbnail_routes(self.items)) + recipe_routes(self.projects, self.recipes, self.ontologies)
+            + thumbnail_routes(self.items)) + recipe_routes(self.projects, self.recipes, self.ontologies, self.schemas)
         engine = self.engine
         return (data_plane + lifecycle_routes(self.removal, self.clones, self.projects, self.store)
                 + seed_routes(self.seeder) + faas_routes(engine, self.projects, self.store, self.service_revisions)

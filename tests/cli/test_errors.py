@@ -19,7 +19,8 @@ def test_no_checked_out_project(faas):
 def test_platform_refusal_is_one_line_not_a_traceback(faas):
     faas("projects create demo")
     result = faas("projects create demo", code=1)
-    assert result.stderr.strip() == "Error: platform error 400: a project named 'demo' already exists"
+    assert result.stderr.strip() == ("Error: platform error 400: Failed to create project: a project named 'demo' "
+                                     "already exists")
     missing = faas("projects checkout nosuch", code=1)
     assert missing.stderr.startswith("Error: platform error 404:") and "Traceback" not in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1

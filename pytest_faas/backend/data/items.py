@@ -203,6 +203,10 @@ class Items:
             updated = deep_merge(record, change)
             if updated.get("description") in ("", None):  # dtlpy deletes a description by sending ""
                 updated.pop("description", None)
+            sent_system = (change.get("metadata") or {}).get("system")
+            if system and isinstance(sent_system, dict):  # a null deletes a system key, as on the platform
+                for key in [k for k, v in sent_system.items() if v is None]:
+                    updated["metadata"]["system"].pop(key, None)
             if "size" in record["metadata"]["system"]:  # a file's size is its bytes' (folders have none)
                 updated["metadata"]["system"]["size"] = record["metadata"]["system"]["size"]
             if "filename" in change or "name" in change:

@@ -134,6 +134,15 @@ class Ontologies:
         record["updatedAt"] = now_iso()
         return self.store.put(KIND, record)
 
+    def clone(self, ontology_id: str) -> dict:
+        """A copy of an ontology (labels, attributes, metadata) under a new id, for a recipe's clone."""
+        record = self.get(ontology_id)
+        copy = {**json.loads(json.dumps(record)), "id": new_id(), "createdAt": now_iso(), "updatedAt": now_iso(),
+                "creator": LOCAL_USER}
+        copy["url"] = f"/ontologies/{copy['id']}"
+        projects = record["metadata"]["system"].get("projectIds") or [""]
+        return self.store.put(KIND, copy, parent=projects[0])
+
     def delete(self, ontology_id: str) -> None:
         self.get(ontology_id)
         self.store.delete(KIND, ontology_id)

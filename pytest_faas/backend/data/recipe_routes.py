@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .ontologies import Ontologies
     from .projects import Projects
     from .recipes import Recipes
+    from .schemas import Schemas
 
 _MAX_PAGE_SIZE = 1000
 
@@ -56,6 +57,9 @@ def _recipe_routes(projects: "Projects", recipes: "Recipes") -> list[Route]:
         return recipes.create(body.get("projectIds"), body.get("ontologyIds"), body.get("title"),
                               body.get("uiSettings") if isinstance(body.get("uiSettings"), dict) else None)
 
+    def clone_recipe(request: Request, recipe_id: str):
+        return recipes.clone(recipe_id, read_json(request, expect=dict))
+
     def list_recipes(request: Request):
         return _page(request, recipes.list(_id_list(request, "projects")))
 
@@ -76,6 +80,22 @@ def _recipe_routes(projects: "Projects", recipes: "Recipes") -> list[Route]:
         Route("/recipes/<recipe_id>", ("GET",), get_recipe),
         Route("/recipes/<recipe_id>", ("PATCH",), patch_recipe),
         Route("/recipes/<recipe_id>", ("DELETE",), delete_recipe),
+        Route("/recipes/<recipe_id>/clone", ("POST",), clone_recipe),
+    ]
+
+
+def schema_routes(schemas: "Schemas") -> list[Route]:
+    """A dataset's schema and its unsearchable paths."""
+
+    def get_schema(request: Request, dataset_id: str):
+        return schemas.get(dataset_id)
+
+    def change_schema_items(request: Request, dataset_id: str):
+        return schemas.change_unsearchable(dataset_id, read_json(request, expect=dict))
+
+    return [
+        Route("/datasets/<dataset_id>/schema", ("GET",), get_schema),
+        Route("/datasets/<dataset_id>/schema/items", ("POST",), change_schema_items),
     ]
 
 
@@ -122,5 +142,6 @@ def ontology_routes(ontologies: "Ontologies") -> list[Route]:
     ]
 
 
-def recipe_routes(projects: "Projects", recipes: "Recipes", ontologies: "Ontologies") -> list[Route]:
-    return _recipe_routes(projects, recipes) + ontology_routes(ontologies)
+def recipe_routes(projects: "Projects", recipes: "Recipes", ontologies: "Ontologies",
+                  schemas: "Schemas") -> list[Route]:
+    return _recipe_routes(projects, recipes) + ontology_routes(ontologies) + schema_routes(schemas)

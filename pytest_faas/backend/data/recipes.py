@@ -85,6 +85,20 @@ class Recipes:
         record["updatedAt"] = now_iso()
         return self.store.put(KIND, record)
 
+    def clone(self, recipe_id: str, body: dict) -> dict:
+        """``POST /recipes/<id>/clone`` (``recipe.clone(shallow=...)``): a new recipe; ``shallow`` links it to
+        the same ontologies, else each ontology is copied too."""
+        shallow = body.get("shallow", False)
+        if not isinstance(shallow, bool):
+            raise BadRequest(f"'shallow' must be true or false, got {shallow!r:.100}")
+        with self.store.transaction():
+            record = self.get(recipe_id)
+            ontology_ids = list(record["ontologyIds"]) if shallow else [
+                self.ontologies.clone(o)["id"] for o in record["ontologyIds"]]
+            clone = self.create(record["projectIds"], ontology_ids, record["title"], record.get("uiSettings"))
+            kept = {key: record[key] for key in _EDITABLE if key in record and key != "title"}
+            return self.store.put(KIND, {**clone, **kept})
+
     def delete(self, recipe_id: str) -> None:
         self.get(recipe_id)
         self.store.delete(KIND, recipe_id)

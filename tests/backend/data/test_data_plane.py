@@ -33,8 +33,14 @@ def test_dataset_create_get_and_list_hide_binaries(faas_project):
     dataset = faas_project.datasets.create(dataset_name="photos")
     assert faas_project.datasets.get(dataset_name="photos").id == dataset.id
     assert [d.name for d in faas_project.datasets.list()] == ["photos"]
-    # The Binaries system dataset exists, as on the platform, and is found only through systemSpace.
+    # The Binaries system dataset exists, as on the platform, and is found only through systemSpace, which
+    # lists it beside the others (dtlpy's own suite: one dataset without it, two with it).
     assert faas_project.datasets._get_binaries_dataset().name == "Binaries"
+    for system, names in ((False, ["photos"]), (True, ["Binaries", "photos"])):
+        success, answer = faas_project._client_api.gen_request(
+            req_type="post", path="/datasets/query",
+            json_req={"resource": "datasets", "context": {"datasets": [faas_project.id]}, "systemSpace": system})
+        assert success and sorted(d["name"] for d in answer.json()["items"]) == names
 
 
 def test_upload_get_and_size_echo(faas_dataset):

@@ -153,9 +153,11 @@ def test_clone_bad_bodies_are_400_and_change_nothing(faas_dl, faas_project, api)
     assert len(list(source.items.list().all())) == 1
 
 
-def test_unlock_answers_the_dataset(faas_project):
+def test_unlocking_a_dataset_that_is_not_locked_is_refused(faas_dl, faas_project):
     dataset = faas_project.datasets.create(dataset_name="locked")
-    assert faas_project.datasets.unlock(dataset=dataset).id == dataset.id
+    with pytest.raises(faas_dl.exceptions.BadRequest, match="dataset is not locked"):
+        faas_project.datasets.unlock(dataset=dataset)
+    assert faas_project.datasets.get(dataset_id=dataset.id).updated_at == dataset.updated_at
 
 
 def test_directory_tree_lists_the_folders(faas_dl, faas_project):
@@ -163,7 +165,7 @@ def test_directory_tree_lists_the_folders(faas_dl, faas_project):
     upload(dataset, "/a/b/x.txt")
     upload(dataset, "/c/y.txt")
     tree = dataset.directory_tree
-    assert sorted(tree.dir_names) == ["/", "/a", "/a/b", "/c"]
+    assert sorted(tree.dir_names) == ["/", "/.dataloop", "/a", "/a/b", "/c"]  # the platform's own folder too
 
 
 def test_service_revisions_grow_with_each_update(faas_project, here):

@@ -232,8 +232,6 @@ PROBES: dict[tuple[str, str], Probe] = {
                                                good={"name": "walk-renamed"}, bad={"projects": [NO_ID]}),
     ("DELETE", "/datasets/<dataset_id>"): Probe(lambda w: f"/datasets/{w.dataset.id}",
                                                 get(lambda w: f"/datasets/{w.dataset.id}")),
-    ("PATCH", "/datasets/<dataset_id>/unlock"): Probe(lambda w: f"/datasets/{w.dataset.id}/unlock", unchanged,
-                                                      why="nothing locks a dataset locally: it is unlocked"),
     ("POST", "/datasets/<dataset_id>/query"): Probe(
         lambda w: f"/datasets/{w.dataset.id}/query", get(lambda w: f"/items/{w.item.id}"),
         good={"filter": {}, "update": {"metadata": {"user": {"walked": True}}}},
@@ -243,7 +241,7 @@ PROBES: dict[tuple[str, str], Probe] = {
         good={"type": "dir", "path": "/made"}, bad={"type": "dir", "path": "/made", "colour": "red"}, form=True),
     ("POST", "/datasets/<dataset_id>/export"): Probe(
         lambda w: f"/datasets/{w.dataset.id}/export",
-        lambda w, api: api.post("/datasets/query", json={"filter": {}, "systemSpace": True,
+        lambda w, api: api.post("/datasets/query", json={"filter": {"name": "Binaries"}, "systemSpace": True,
                                                          "context": {"projects": [w.project.id]}}).json()
         ["items"][0]["itemsCount"],
         good={}, bad={"itemsQuery": {"filter": {"dir": {"$nope": 1}}}}),
@@ -274,6 +272,12 @@ PROBES: dict[tuple[str, str], Probe] = {
                                              good={"title": "walked"}, bad={"title": 5}),
     ("DELETE", "/recipes/<recipe_id>"): Probe(lambda w: f"/recipes/{w.recipe_id}",
                                               get(lambda w: f"/recipes/{w.recipe_id}")),
+    ("POST", "/recipes/<recipe_id>/clone"): Probe(
+        lambda w: f"/recipes/{w.recipe_id}/clone", lambda w, api: api.get("/recipes").json()["totalItemsCount"],
+        good={"shallow": True}, bad={"shallow": "yes"}),
+    ("POST", "/datasets/<dataset_id>/schema/items"): Probe(
+        lambda w: f"/datasets/{w.dataset.id}/schema/items", get(lambda w: f"/datasets/{w.dataset.id}/schema"),
+        good={"unsearchablePaths": {"add": ["metadata.walked"]}}, bad={"unsearchablePaths": {"add": [1]}}),
     ("POST", "/ontologies"): Probe(lambda w: "/ontologies",
                                    lambda w, api: api.get(f"/ontologies?projects={w.project.id}").json()
                                    ["totalItemsCount"],
@@ -377,6 +381,7 @@ BODILESS_ELSEWHERE = {  # no body to refuse; their effect is asserted by those s
     ("DELETE", "/pipelines/<pipeline_id>"), ("POST", "/pipelines/<pipeline_id>/install"),
     ("POST", "/pipelines/<pipeline_id>/uninstall"), ("DELETE", "/app-registry/<dpk_id>"),
     ("DELETE", "/apps/<app_id>"), ("POST", "/apps/<app_id>/activate"), ("POST", "/apps/<app_id>/deactivate"),
+    ("PATCH", "/datasets/<dataset_id>/unlock"),  # always a 400 here (nothing locks): test_lifecycle.py
 }
 
 
