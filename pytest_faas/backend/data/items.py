@@ -11,14 +11,14 @@ from __future__ import annotations
 import copy
 from typing import BinaryIO, Iterator
 
-from . import directories
+from . import directories, media
 from ...dql import compiler as dql
 from ...errors import BadRequest, Conflict, NotFound, NotSupported
 from ...ids import now_iso
 from .. import records as entities
 from ..events import Event, EventBus
 from .projects import Projects
-from ..store import StagedBlob, Store
+from ..store import Store
 
 UPLOAD_MODES = ("skip", "overwrite")
 _CHUNK = 1 << 16
@@ -124,8 +124,13 @@ class Items:
                                                 item_id=item_id)
                     op, action = "created", "Created"
                 system = record["metadata"]["system"]
-                system.pop("width", None), system.pop("height", None)
-                system.update(self._image_size(system, staged))
+                for key in ("width", "height", "fps", "duration", "nb_frames", "ffmpeg"):  # the new bytes' own
+                    system.pop(key, None)
+                mimetype = system.get("mimetype", "")
+                system.update(media.image_fields(mimetype, staged.open))
+                system.update(media.video_fields(mimetype, staged.open))
+                if "fps" in system:  # dtlpy's item.fps reads metadata.fps, which the platform sets too
+                    record["metadata"]["fps"] = system["fps"]
                 system["size"] = self.store.commit_blob(record["id"], staged)
                 if op == "overwrite":
                     record["updatedAt"] = now_iso()
@@ -172,20 +177,6 @@ class Items:
         with self.store.transaction():
             dataset = self.projects.get_dataset(dataset_id)
             return self._make_dirs(dataset, directories.ancestors(path["filename"]) + [path["filename"]])[-1]
-
-    @staticmethod
-    def _image_size(system: dict, staged: StagedBlob) -> dict:
-        """``width``/``height`` of an image, which the platform adds and dtlpy's annotation tools need."""
-        if not system.get("mimetype", "").startswith("image/"):
-            return {}
-        try:
-            from PIL import Image  # noqa: PLC0415 (a dtlpy dependency; reads only the header)
-
-            with staged.open() as blob, Image.open(blob) as image:
-                width, height = image.size
-        except Exception:  # not a readable image: the platform leaves the fields out too
-            return {}
-        return {"width": width, "height": height}
 
     def patch(self, item_id: str, change: dict, system: bool = False) -> dict:
         """Apply a PATCH diff; ``metadata.system`` changes only with ``?system=true``, as on the platform."""
