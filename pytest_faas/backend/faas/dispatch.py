@@ -23,6 +23,7 @@ from ...errors import PlatformError
 from ...ids import new_id
 from ...protocol import QUEUED, STACK_MARK, STACK_WAIT_S, TERMINAL
 from .executions import Executions
+from .logs import log_line
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,9 @@ class Agent:
     dump: list = field(default_factory=list)  # timed-out executions whose stack it is asked for
 
 
+
+
+MAX_FAILURE_LINES = 200  # lines of a placement's failure (pip's output) kept in the service's log
 
 
 class Dispatcher:
@@ -256,6 +260,10 @@ class Dispatcher:
         with self.cond:
             self.executions.startup_errors[service_id] = message
             self.executions.end_queued(service_id, "startup", reason=message)
+            service = self.executions.store.find("services", service_id)
+            if service is not None:  # the service's log says why, as the platform shows pip's error there
+                lines = [log_line(line, "ERROR") for line in message.splitlines()[:MAX_FAILURE_LINES] if line.strip()]
+                self.executions.logs.append_replica(service, None, lines)
             self.wake_agents()
 
     def bye(self, agent_id: str) -> None:

@@ -158,6 +158,10 @@ def test_a_requirement_that_does_not_exist_fails_executions_naming_it(platform, 
     message = record["latestStatus"]["message"]
     assert record["latestStatus"]["status"] == "failed"
     assert "faas-no-such-distribution-anywhere==9.9.9" in message and "requirements.txt" in message
+    logged = platform.backend.engine.logs.query({"serviceId": service.id, "follow": False,
+                                                 "start": "2000-01-01T00:00:00"})["logs"]
+    errors = [line["message"] for line in logged if line.get("executionId") is None]
+    assert any("requirements.txt line 2 'faas-no-such-distribution-anywhere==9.9.9'" in m for m in errors), errors
     _, later = run(platform, service, project, "whereami", timeout=5)
     assert later["latestStatus"]["status"] == "failed", "later executions fail at once, not after a rebuild"
     service.delete()
