@@ -114,6 +114,15 @@ def dataset_routes(projects: "Projects", items: "Items", annotations: "Annotatio
 def upload_routes(items: "Items") -> list[Route]:
     """Item uploads: dtlpy's multipart body, or a JSON one for a URL or a folder."""
 
+    def list_items(request: Request, dataset_id: str):
+        """The legacy ``GET /datasets/{id}/items``: a page of the dataset's files, as the default items query."""
+        try:
+            page, size = int(request.args.get("pageOffset", 0)), int(request.args.get("pageSize", 100))
+        except ValueError:
+            raise BadRequest("'pageOffset' and 'pageSize' must be integers") from None
+        return items.query(dataset_id, {"filter": {"$and": [{"hidden": False}, {"type": "file"}]},
+                                        "page": page, "pageSize": size})
+
     def upload_item(request: Request, dataset_id: str):
         if request.mimetype == "application/x-www-form-urlencoded":  # items.make_dir: type=dir&path=...
             kind, path = request.form.get("type"), request.form.get("path")
@@ -150,6 +159,7 @@ def upload_routes(items: "Items") -> list[Route]:
 
     return [
         Route("/datasets/<dataset_id>/items", ("POST",), upload_item, body_bytes=UPLOAD_BYTES),
+        Route("/datasets/<dataset_id>/items", ("GET",), list_items),
     ]
 
 

@@ -50,3 +50,13 @@ def test_a_null_in_a_system_metadata_update_deletes_the_key(faas_dataset, faas_i
     faas_dataset.items.update(item=faas_item, system_metadata=True)
     fetched = faas_dataset.items.get(item_id=faas_item.id)
     assert "modified" not in fetched.metadata["system"] and fetched.metadata["system"]["size"] > 0
+
+
+def test_the_legacy_items_list_answers_a_page_of_files(faas_dataset, make_faas_item, api):
+    names = sorted(make_faas_item(name=f"{i}.png", remote_path="/in").filename for i in range(3))
+    success, answer = faas_dataset._client_api.gen_request(req_type="get", path=f"/datasets/{faas_dataset.id}/items")
+    assert success and sorted(i["filename"] for i in answer.json()["items"]) == names  # files only, no folder
+    page = api.get(f"/datasets/{faas_dataset.id}/items?pageSize=2&pageOffset=1").json()
+    assert page["totalItemsCount"] == 3 and len(page["items"]) == 1
+    assert api.get(f"/datasets/{faas_dataset.id}/items?pageSize=x").status_code == 400
+    assert api.get(f"/datasets/{faas_dataset.id}/items?pageSize=100000").status_code == 400
