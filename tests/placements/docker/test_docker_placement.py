@@ -162,6 +162,7 @@ def test_a_requirement_that_does_not_exist_fails_executions_naming_it(platform, 
                                                  "start": "2000-01-01T00:00:00"})["logs"]
     errors = [line["message"] for line in logged if line.get("executionId") is None]
     assert any("requirements.txt line 2 'faas-no-such-distribution-anywhere==9.9.9'" in m for m in errors), errors
+    assert any("ERROR: No matching distribution found for" in m for m in errors), errors  # pip's own line
     _, later = run(platform, service, project, "whereami", timeout=5)
     assert later["latestStatus"]["status"] == "failed", "later executions fail at once, not after a rebuild"
     service.delete()
