@@ -40,6 +40,9 @@ class Exports:
         dataset = self.projects.get_dataset(dataset_id)
         if not isinstance(payload, dict):
             raise BadRequest("export body must be a JSON object")
+        if payload.get("datasetLock") not in (None, False, True):
+            raise BadRequest(f"'datasetLock' must be true or false, found {payload['datasetLock']!r:.100}")
+        lock_timeout = self.projects.lock_timeout(payload.get("lockTimeoutSec"))
         items_query = dict(payload.get("itemsQuery") or {"filter": {"$and": [{"hidden": False}, {"type": "file"}]}})
         annotations_options = payload.get("annotations") or {}
         include = annotations_options.get("include", True)
@@ -69,6 +72,8 @@ class Exports:
         output, _ = self.items.upload(binaries["id"], f"{EXPORT_FOLDER}/{name}", body, mode="overwrite")
         spec = {"outputItemId": output["id"], "datasetId": dataset_id, "itemsCount": len(exported)}
         command = command_json("ExportDatasetAsJson", spec, command_id)
+        if payload.get("datasetLock"):
+            self.projects.lock_dataset(dataset_id, lock_timeout)
         return self.store.put("commands", command)
 
     def command(self, command_id: str) -> dict:

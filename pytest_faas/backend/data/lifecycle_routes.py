@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from werkzeug.wrappers import Request
 
 from . import directories
-from ...errors import BadRequest
 from ..web.wsgi import Route, read_json
 
 if TYPE_CHECKING:
@@ -35,11 +34,7 @@ def lifecycle_routes(removal: "Removal", clones: "Clones", projects: "Projects",
         return {"id": dataset_id, "deleted": True}
 
     def unlock_dataset(request: Request, dataset_id: str):
-        # Nothing locks a dataset here (an export ends as it starts), so no dataset is locked to unlock:
-        # the platform's answer to unlocking a dataset that is not locked.
-        dataset = projects.get_dataset(dataset_id)
-        raise BadRequest(f"dataset is not locked: {dataset['name']!r} ({dataset_id}); nothing locks a dataset on "
-                         "the local platform (an export ends as it starts)")
+        return projects.unlock_dataset(dataset_id)
 
     def directory_tree(request: Request, dataset_id: str):
         projects.get_dataset(dataset_id)

@@ -7,6 +7,7 @@ it with the project and hides it from ordinary dataset listings; it is found onl
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from ...dql import compiler as dql
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from .recipes import Recipes
 
 BINARIES = "Binaries"
+LOCKS = "datasetLocks"  # one per locked dataset, id: the dataset's id, ``until``: epoch seconds or None
+MAX_LOCK_S = 7 * 24 * 3600  # the longest lockTimeoutSec taken
 # The characters a project name may use on the platform: ASCII letters and digits, spaces and these.
 PROJECT_NAME_PUNCTUATION = "!@#$%^&*()_+-[]|.,"
 
@@ -197,7 +200,43 @@ class Projects:
         return self.store.put("datasets", dataset)
 
     def get_dataset(self, dataset_id: str) -> dict:
-        return self.store.get("datasets", dataset_id, "Dataset")
+        dataset = self.store.get("datasets", dataset_id, "Dataset")
+        if dataset.get("readonly") and not self._locked(dataset_id):  # its lock timed out
+            return {**dataset, "readonly": False}
+        return dataset
+
+    # -- locks: an export with datasetLock makes its dataset readonly until unlock or lockTimeoutSec --------
+
+    def _locked(self, dataset_id: str) -> bool:
+        lock = self.store.find(LOCKS, dataset_id)
+        return lock is not None and (lock["until"] is None or time.time() < lock["until"])
+
+    @staticmethod
+    def lock_timeout(value) -> float | None:
+        """An export's ``lockTimeoutSec``, checked (None: none given)."""
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not 0 < value <= MAX_LOCK_S):
+            raise BadRequest(f"'lockTimeoutSec' must be a number of seconds up to {MAX_LOCK_S}, found {value!r:.100}")
+        return value
+
+    def lock_dataset(self, dataset_id: str, timeout_s: float | None) -> None:
+        """The platform locks the dataset while an export with ``datasetLock`` runs. A local export ends as
+        it starts, so the lock stays until ``unlock`` or the export's ``lockTimeoutSec``, as a long export's
+        would; ``readonly`` shows it (it blocks no change here)."""
+        with self.store.transaction():
+            dataset = self.get_dataset(dataset_id)
+            until = None if timeout_s is None else time.time() + timeout_s
+            self.store.put(LOCKS, {"id": dataset_id, "until": until}, parent=dataset_id)
+            self.store.put("datasets", {**dataset, "readonly": True})
+
+    def unlock_dataset(self, dataset_id: str) -> dict:
+        """``PATCH /datasets/{id}/unlock``: a dataset that is not locked is the platform's 400."""
+        with self.store.transaction():
+            dataset = self.get_dataset(dataset_id)
+            if not self._locked(dataset_id):
+                raise BadRequest(f"dataset is not locked: {dataset['name']!r} ({dataset_id})")
+            self.store.delete(LOCKS, dataset_id)
+            return self.store.put("datasets", {**dataset, "readonly": False})
 
     def project_of_dataset(self, dataset: dict) -> str:
         return dataset["projects"][0]

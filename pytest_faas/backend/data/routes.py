@@ -112,7 +112,7 @@ def dataset_routes(projects: "Projects", items: "Items", annotations: "Annotatio
 
 
 def upload_routes(items: "Items") -> list[Route]:
-    """Item uploads: dtlpy's multipart body, or a JSON one for a URL or a folder."""
+    """Item uploads (dtlpy's multipart body, or JSON for a URL or a folder), and the legacy list there."""
 
     def list_items(request: Request, dataset_id: str):
         """The legacy ``GET /datasets/{id}/items``: a page of the dataset's files, as the default items query."""

@@ -4,6 +4,7 @@ through the real dtlpy client (issue 17, points 1, 3 and 8)."""
 from __future__ import annotations
 
 import io
+import threading
 
 import pytest
 
@@ -153,11 +154,34 @@ def test_clone_bad_bodies_are_400_and_change_nothing(faas_dl, faas_project, api)
     assert len(list(source.items.list().all())) == 1
 
 
-def test_unlocking_a_dataset_that_is_not_locked_is_refused(faas_dl, faas_project):
+def test_an_export_with_lock_locks_until_unlock_and_unlocking_an_unlocked_dataset_is_refused(faas_dl,
+                                                                                             faas_project, api):
     dataset = faas_project.datasets.create(dataset_name="locked")
     with pytest.raises(faas_dl.exceptions.BadRequest, match="dataset is not locked"):
         faas_project.datasets.unlock(dataset=dataset)
-    assert faas_project.datasets.get(dataset_id=dataset.id).updated_at == dataset.updated_at
+    assert faas_project.datasets.get(dataset_id=dataset.id).readonly is False
+    answer = api.post(f"/datasets/{dataset.id}/export", json={"datasetLock": True, "lockTimeoutSec": "soon"})
+    assert answer.status_code == 400 and "lockTimeoutSec" in answer.json()["message"]
+    assert faas_project.datasets.get(dataset_id=dataset.id).readonly is False  # a refused export locks nothing
+    assert api.post(f"/datasets/{dataset.id}/export", json={"datasetLock": True}).status_code == 200
+    assert faas_project.datasets.get(dataset_id=dataset.id).readonly is True
+    assert faas_project.datasets.unlock(dataset=dataset).readonly is False
+    assert faas_project.datasets.get(dataset_id=dataset.id).readonly is False
+
+
+def test_a_lock_with_a_timeout_ends_by_itself(faas_project, api):
+    held, timed = (faas_project.datasets.create(dataset_name=n) for n in ("held", "timed"))
+    assert api.post(f"/datasets/{held.id}/export", json={"datasetLock": True, "lockTimeoutSec": 3600}).ok
+    assert faas_project.datasets.get(dataset_id=held.id).readonly is True
+    dataset = timed
+    assert api.post(f"/datasets/{dataset.id}/export", json={"datasetLock": True, "lockTimeoutSec": 0.2}).ok
+    deadline = threading.Event()
+    for _ in range(100):  # the lock's own end, polled with a generous bound
+        if faas_project.datasets.get(dataset_id=dataset.id).readonly is False:
+            break
+        deadline.wait(0.1)
+    assert faas_project.datasets.get(dataset_id=dataset.id).readonly is False
+    assert api.patch(f"/datasets/{dataset.id}/unlock").status_code == 400
 
 
 def test_directory_tree_lists_the_folders(faas_dl, faas_project):

@@ -381,7 +381,7 @@ BODILESS_ELSEWHERE = {  # no body to refuse; their effect is asserted by those s
     ("DELETE", "/pipelines/<pipeline_id>"), ("POST", "/pipelines/<pipeline_id>/install"),
     ("POST", "/pipelines/<pipeline_id>/uninstall"), ("DELETE", "/app-registry/<dpk_id>"),
     ("DELETE", "/apps/<app_id>"), ("POST", "/apps/<app_id>/activate"), ("POST", "/apps/<app_id>/deactivate"),
-    ("PATCH", "/datasets/<dataset_id>/unlock"),  # always a 400 here (nothing locks): test_lifecycle.py
+    ("PATCH", "/datasets/<dataset_id>/unlock"),  # a 400 unless an export locked it: test_lifecycle.py
 }
 
 
