@@ -47,12 +47,14 @@ def tree(items: list[dict]) -> dict:
     """
     root = {"value": {"id": None, "name": "", "dir": None, "filename": "/", "type": DIR, "metadata": {}},
             "children": []}
-    # Every dataset of the platform keeps a hidden /.dataloop folder for its own files; none are kept here,
-    # but the tree shows the folder as the platform's does.
-    dataloop = {"value": {"id": None, "name": ".dataloop", "dir": "/", "filename": "/.dataloop", "type": DIR,
-                          "metadata": {}}, "children": []}
-    root["children"].append(dataloop)
-    nodes = {"/": root, "/.dataloop": dataloop}
+    nodes = {"/": root}
+    # Every dataset of the platform keeps a hidden /.dataloop folder (and /.dataloop/thumbnails in it) for
+    # its own files; none are kept here, but the tree shows the folders as the platform's does.
+    for parent, name in (("/", ".dataloop"), ("/.dataloop", "thumbnails")):
+        filename = f"{parent.rstrip('/')}/{name}"
+        nodes[filename] = {"value": {"id": None, "name": name, "dir": parent, "filename": filename, "type": DIR,
+                                     "metadata": {}}, "children": []}
+        nodes[parent]["children"].append(nodes[filename])
     for record in sorted((i for i in items if is_dir(i)), key=lambda i: i["filename"].count("/")):
         node = {"value": {key: copy.deepcopy(record.get(key)) for key in ("id", "name", "dir", "filename",
                                                                           "type", "metadata")},

@@ -189,7 +189,8 @@ def test_directory_tree_lists_the_folders(faas_dl, faas_project):
     upload(dataset, "/a/b/x.txt")
     upload(dataset, "/c/y.txt")
     tree = dataset.directory_tree
-    assert sorted(tree.dir_names) == ["/", "/.dataloop", "/a", "/a/b", "/c"]  # the platform's own folder too
+    # the platform's own folders too
+    assert sorted(tree.dir_names) == ["/", "/.dataloop", "/.dataloop/thumbnails", "/a", "/a/b", "/c"]
 
 
 def test_service_revisions_grow_with_each_update(faas_project, here):
