@@ -42,9 +42,11 @@ def test_two_dataset_nodes_run_on_a_new_item_matching_the_trigger_and_its_folder
     executions = list(faas_dl.executions.list(filters=filters).all())
     assert [e.latest_status["status"] for e in executions] == ["success", "success"]
     assert {e.function_name for e in executions} == {"dataset_handler"}
-    assert executions[-1].output["item_id"] == inside.id  # an item already in the dataset goes on as it is
+    assert executions[0].output["item_id"] == inside.id  # already in the first node's folder: goes on as it is
+    copy = faas_dataset.items.get(filepath="/inside.png")  # the second node's folder is the root: a copy
+    assert executions[-1].output["item_id"] == copy.id != inside.id
     names = sorted(i.filename for i in faas_dataset.items.list().all())
-    assert names == ["/elsewhere/outside.png", "/pipeline/inside.png"]
+    assert names == ["/elsewhere/outside.png", "/inside.png", "/pipeline/inside.png"]  # as the suite counts 2
 
 
 def test_a_dataset_node_copies_an_item_of_another_dataset_into_its_folder_and_passes_the_copy_on(

@@ -128,11 +128,12 @@ class Clones:
                            _flag(params, "withItemsAnnotations", True), extra_metadata=metadata)
         return self._command("cloneItem", {"returnedModelId": [clone["id"]], "itemId": item_id})
 
-    def into_dataset(self, item_id: str, dataset_id: str, folder: str) -> dict:
-        """An item placed in a dataset, as a pipeline's dataset node does: the item itself when it is there
-        already, else its copy (metadata and annotations) in ``folder``, or the copy made before."""
+    def into_dataset(self, item_id: str, dataset_id: str, folder: str | None) -> dict:
+        """An item placed in a dataset's folder, as a pipeline's dataset node does: the item itself when it is
+        there already (in that folder, or anywhere in the dataset when the node names none), else its copy
+        (metadata and annotations) in the folder, or the copy made before."""
         item = self.items.get(item_id)
-        if item["datasetId"] == dataset_id:
+        if item["datasetId"] == dataset_id and folder in (None, item["dir"]):
             return item
         target = self.projects.get_dataset(dataset_id)
         filename = dql.item_path(posixpath.join(folder or "/", posixpath.basename(item["filename"])))["filename"]

@@ -190,8 +190,8 @@ class PipelineRuns:
             self._running_platform_nodes = False
 
     def _run_dataset_node(self, cycle: dict, node: dict, inputs: dict, pipeline: dict) -> None:
-        """A dataset node puts its input item into its dataset (and folder): an item of another dataset is
-        copied there, one already there goes on as it is; the node passes the item on."""
+        """A dataset node puts its input item into its dataset (and folder): an item elsewhere is copied
+        there, one already there goes on as it is; the node passes the item on."""
         metadata = node.get("metadata") or {}
         value = next(iter(inputs.values()), None)
         item_id = (value.get("item_id") or value.get("id")) if isinstance(value, dict) else value
@@ -199,7 +199,7 @@ class PipelineRuns:
         try:
             if not isinstance(item_id, str):
                 raise BadRequest(f"its input must be an item, found {value!r}")
-            item = self.place_item(item_id, metadata.get("datasetId"), metadata.get("dir") or "/")
+            item = self.place_item(item_id, metadata.get("datasetId"), metadata.get("dir"))
             output = {"item_id": item["id"], "dataset_id": item["datasetId"]}
         except (BadRequest, NotFound) as exc:
             failure = f"dataset node {node['name']!r}: {exc.message}"
