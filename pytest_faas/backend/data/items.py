@@ -123,15 +123,8 @@ class Items:
                     record = entities.item_json(dataset, path, 0, metadata=metadata, description=description,
                                                 item_id=item_id)
                     op, action = "created", "Created"
-                system = record["metadata"]["system"]
-                for key in ("width", "height", "fps", "duration", "nb_frames", "ffmpeg"):  # the new bytes' own
-                    system.pop(key, None)
-                mimetype = system.get("mimetype", "")
-                system.update(media.image_fields(mimetype, staged.open))
-                system.update(media.video_fields(mimetype, staged.open))
-                if "fps" in system:  # dtlpy's item.fps reads metadata.fps, which the platform sets too
-                    record["metadata"]["fps"] = system["fps"]
-                system["size"] = self.store.commit_blob(record["id"], staged)
+                _set_media_fields(record, staged)
+                record["metadata"]["system"]["size"] = self.store.commit_blob(record["id"], staged)
                 if op == "overwrite":
                     record["updatedAt"] = now_iso()
                     self.store.put("items", record)
@@ -284,3 +277,15 @@ class Items:
             raise BadRequest(f"query operation {operation!r} is not supported by the local platform; "
                              "delete or update items one by one")
         return dql.run_query(self.store.children("items", dataset_id), query, default_sort={"id": "ascending"})
+
+
+def _set_media_fields(record: dict, staged) -> None:
+    """The new bytes' own image and video fields, in place of what earlier bytes of the item set."""
+    system = record["metadata"]["system"]
+    for key in ("width", "height", "fps", "duration", "nb_frames", "ffmpeg"):
+        system.pop(key, None)
+    mimetype = system.get("mimetype", "")
+    system.update(media.image_fields(mimetype, staged.open))
+    system.update(media.video_fields(mimetype, staged.open))
+    if "fps" in system:  # dtlpy's item.fps reads metadata.fps, which the platform sets too
+        record["metadata"]["fps"] = system["fps"]
