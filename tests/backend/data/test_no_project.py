@@ -38,9 +38,17 @@ def test_module_level_push_lands_in_the_only_project_and_resolves_by_name(platfo
     assert codebase.filename == "/codebases/solo/0.zip"
 
 
-def test_a_null_context_lists_the_datasets_of_every_project_and_a_name_in_two_is_refused(platform, here):
+def test_a_null_context_lists_the_datasets_of_every_project_and_a_name_in_two_is_refused(tmp_path_factory, here):
+    # A platform of its own, set up as the test above leaves its: under xdist the two may run apart.
+    with LocalPlatform(data_dir=tmp_path_factory.mktemp("two-projects"), placement=None) as platform:
+        first = platform.dl.projects.create(project_name="only")
+        platform.dl.packages.generate(name="solo", src_path=str(here))
+        first.packages.push(src_path=str(here), package_name="solo")
+        _two_projects_are_told_apart(platform, first, here)
+
+
+def _two_projects_are_told_apart(platform, first, here):
     dl = platform.dl
-    first = dl.projects.get(project_name="only")
     second = dl.projects.create(project_name="other")
     second.datasets.create(dataset_name="pictures")
     answer = platform.dl.client_api.gen_request(
@@ -48,7 +56,6 @@ def test_a_null_context_lists_the_datasets_of_every_project_and_a_name_in_two_is
         json_req={"filter": {"name": "Binaries"}, "systemSpace": True, "context": {"projects": [None]}})[1].json()
     assert sorted(d["projects"][0] for d in answer["items"]) == sorted([first.id, second.id])
 
-    dl.packages.generate(name="solo", src_path=str(here))
     second.packages.push(src_path=str(here), package_name="solo")  # the same name in another project
     with pytest.raises(dl.exceptions.BadRequest, match="More than one package"):
         dl.packages.get(package_name="solo")
