@@ -9,11 +9,20 @@ that one execution the agent calls `enter` and `leave`:
   to its own ``responses.RequestsMock`` (so that executions running at once in one process each see their
   own stubs). Calls to the platform's own address pass through. A call no stub matches raises
   `UndeclaredCall` (a ``requests.ConnectionError``) naming the method, the URL and the mock file.
-- Every other client (urllib, http.client, httpx, aiohttp, raw sockets): while any guarded execution runs
-  in the process, ``socket.connect``/``connect_ex``/``sendto`` refuse every address but the platform's
-  (and Unix sockets), and ``socket.getaddrinfo`` refuses names other than the platform's host, so that not even a
-  DNS query leaves the machine. The refusal is a ``ConnectionRefusedError`` (``socket.gaierror`` for a
-  lookup) saying why.
+- Every other client (urllib, http.client, httpx, aiohttp, raw sockets, the ``_socket`` module, a socket
+  made on a duplicated descriptor, a reloaded ``socket`` module): an audit hook (``sys.addaudithook``, added
+  once per process and never removed) sees the C-level ``socket.connect``, ``sendto`` and ``sendmsg`` events
+  and ``getaddrinfo``/``gethostbyname``/``gethostbyaddr`` lookups, and refuses every address but the
+  platform's (Unix sockets pass) and every name but the platform's host, so that not even a DNS query leaves
+  the machine. It also refuses resolving the C functions that connect, send or look names up through
+  ``ctypes``. The refusal is a ``ConnectionRefusedError`` (``socket.gaierror`` for a lookup) saying why.
+- Which thread is guarded: the execution's, and every thread started from a guarded thread (tagged when it
+  starts), for its whole life, also after the execution returned. While a guarded execution runs, a thread
+  that belongs to no execution is refused too (it may be one the function started some other way).
+
+What a process cannot stop is left to the docker placement, whose containers have no network: C code that
+calls ``connect`` itself (an extension module, a ``ctypes`` function pointer resolved before the guard), raw
+system calls, and a child process the function starts.
 
 What was refused is also recorded: the execution fails with `leave`'s message even when the function
 caught the error. Each answered call is logged as ``[faas] outbound <METHOD> <URL> -> <status>``, which
@@ -26,6 +35,7 @@ import functools
 import ipaddress
 import json
 import socket
+import sys
 import threading
 from urllib.parse import urlsplit
 
@@ -36,9 +46,7 @@ INPUT_KEY = "_faas_outbound"
 CALL_MARK = "[faas] outbound "
 
 _ORIGINAL_SEND = HTTPAdapter.send
-_ORIGINAL_CONNECT = socket.socket.connect
-_ORIGINAL_CONNECT_EX = socket.socket.connect_ex
-_ORIGINAL_SENDTO = socket.socket.sendto
+_ORIGINAL_START = threading.Thread.start
 _ORIGINAL_GETADDRINFO = socket.getaddrinfo
 
 _LOCK = threading.Lock()
@@ -225,26 +233,46 @@ def leave(guard: Guard | None) -> str | None:
     return guard.problem()
 
 
-# -- the process-wide patches (installed while a guarded execution runs) ---------------------------------
+# -- the process-wide parts: the requests patch and thread tagging while a guard runs, the audit hook for good --
+
+_HOOKED = False
+_NET_EVENTS = frozenset({"socket.connect", "socket.sendto", "socket.sendmsg", "socket.getaddrinfo",
+                         "socket.gethostbyname", "socket.gethostbyaddr", "ctypes.dlsym"})
+# C functions that reach the network, refused to a guarded thread's ctypes lookups.
+_C_NETWORK = frozenset({"connect", "sendto", "sendmsg", "sendmmsg", "getaddrinfo", "gethostbyname",
+                        "gethostbyname2", "gethostbyname_r", "gethostbyname2_r", "gethostbyaddr", "res_query",
+                        "res_search", "res_nquery", "res_nsearch"})
+_INET = (socket.AF_INET, socket.AF_INET6)
+
 
 def _install() -> None:
+    global _HOOKED
     HTTPAdapter.send = _send
-    socket.socket.connect = _connect
-    socket.socket.connect_ex = _connect_ex
-    socket.socket.sendto = _sendto
-    socket.getaddrinfo = _getaddrinfo
+    threading.Thread.start = _start
+    if not _HOOKED:  # an audit hook cannot be removed: it is added once and does nothing while no guard runs
+        sys.addaudithook(_audit)
+        _HOOKED = True
 
 
 def _uninstall() -> None:
     HTTPAdapter.send = _ORIGINAL_SEND
-    socket.socket.connect = _ORIGINAL_CONNECT
-    socket.socket.connect_ex = _ORIGINAL_CONNECT_EX
-    socket.socket.sendto = _ORIGINAL_SENDTO
-    socket.getaddrinfo = _ORIGINAL_GETADDRINFO
+    threading.Thread.start = _ORIGINAL_START
+
+
+def _own_guard() -> Guard | None:
+    """The guard of the calling thread: its execution's, or the one it inherited when it was started."""
+    return getattr(_THREAD, "guard", None) or getattr(threading.current_thread(), "_faas_guard", None)
+
+
+def _start(thread: threading.Thread):
+    guard = _own_guard()
+    if guard is not None:  # a thread the function starts stays guarded, also after the function returned
+        thread._faas_guard = guard
+    return _ORIGINAL_START(thread)
 
 
 def _send(adapter, request, *args, **kwargs):
-    guard = getattr(_THREAD, "guard", None)
+    guard = _own_guard()
     if guard is None:
         return _ORIGINAL_SEND(adapter, request, *args, **kwargs)
     parts = urlsplit(request.url)
@@ -254,15 +282,28 @@ def _send(adapter, request, *args, **kwargs):
 
 
 def _guards() -> list[Guard]:
-    """The guards a refusal is charged to: the calling thread's, else every running one (a thread the
-    function started itself belongs to no execution)."""
-    own = getattr(_THREAD, "guard", None)
+    """The guards a refusal is charged to: the calling thread's, else every running one (a thread that
+    belongs to no execution may be one the function started)."""
+    own = _own_guard()
+    if own is not None:
+        return [own]
     with _LOCK:
-        return [own] if own is not None else list(_ACTIVE)
+        return list(_ACTIVE)
 
 
-def _check_connect(sock, address) -> None:
-    if sock.family not in (socket.AF_INET, socket.AF_INET6):
+def _audit(event: str, args: tuple) -> None:
+    if event not in _NET_EVENTS or (not _ACTIVE and _own_guard() is None):
+        return
+    if event == "ctypes.dlsym":
+        _check_symbol(args[1])
+    elif event.startswith("socket.get"):  # a reverse lookup of even a numeric address is a DNS query
+        _check_name(args[0], reverse=event == "socket.gethostbyaddr")
+    else:  # connect, sendto, sendmsg: (socket, address); sendmsg on a connected socket has no address
+        _check_address(args[0], args[1])
+
+
+def _check_address(sock, address) -> None:
+    if address is None or getattr(sock, "family", None) not in _INET or not isinstance(address, tuple):
         return  # Unix sockets: the platform's, the docker engine's; nothing that leaves the machine
     host, port = address[0], address[1]
     guards = _guards()
@@ -272,19 +313,21 @@ def _check_connect(sock, address) -> None:
     raise ConnectionRefusedError(messages[0])
 
 
-def _connect(sock, address):
-    _check_connect(sock, address)
-    return _ORIGINAL_CONNECT(sock, address)
+def _check_name(host, reverse: bool = False) -> None:
+    if host is None or (_numeric(host) and not reverse):
+        return
+    name = host.decode(errors="replace") if isinstance(host, bytes) else str(host)
+    guards = _guards()
+    if guards and not any(name in g.addresses for g in guards):
+        messages = [g.refuse(f"looking up the name {name!r}", g.lookup()) for g in guards]
+        raise socket.gaierror(socket.EAI_NONAME, messages[0])
 
 
-def _connect_ex(sock, address):
-    _check_connect(sock, address)
-    return _ORIGINAL_CONNECT_EX(sock, address)
-
-
-def _sendto(sock, data, *flags_and_address):
-    _check_connect(sock, flags_and_address[-1])  # sendto(data, address) or sendto(data, flags, address)
-    return _ORIGINAL_SENDTO(sock, data, *flags_and_address)
+def _check_symbol(name) -> None:
+    guard = _own_guard()  # only the function's own threads: ctypes in the harness's threads is left alone
+    if guard is not None and isinstance(name, str) and name in _C_NETWORK:
+        raise ConnectionRefusedError(guard.refuse(
+            f"the C function {name!r} through ctypes", "make the call with requests and declare it under \"http\""))
 
 
 def _numeric(host) -> bool:
@@ -295,13 +338,3 @@ def _numeric(host) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _getaddrinfo(host, port, *args, **kwargs):
-    if host is not None and not _numeric(host):
-        guards = _guards()
-        name = host.decode(errors="replace") if isinstance(host, bytes) else str(host)
-        if guards and not any(name in g.addresses for g in guards):
-            messages = [g.refuse(f"looking up the name {name!r}", g.lookup()) for g in guards]
-            raise socket.gaierror(socket.EAI_NONAME, messages[0])
-    return _ORIGINAL_GETADDRINFO(host, port, *args, **kwargs)
