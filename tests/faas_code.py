@@ -200,3 +200,34 @@ JSON_PACKAGE = {
     "mock.json": {"inputs": [[{"name": "config", "value": {"n": 1}}], [{"name": "config", "value": {"n": 2}}]],
                   "cases": [{"expect": {"output": {"n": 1}}}, {"expect": {"output": {"n": 2}}}]},
 }
+
+
+class Deployed:
+    """A package pushed with the real dtlpy and deployed on a ``LocalPlatform`` of one placement:
+    ``deployed.run(function, inputs) -> final record`` and ``deployed.lines(record)``, its log lines."""
+
+    def __init__(self, platform, folder: Path, **deploy):
+        import os  # noqa: PLC0415
+
+        self.platform = platform
+        self.project = platform.dl.projects.create(f"{folder.name}-{time.time_ns() % 10**8}")
+        previous = os.getcwd()
+        os.chdir(folder.parent)  # dtlpy's push writes a .dataloop folder into the current directory
+        try:
+            package = self.project.packages.push(src_path=str(folder), ignore_sanity_check=True)
+        finally:
+            os.chdir(previous)
+        self.service = package.deploy(service_name=folder.name.replace("_", "-"), **deploy)
+        self.started = False
+
+    def run(self, function: str, inputs: dict | None = None, timeout: float = 60.0) -> dict:
+        """The execution's final record; the first one also waits for the service to start (in the docker
+        placement, an image build on an engine other test runs share)."""
+        execution = self.service.execute(execution_input=inputs or {}, function_name=function,
+                                         project_id=self.project.id)
+        record = wait(self.platform, execution.id, timeout if self.started else max(timeout, 900.0))
+        self.started = True
+        return record
+
+    def lines(self, record: dict) -> list[str]:
+        return self.platform.backend.engine.logs.lines(record["id"])

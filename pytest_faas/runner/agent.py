@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..ids import now_iso
 from ..protocol import AGENT_ROUTES, EXIT_STARTUP_FAILED
-from .capture import CAPTURE, Buffer
+from .capture import CAPTURE, Buffer, encodable
 from .client import PlatformClient, PlatformGone, RequestFailed
 from .loader import LoadError
 from . import envvars, outbound
@@ -151,7 +151,7 @@ class Agent:
 
             message = str(exc) if isinstance(exc, LoadError) else user_traceback(exc)
             log.error("service %s could not start: %s", registration["service"]["name"], message)
-            self._call_quietly("POST", f"{AGENT_ROUTES}/{self.agent_id}/failed", {"message": message})
+            self._call_quietly("POST", f"{AGENT_ROUTES}/{self.agent_id}/failed", {"message": encodable(message)})
             self._cleanup()
             return EXIT_STARTUP_FAILED
         helpers = [threading.Thread(target=self._signals_loop, name=f"faas-signals-{self.replica_id}", daemon=True),
@@ -380,7 +380,7 @@ class Agent:
             guard = outbound.enter(declared, self.url, run.buffer.add)
             kwargs = self._arguments(run, invoke)
             result = getattr(self.instance, name)(**kwargs)
-            output = invoke.to_output(result)
+            output = encodable(invoke.to_output(result))
             message = invoke.output_error(output)
             status, output = ("failed", None) if message else ("success", output)
         except RunnerExit as exc:
@@ -404,7 +404,8 @@ class Agent:
         with run.send_lock:
             lines = run.buffer.take_rest()
             if not run.abandoned and self.died is None:
-                body = {"attempt": execution["attempts"], "status": status, "output": output, "message": message,
+                body = {"attempt": execution["attempts"], "status": status, "output": output,
+                        "message": encodable(message),
                         "lines": lines, "duration": duration}
                 self._call_quietly("POST", f"{AGENT_ROUTES}/{self.agent_id}/executions/{execution['id']}/finish",
                                    body)

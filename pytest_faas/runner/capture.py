@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bdb
 import io
+import json
 import logging
 import sys
 import threading
@@ -19,8 +20,34 @@ import threading
 from ..ids import now_iso
 
 
+def encodable(value):
+    """``value`` with every lone surrogate (``"\\udcff"``, what ``surrogateescape`` makes of a bad byte) written
+    as its escape: the platform stores UTF-8, and one such character in a log line or an output would otherwise
+    stop the execution's report from being stored at all. Strings, and the lists and dicts of an output."""
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, (list, tuple, dict)):
+        try:  # one pass in C for the usual case: nothing to escape
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            pass
+        except (TypeError, ValueError, RecursionError):
+            return value  # not JSON: the output check says so
+        if isinstance(value, dict):
+            return {encodable(k): encodable(v) for k, v in value.items()}
+        return [encodable(v) for v in value]
+    return value
+
+
 def _line(message: str, level: str) -> dict:
-    return {"timestamp": now_iso(), "message": message, "level": level}
+    return {"timestamp": now_iso(), "message": encodable(message), "level": level}
 
 
 class Buffer:
@@ -105,6 +132,28 @@ class _Handler(logging.Handler):
                 self.handleError(record)
 
 
+class _EscapingRecords:
+    """A log record factory: a record made in an execution thread has its lone surrogates escaped before any
+    handler sees it. In the thread placement the test process's own handlers (pytest's log capture, which
+    pytest-xdist sends to its controller and which fails on such a character) get the user's records too."""
+
+    def __init__(self, capture: "Capture", make):
+        self._capture = capture
+        self.make = make
+
+    def __call__(self, *args, **kwargs) -> logging.LogRecord:
+        record = self.make(*args, **kwargs)
+        if record.thread in self._capture.buffers:
+            try:
+                message = record.getMessage()
+            except Exception:  # noqa: BLE001 (a bad format string is reported by the handler, as always)
+                return record
+            escaped = encodable(message)
+            if escaped is not message:
+                record.msg, record.args = escaped, ()
+        return record
+
+
 class Capture:
     """The process's router; use :data:`CAPTURE`."""
 
@@ -121,6 +170,9 @@ class Capture:
         root = logging.getLogger()
         if self._handler not in root.handlers:
             root.addHandler(self._handler)
+        factory = logging.getLogRecordFactory()
+        if not isinstance(factory, _EscapingRecords):
+            logging.setLogRecordFactory(_EscapingRecords(self, factory))
 
     def begin(self) -> Buffer:
         """Start capturing the current thread's output into a new buffer."""
@@ -153,6 +205,9 @@ class Capture:
                 if isinstance(current, _Router) and current._capture is self:
                     setattr(sys, name, current.wrapped)
             logging.getLogger().removeHandler(self._handler)
+            factory = logging.getLogRecordFactory()
+            if isinstance(factory, _EscapingRecords):
+                logging.setLogRecordFactory(factory.make)
 
 
 CAPTURE = Capture()

@@ -21,6 +21,7 @@ from pathlib import Path
 import dtlpy as dl
 
 from ..protocol import ENTITY_TYPES, STACK_MARK, output_problem
+from .capture import encodable
 from .client import RequestFailed
 
 _RUNTIME_DIR = str(Path(__file__).resolve().parent)
@@ -51,7 +52,7 @@ class AgentProgress(dl.Progress):
         for key, value in (("message", message), ("output", output), ("duration", duration), ("action", action)):
             if value is not None:
                 payload[key] = value
-        self._client.post(f"/executions/{self._execution_id}/progress", payload)
+        self._client.post(f"/executions/{self._execution_id}/progress", encodable(payload))
 
 
 # Types whose repository ``get`` is one ``GET /<route>/{id}`` and the entity's ``from_json``: the agent
