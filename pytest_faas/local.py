@@ -137,7 +137,8 @@ class LocalPlatform:
         else:
             from .placements.process import SubprocessPlacement  # noqa: PLC0415
 
-            self.supervisor = SubprocessPlacement(self.url, self.backend.agent_token, died, work_dir)
+            self.supervisor = SubprocessPlacement(self.url, self.backend.agent_token, died, work_dir,
+                                                  data_dir=self.backend.data_dir)
         self.backend.engine.attach(self.supervisor)
 
     def _docker_placement(self):

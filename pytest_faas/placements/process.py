@@ -48,22 +48,34 @@ def _send_token(popen: subprocess.Popen, token: str) -> None:
         pass
 
 
+# The platform's own token, and where the `faas` command finds its data dir: never a runner process's business.
+HIDDEN_VARIABLES = frozenset({"FAAS_TOKEN", "FAAS_DATA_DIR", "OLDPWD"})
+
+
 class SubprocessPlacement(Supervisor):
     """One ``python -m pytest_faas.runner.launch`` process per replica, each in its own process group."""
 
     name = "subprocess"
 
-    def __init__(self, url: str, token: str, on_died: Died, work_dir: Path):
+    def __init__(self, url: str, token: str, on_died: Died, work_dir: Path, data_dir: Path | None = None):
         super().__init__(on_died)
         self.url, self.token = url, token
         self.work_dir = Path(work_dir)
         self.log_dir = self.work_dir / "logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.start_dir = self.work_dir / "work"  # where a runner process starts; its agent moves to its own copy
+        self.start_dir.mkdir(exist_ok=True)
+        self.data_dir = data_dir
         self._counter = itertools.count(1)
 
     def _environment(self) -> dict:
-        env = dict(os.environ)
+        """This process's environment less what leads to the platform's secrets: the platform's token, the
+        folder this process works in, and every variable that names the data dir (which holds the token file)."""
+        data_dir = str(self.data_dir.resolve()) if self.data_dir is not None else None
+        env = {name: value for name, value in os.environ.items()
+               if name not in HIDDEN_VARIABLES and not (data_dir and data_dir in value)}
         env.update(PYTHONUNBUFFERED="1", FAAS_CODE_CACHE=str(self.work_dir / "code"),
+                   FAAS_WORK_ROOT=str(self.start_dir), PWD=str(self.start_dir),
                    # Even an early `import dtlpy` in the child never reads the user's ~/.dataloop.
                    DATALOOP_PATH=str(self.work_dir / "dtlpy-child"))
         return env
@@ -74,7 +86,7 @@ class SubprocessPlacement(Supervisor):
                    "--service", run.service_id, "--replica", str(run.replica)]
         with open(log_path, "ab") as out:
             popen = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.PIPE,
-                                     env=self._environment(), cwd=self.work_dir, start_new_session=True)
+                                     env=self._environment(), cwd=self.start_dir, start_new_session=True)
         _send_token(popen, self.token)
         return _Process(popen, log_path)
 

@@ -87,10 +87,11 @@ class ThreadPlacement(Supervisor):
         self.url, self.token = url, token
         self.transport = transport
         self.code_root = Path(work_dir) / "code"
+        self.work_root = Path(work_dir) / "work"
 
     def launch(self, run: Run) -> _AgentThread:
         agent = Agent(self.url, self.token, run.service_id, run.replica, bind_sdk=False, code_root=self.code_root,
-                      transport=self.transport)
+                      transport=self.transport, work_root=self.work_root)
         handle = _AgentThread(agent)
         # The user's code ended the runner it shares this process with: seen at once, as a process's end would be.
         agent.on_death = lambda exc: handle.end(Exit(exc.code, f"died: {exc.reason}"))

@@ -29,7 +29,7 @@ from ..protocol import AGENT_ROUTES, EXIT_STARTUP_FAILED
 from .capture import CAPTURE, Buffer, encodable
 from .client import PlatformClient, PlatformGone, RequestFailed
 from .loader import LoadError
-from . import envvars, outbound
+from . import envvars, outbound, workdir
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ CLAIM_WAIT_S = 5.0
 SIGNAL_WAIT_S = 10.0
 FLUSH_S = 0.5
 DRAIN_S = 10.0
+STARTUP_LINES = 40  # of what a failing start printed, kept in its message
 
 
 class RunnerExit(BaseException):
@@ -78,6 +79,10 @@ def default_code_root() -> Path:
     return Path(os.environ.get("FAAS_CODE_CACHE") or Path(tempfile.gettempdir()) / "pytest-faas-code")
 
 
+def default_work_root() -> Path:
+    return Path(os.environ.get("FAAS_WORK_ROOT") or Path(tempfile.gettempdir()) / "pytest-faas-work")
+
+
 class Agent:
     """One replica's runner.
 
@@ -91,11 +96,12 @@ class Agent:
         code_root: where codebases are unpacked.
         transport: a ``requests`` transport adapter for the platform's URL (the thread placement hands
             in one that calls the platform's app in-process); real HTTP when None.
+        work_root: where the replica's working folder (a copy of its codebase) is made.
     """
 
     def __init__(self, url: str, token: str, service_id: str, replica: int = 0, *, bind_sdk: bool = True,
                  owns_process: bool = False, code_root: Path | None = None, claim_wait_s: float = CLAIM_WAIT_S,
-                 transport=None):
+                 transport=None, work_root: Path | None = None):
         self.url = url.rstrip("/")
         self.transport = transport
         self.token = token
@@ -119,6 +125,10 @@ class Agent:
         self._dataloop_path: str | None = None
         self._package_name: str | None = None
         self._unset_env = None
+        self.work_root = Path(work_root) if work_root else default_work_root()
+        self.work_dir: Path | None = None
+        self._in_workdir = False
+        self._startup_lines: list[str] = []
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
@@ -150,6 +160,9 @@ class Agent:
             from .invoke import user_traceback  # noqa: PLC0415 (imports dtlpy; bound by now or never)
 
             message = str(exc) if isinstance(exc, LoadError) else user_traceback(exc)
+            if self._startup_lines:  # what the code printed before it failed: often the reason
+                printed = "\n".join(self._startup_lines[-STARTUP_LINES:])
+                message = f"{message}\n\nWhat the code printed as it started:\n{printed}"
             log.error("service %s could not start: %s", registration["service"]["name"], message)
             self._call_quietly("POST", f"{AGENT_ROUTES}/{self.agent_id}/failed", {"message": encodable(message)})
             self._cleanup()
@@ -189,20 +202,20 @@ class Agent:
         # Before the code is imported: a module may read its settings at import time.
         self._unset_env = envvars.apply(registration.get("env") or {}, self.owns_process, self.service_id)
         code_dir = self._code_dir(loader)
+        # The replica's own copy of its codebase, where its code runs from the first line (workdir.py).
+        self.work_dir = workdir.make(code_dir, self.work_root, f"{self.service_id}-{self.replica}-{self.agent_id}")
+        if self.owns_process:
+            os.chdir(self.work_dir)
+        else:
+            workdir.acquire()
+            self._in_workdir = True
         self._package_name = f"_faas_{self.agent_id}"
-        cls = loader.load_class(code_dir, self.module["entryPoint"], self.module["className"], self._package_name,
-                                self._class_declared_at())
-        init = invoke.Signature(cls.__init__)
-        kwargs = invoke.resolve(self.module.get("initInputs") or [], self.service.get("initParams") or {},
-                                init.accepts, self.client)
-        self.instance = self._construct(cls, kwargs)
+        self.instance = self._start_code(code_dir, loader, invoke)
         self.service_entity = dl.Service.from_json(_json=self.service, client_api=dl.client_api)
         if isinstance(self.instance, dl.BaseServiceRunner):
             self.instance.service_entity = self.service_entity
         self.functions = {f["name"]: f for f in self.module["functions"]}
         self.signatures: dict[str, invoke.Signature] = {}
-        if self.owns_process:
-            os.chdir(code_dir)  # the platform runs the code from its own folder
 
     def _class_declared_at(self) -> str:
         """Where the module's className is written: an installed app's dataloop.json, or package.json."""
@@ -212,17 +225,34 @@ class Agent:
         index = names.index(self.module["name"]) if self.module["name"] in names else 0
         return f"components.modules[{index}].className in dataloop.json"
 
-    def _construct(self, cls, kwargs: dict):
-        """The class built once; what its ``__init__`` prints or logs goes to the service's log, as on the
-        platform (in no execution's: it ran before any), also when it raises."""
+    def _start_code(self, code_dir: Path, loader, invoke):
+        """Import the entry point and build the class once, as the platform does: in the working folder,
+        under the case's outbound guard from the first line (its stubs come in ``initParams``), and what the
+        code prints goes to the service's log (in no execution's: it ran before any). When it fails, what it
+        printed is kept for the failure's message."""
+        init_params = dict(self.service.get("initParams") or {})
+        declared = init_params.pop(outbound.INPUT_KEY, None)
         buffer = CAPTURE.begin()
+        workdir.enter(None if self.owns_process else self.work_dir)
+        guard = None
         try:
-            return cls(**kwargs)
+            guard = outbound.enter(declared if isinstance(declared, dict) else None, self.url, buffer.add)
+            cls = loader.load_class(code_dir, self.module["entryPoint"], self.module["className"],
+                                    self._package_name, self._class_declared_at())
+            kwargs = invoke.resolve(self.module.get("initInputs") or [], init_params,
+                                    invoke.Signature(cls.__init__).accepts, self.client)
+            instance = cls(**kwargs)
         finally:
+            refused = outbound.leave(guard)
+            workdir.enter(None)
             CAPTURE.end()
             lines = buffer.take_rest()
+            self._startup_lines = [line["message"] for line in lines]
             if lines:
                 self._call_quietly("POST", f"{AGENT_ROUTES}/{self.agent_id}/logs", {"entries": [{"lines": lines}]})
+        if refused:  # failed even when the code caught the refusal, as an execution does
+            raise LoadError(refused)
+        return instance
 
     def _code_dir(self, loader) -> Path:
         codebase = self.package.get("codebase") or {}
@@ -238,6 +268,11 @@ class Agent:
                                "with project.packages.push(src_path=...) (an item codebase)")
 
     def _cleanup(self) -> None:
+        if self._in_workdir:
+            workdir.release()
+            self._in_workdir = False
+        if self.work_dir is not None:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
         if self._unset_env is not None:
             self._unset_env()
             self._unset_env = None
@@ -376,6 +411,8 @@ class Agent:
         started = time.perf_counter()
         run.execution, declared = outbound.take(execution)  # a mock case's HTTP stubs (runner/outbound.py)
         guard = None
+        if not self.owns_process:
+            workdir.enter(self.work_dir)
         try:
             guard = outbound.enter(declared, self.url, run.buffer.add)
             kwargs = self._arguments(run, invoke)
@@ -394,6 +431,7 @@ class Agent:
             with self._cond:
                 run.active = False
             refused = outbound.leave(guard)
+            workdir.enter(None)
             CAPTURE.end()
             self._forget_termination(run.tid)
         if refused:  # failed even when the function caught the refusal

@@ -42,16 +42,16 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from . import inherit
+
 INPUT_KEY = "_faas_outbound"
 CALL_MARK = "[faas] outbound "
 
 _ORIGINAL_SEND = HTTPAdapter.send
-_ORIGINAL_START = threading.Thread.start
 _ORIGINAL_GETADDRINFO = socket.getaddrinfo
 
 _LOCK = threading.Lock()
 _ACTIVE: list[Guard] = []  # guarded executions running in this process
-_THREAD = threading.local()
 
 
 class UndeclaredCall(requests.ConnectionError):
@@ -217,7 +217,7 @@ def activate(guard: Guard) -> Guard:
         if not _ACTIVE:
             _install()
         _ACTIVE.append(guard)
-    _THREAD.guard = guard
+    inherit.put("guard", guard)
     return guard
 
 
@@ -225,7 +225,7 @@ def leave(guard: Guard | None) -> str | None:
     """Stop guarding; returns what was refused, as the execution's failure message."""
     if guard is None:
         return None
-    _THREAD.guard = None
+    inherit.put("guard", None)
     with _LOCK:
         _ACTIVE.remove(guard)
         if not _ACTIVE:
@@ -248,7 +248,7 @@ _INET = (socket.AF_INET, socket.AF_INET6)
 def _install() -> None:
     global _HOOKED
     HTTPAdapter.send = _send
-    threading.Thread.start = _start
+    inherit.acquire()
     if not _HOOKED:  # an audit hook cannot be removed: it is added once and does nothing while no guard runs
         sys.addaudithook(_audit)
         _HOOKED = True
@@ -256,19 +256,12 @@ def _install() -> None:
 
 def _uninstall() -> None:
     HTTPAdapter.send = _ORIGINAL_SEND
-    threading.Thread.start = _ORIGINAL_START
+    inherit.release()
 
 
 def _own_guard() -> Guard | None:
     """The guard of the calling thread: its execution's, or the one it inherited when it was started."""
-    return getattr(_THREAD, "guard", None) or getattr(threading.current_thread(), "_faas_guard", None)
-
-
-def _start(thread: threading.Thread):
-    guard = _own_guard()
-    if guard is not None:  # a thread the function starts stays guarded, also after the function returned
-        thread._faas_guard = guard
-    return _ORIGINAL_START(thread)
+    return inherit.get("guard")
 
 
 def _send(adapter, request, *args, **kwargs):

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from faas_code import Deployed, simple_package
-from pytest_faas.runtime.outbound import INPUT_KEY
+from pytest_faas.runner.outbound import INPUT_KEY
 
 BODY = '''
 def escape(self, how, port, folder):

@@ -14,7 +14,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from pytest_faas.runner import outbound
+from pytest_faas.runner import inherit, outbound
 
 STUB_URL = "https://api.example.com/v1/labels"
 
@@ -151,7 +151,7 @@ def test_a_thread_the_function_starts_is_guarded_too(guarded):
 def test_no_patch_outlives_the_last_guard(guarded):
     guarded([], lambda: None)
     assert HTTPAdapter.send is outbound._ORIGINAL_SEND
-    assert threading.Thread.start is outbound._ORIGINAL_START
+    assert threading.Thread.start is inherit._ORIGINAL_START
     with socket.create_server(("127.0.0.1", 0)) as other:  # the audit hook stays, and lets everything through
         socket.create_connection(other.getsockname(), timeout=5).close()
 
