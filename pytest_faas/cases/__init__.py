@@ -76,8 +76,9 @@ def _prepared(runner: CaseRunner, package: LoadedPackage, case: PackageCase) -> 
     mock_case = case.case
     if package.is_app:
         service = runner.part(AppCases).service(package.folder, package.runnable, mock_case)
-    else:
-        service = runner.service(package, mock_case)
+    else:  # a case that calls its function reaches only its stubs, from the module's import on
+        guarded = mock_case.event is None and mock_case.node is None  # event and node cases run unguarded
+        service = runner.service(package, mock_case, case.mock_label if guarded else None)
     runner.seed(mock_case, input_types(package, mock_case), case.mock_file)
     runner.seed_artifacts(package, mock_case, service["projectId"])
     return service

@@ -138,11 +138,17 @@ class CaseRunner:
                     ignore_sanity_check=True)
         return self._packages[key]
 
-    def service(self, loaded: LoadedPackage, case: MockCase) -> dict:
+    def service(self, loaded: LoadedPackage, case: MockCase, source: str | None = None) -> dict:
+        """The case's service, deployed once per code, module and init params. A generated case's (``source``
+        names its mock file) also gets its stubs in its init params: they answer from the module's import on
+        (runner/outbound.py), so cases whose stubs differ run on services of their own."""
         manifest, service_file = loaded.runnable, loaded.service
         package = self.package(loaded)
         wanted = service_file if service_file_applies(service_file, case) else None
-        key = json.dumps([package.id, package.version, case.module_name, case.init_params], sort_keys=True, default=str)
+        init_params = dict(case.init_params)
+        if source is not None:
+            init_params[outbound.INPUT_KEY] = _declaration(case, source)
+        key = json.dumps([package.id, package.version, case.module_name, init_params], sort_keys=True, default=str)
         if key not in self._services:
             runtime = {"concurrency": wanted.runtime.concurrency if wanted else 10,
                        "numReplicas": wanted.runtime.effective_replicas if wanted else 1,
@@ -151,7 +157,7 @@ class CaseRunner:
                 runtime["runnerImage"] = wanted.runtime.runner_image
             digest = hashlib.sha256(key.encode()).hexdigest()[:8]
             name = re.sub(r"[^a-z0-9-]+", "-", f"{manifest.name}-{case.module_name}".lower()).strip("-")[:40]
-            init_input = [self.dl.FunctionIO(type="Json", name=k, value=v) for k, v in case.init_params.items()]
+            init_input = [self.dl.FunctionIO(type="Json", name=k, value=v) for k, v in init_params.items()]
             service = package.deploy(
                 service_name=f"{name}-{digest}", module_name=case.module_name, init_input=init_input or None,
                 runtime=runtime, execution_timeout=self._execution_timeout(wanted),
@@ -209,8 +215,7 @@ class CaseRunner:
     def execute(self, service: dict, case: MockCase, project_id: str, source: str | None = None) -> dict:
         inputs = case.inputs
         if source is not None:  # a generated case: its function reaches only its stubs (runner/outbound.py)
-            inputs = {**inputs, outbound.INPUT_KEY: {"http": [stub.declaration() for stub in case.http],
-                                                     "source": source, "case": case.index}}
+            inputs = {**inputs, outbound.INPUT_KEY: _declaration(case, source)}
         return self.client.post(f"/executions/{service['id']}",
                                 {"input": inputs, "projectId": project_id, "functionName": case.function_name})
 
@@ -271,6 +276,11 @@ def platform_span(execution: dict) -> float:
     except (KeyError, TypeError, ValueError, AttributeError):
         return 0.0
     return max(0.0, (last - first).total_seconds())
+
+
+def _declaration(case: MockCase, source: str) -> dict:
+    """What the agent guards a generated case's code with: its stubs, and where to declare more."""
+    return {"http": [stub.declaration() for stub in case.http], "source": source, "case": case.index}
 
 
 def service_file_applies(service_file: ServiceManifest | None, case: MockCase) -> bool:
