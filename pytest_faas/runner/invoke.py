@@ -173,23 +173,64 @@ def stack_at(frame) -> str:
     return f"{STACK_MARK}\n{first}\nIts stack (most recent call last):\n" + "".join(traceback.format_list(frames)).rstrip()
 
 
+# Imports whose pip distribution has another name: what to ask for when the distribution is not installed
+# here, so that importlib.metadata cannot tell.
+DISTRIBUTIONS = {"sklearn": "scikit-learn", "cv2": "opencv-python", "PIL": "Pillow", "yaml": "PyYAML",
+                 "skimage": "scikit-image", "bs4": "beautifulsoup4", "dateutil": "python-dateutil",
+                 "dotenv": "python-dotenv", "attr": "attrs", "Crypto": "pycryptodome", "jwt": "PyJWT",
+                 "magic": "python-magic", "docx": "python-docx", "pptx": "python-pptx", "fitz": "PyMuPDF",
+                 "serial": "pyserial", "OpenSSL": "pyOpenSSL", "zmq": "pyzmq", "MySQLdb": "mysqlclient",
+                 "faiss": "faiss-cpu", "sentence_transformers": "sentence-transformers", "git": "GitPython",
+                 "google.protobuf": "protobuf", "pkg_resources": "setuptools", "shapely": "Shapely"}
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def distributions(module: str) -> list[str]:
+    """The pip distributions that may provide the import ``module`` (``sklearn`` -> ``scikit-learn``)."""
+    from importlib.metadata import packages_distributions  # noqa: PLC0415
+
+    top = module.split(".")[0]
+    found = list(packages_distributions().get(top, []))
+    for name in (DISTRIBUTIONS.get(module), DISTRIBUTIONS.get(top), top):
+        if name and _normal(name) not in {_normal(f) for f in found}:
+            found.append(name)
+    return found
+
+
+def requirement_names(text: str) -> set[str]:
+    """The normalised distribution names a requirements.txt lists (options and includes skipped)."""
+    names = set()
+    for line in text.splitlines():
+        line = line.split(" #", 1)[0].strip()
+        egg = re.search(r"#egg=([A-Za-z0-9._-]+)", line)
+        if egg:
+            names.add(_normal(egg.group(1)))
+        elif line and not line.startswith(("#", "-")):
+            match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)
+            if match:
+                names.add(_normal(match.group(0)))
+    return names
+
+
 def _missing_module_hint(exc: BaseException, frames: list) -> str:
-    """Where a module the package needs comes from, when it is missing here."""
+    """Which distribution provides a module the package needs, and where it is missing."""
     if not isinstance(exc, ModuleNotFoundError) or not exc.name:
         return ""
-    top = exc.name.split(".")[0]
-    listed = False
+    candidates = distributions(exc.name)
+    listed = None
     for frame in reversed(frames):  # the requirements.txt beside the user's file that imports it
         requirements = Path(frame.filename).parent / "requirements.txt"
         if requirements.is_file():
-            names = {re.split(r"[<>=!~;\[ ]", line.strip(), maxsplit=1)[0].lower().replace("-", "_")
-                     for line in requirements.read_text(errors="replace").splitlines() if line.strip()}
-            listed = top.lower().replace("-", "_") in names
+            names = requirement_names(requirements.read_text(errors="replace"))
+            listed = next((c for c in candidates if _normal(c) in names), None)
             break
     if listed:
-        return (f" ({top!r} is in requirements.txt, but the thread and subprocess placements run with this "
-                "Python's packages and install nothing: `pip install -r requirements.txt` here, or use the docker "
-                "placement (`--faas-placement=docker`, `faas packages test --placement docker`), which installs "
-                "requirements.txt)")
-    return (f" (add {top!r} to the package's requirements.txt, so that the platform installs it, and install it "
-            "here too)")
+        return (f" ({listed!r}, which provides {exc.name!r}, is listed in requirements.txt but not installed in "
+                "this environment: pip install -r requirements.txt. The thread and subprocess placements run with "
+                "this Python's packages and install nothing; the docker placement (`--faas-placement=docker`) "
+                "installs requirements.txt)")
+    return (f" (add {candidates[0]!r}, the distribution that provides {exc.name!r}, to the package's "
+            "requirements.txt, so that the platform installs it, and install it here too)")

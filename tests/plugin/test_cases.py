@@ -64,14 +64,22 @@ def test_expected_output_mismatch_names_both_values(faas_pytester, packages):
 
 def test_a_runner_that_cannot_start_shows_the_users_import_and_the_fix(faas_pytester, packages):
     package = dict(JSON_PACKAGE)
-    package["main.py"] = "import no_such_lib\n" + package["main.py"]
-    package["requirements.txt"] = "no-such-lib==1.0\n"
+    package["main.py"] = "import sklearn.ensemble\n" + package["main.py"]
+    package["requirements.txt"] = "numpy\nscikit-learn>=1.3  # the model\n"
     packages.write("echo", package)
+    unlisted = dict(JSON_PACKAGE, **{"main.py": "import skimage.io\n" + JSON_PACKAGE["main.py"],
+                                     "package.json": dict(JSON_PACKAGE["package.json"], name="unlisted")})
+    packages.write("unlisted", unlisted)
     result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider")
     report = result.stdout.str().split("Captured")[0]
     assert "importlib" not in report and "<frozen" not in report
+    # The import is named as Python says it; the fix names the distribution pip installs.
     result.stdout.fnmatch_lines(['  File "*/echo/main.py", line 1, in <module>',
-                                 "*'no_such_lib' is in requirements.txt*--faas-placement=docker*"])
+                                 "*No module named 'sklearn' ('scikit-learn', which provides 'sklearn', is listed in "
+                                 "requirements.txt but not installed in this environment: pip install -r "
+                                 "requirements.txt.*--faas-placement=docker*"])
+    result.stdout.fnmatch_lines(["*No module named 'skimage' (add 'scikit-image', the distribution that provides "
+                                 "'skimage', to the package's requirements.txt*"])
 
 
 def test_xdist_two_workers_each_with_its_own_platform(faas_pytester, packages):
