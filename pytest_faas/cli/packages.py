@@ -99,6 +99,15 @@ def data_dir_inside(session, src: Path) -> None:
                                    f"`{relative}/` to {ignore}")
 
 
+def _left_out(session, src: Path) -> list[str]:
+    """The faas command's own data dir, as a .gitignore line, when it is inside the package folder: the tool's
+    folder is never part of the codebase, and never the user's to exclude."""
+    data_dir, src = session.data_dir.path.resolve(), src.resolve()
+    if data_dir == src or not data_dir.is_relative_to(src):
+        return []
+    return [data_dir.relative_to(src).as_posix() + "/"]
+
+
 @packages.command("push")
 @_src_option
 @click.option("--package-name", "-p", help="Name to push as (default: package.json's name).")
@@ -110,12 +119,17 @@ def data_dir_inside(session, src: Path) -> None:
 @pass_session
 def push(session, src_path, package_name):
     """Check package.json against the code, then upload the package (an upsert by name)."""
-    _require(require_consistent(src_path, _manifest(src_path)))
-    data_dir_inside(session, src_path)
+    manifest = _manifest(src_path)
+    _require(require_consistent(src_path, manifest))
+    left_out = _left_out(session, src_path)
     project = session.project()
     with _output.err().status(f"Pushing {src_path.resolve()} ..."):
+        # Packed as dtlpy's push packs it (.gitignore honoured), the data dir left out.
+        codebase = project.codebases.pack(directory=str(src_path.resolve()), name=package_name or manifest.name,
+                                          ignore_directories=left_out) if left_out else None
         # The checks above read the code without running it; dtlpy's own would import main.py in this process.
-        package = project.packages.push(src_path=str(src_path), package_name=package_name, ignore_sanity_check=True)
+        package = project.packages.push(src_path=str(src_path), package_name=package_name, codebase=codebase,
+                                        ignore_sanity_check=True)
     session.data_dir.remember("package", package)
     codebase = package.to_json().get("codebase") or {}
     session.data_dir.remember_source(codebase.get("itemId") or package.id, src_path)  # names the unpacked copy
