@@ -7,6 +7,8 @@ generated case asks for it.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from . import session
@@ -17,6 +19,7 @@ pytest_plugins = MODULES
 
 FIGURES_KEY = pytest.StashKey[list]()  # each case's figures, for the terminal summary
 PACKAGES_KEY = pytest.StashKey[int]()  # package folders collected by this process (absent under xdist's controller)
+FIRST_PACKAGE_KEY = pytest.StashKey[object]()  # the first package file collected, to name in a hint
 
 
 def pytest_addhooks(pluginmanager):
@@ -98,6 +101,7 @@ def pytest_collect_file(file_path, parent):
     from .collect import PackageFile  # noqa: PLC0415
 
     parent.config.stash[PACKAGES_KEY] = parent.config.stash.get(PACKAGES_KEY, 0) + 1
+    parent.config.stash.setdefault(FIRST_PACKAGE_KEY, file_path)
     return PackageFile.from_parent(parent, path=file_path)
 
 
@@ -119,6 +123,7 @@ def pytest_terminal_summary(terminalreporter, config):
     if not session.settings(config).enabled:
         return
     figures = config.stash.get(FIGURES_KEY, None)
+    _collection_errors_hint(terminalreporter, config)
     if config.stash.get(PACKAGES_KEY, 1) == 0 and not config.option.collectonly and not figures:
         terminalreporter.write_sep("-", "faas")
         terminalreporter.write_line(
@@ -133,3 +138,16 @@ def pytest_terminal_summary(terminalreporter, config):
     terminalreporter.write_sep("-", "faas")
     for line in summary_lines(figures):
         terminalreporter.write_line(line)
+
+
+def _collection_errors_hint(terminalreporter, config) -> None:
+    """A collection error elsewhere (a stale test in the repo's own tests/) stops pytest before any case runs:
+    say, in one line, how to run the mock cases anyway."""
+    package = config.stash.get(FIRST_PACKAGE_KEY, None)
+    errors = [r for r in terminalreporter.stats.get("error", []) if isinstance(r, pytest.CollectReport)]
+    if package is None or not errors or config.option.continue_on_collection_errors or config.option.collectonly:
+        return
+    terminalreporter.write_line(
+        f"pytest-faas: {len(errors)} collection error(s) stopped the run before any mock case ran; run them "
+        "anyway with `pytest --faas --continue-on-collection-errors`, or only them with "
+        f"`pytest --faas {os.path.relpath(package, config.invocation_params.dir)}`")
