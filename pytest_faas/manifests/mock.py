@@ -42,7 +42,8 @@ pytest-faas adds optional keys of its own. The SDK's runner ignores them, so the
 - ``http``: what the outside world answers the function's ``requests`` calls, at the top level (every
   case) or in ``cases[n]`` (that case, after the top-level ones):
   ``[{"method": "GET", "url": "https://api.example.com/v1/labels", "status": 200, "json": {...}}]``, also
-  ``body`` (text, instead of ``json``), ``headers``, ``match`` (``{"query": {...}, "json": {...}}``: the
+  ``body`` (text, instead of ``json``), ``body_base64`` or ``body_file`` (bytes, given inline or from a file
+  beside the mock file, inside the package folder), ``headers``, ``match`` (``{"query": {...}, "json": {...}}``: the
   request's query parameters or JSON body must equal these) and ``repeat`` (how many calls the stub answers;
   absent: every call). The first declared stub that matches answers. A call no stub matches, and every
   connection other than to the platform, fails the execution (see ``runner/outbound.py``).
@@ -62,6 +63,7 @@ Unknown top-level keys are ignored as the platform ignores them, except near-mis
 
 from __future__ import annotations
 
+import base64
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,19 +107,38 @@ class HttpStub(_Own):
     status: int = Field(200, ge=100, le=599)
     json_body: Any = Field(None, alias="json")
     body: str | None = None
+    body_base64: str | None = None  # bytes: a zip, an image
+    body_file: str | None = None  # bytes from a file, relative to the mock file, inside the package folder
     headers: dict[str, str] = Field(default_factory=dict)
     match: HttpMatch | None = None
     repeat: int | None = Field(None, ge=1)
+    _file: Path | None = PrivateAttr(None)  # body_file once load_mock has found it
+
+    @field_validator("body_base64")
+    @classmethod
+    def _base64(cls, value: str | None) -> str | None:
+        try:
+            if value is not None and len(value) <= MAX_STUB_BODY_BYTES * 4 // 3 + 4:
+                base64.b64decode(value, validate=True)
+                return value
+        except ValueError:
+            pass
+        raise fail(problem((), f"base64 of at most {MAX_STUB_BODY_BYTES >> 20} MiB", shown(value)))
 
     @model_validator(mode="after")
     def one_body(self) -> HttpStub:
-        if "json_body" in self.model_fields_set and self.body is not None:
-            raise fail(problem(("body",), "either json or body, not both", shown(self.body)))
+        given = [key for key, name in (("json", "json_body"), ("body", "body"), ("body_base64", "body_base64"),
+                                       ("body_file", "body_file")) if name in self.model_fields_set]
+        if len(given) > 1:
+            raise fail(problem((given[1],), "one of json, body, body_base64 or body_file", given[1]))
         return self
 
     def declaration(self) -> dict[str, Any]:
-        """The stub as the agent reads it (the mock file's own keys)."""
-        return self.model_dump(by_alias=True, exclude_unset=True) | {"method": self.method}
+        """The stub as the agent reads it (the mock file's own keys; a body_file's bytes as body_base64)."""
+        stub = self.model_dump(by_alias=True, exclude_unset=True, exclude={"body_file"}) | {"method": self.method}
+        if self._file is not None:
+            stub["body_base64"] = base64.b64encode(self._file.read_bytes()).decode()
+        return stub
 
     def answers(self, call: ExpectedCall) -> bool:
         return self.method == call.method and self.url.split("?")[0] == call.url.split("?")[0]
@@ -381,6 +402,9 @@ def _entity_problems(items: list[tuple[tuple, ItemSpec]], datasets: list[tuple[t
     return problems
 
 
+MAX_STUB_BODY_BYTES = 8 << 20  # a stub's body travels in each execution's input
+
+
 _KNOWN_KEYS = tuple(f.alias or n for n, f in MockFile.model_fields.items())
 
 
@@ -425,6 +449,31 @@ def load_mock(path: Path | str, package_dir: Path | None = None) -> MockFile:
                               artifact.file, "copy the file into the package folder and name it from there")
                 for at, artifact in artifacts
                 if not artifact.absolute and is_file(package / artifact.file) and not _inside(package, artifact.file)]
+    missing += _stub_files(mock, file, base, package)
     raise_all(missing)
     mock._package_dir = package
     return mock
+
+
+def _stub_files(mock: MockFile, file: str, base: Path, package: Path) -> list[ManifestError]:
+    """Find each stub's body_file (relative to the mock file), inside the package folder as artifacts are,
+    and within the size a stub's body may have."""
+    located = [(("http", j), stub) for j, stub in enumerate(mock.http)]
+    located += [(("cases", n, "http", j), stub) for n, spec in enumerate(mock.case_specs)
+                for j, stub in enumerate(spec.http)]
+    problems = []
+    for at, stub in located:
+        if stub.body_file is None:
+            continue
+        path = base / stub.body_file
+        if not is_file(path) or not path.resolve().is_relative_to(package.resolve()):
+            problems.append(ManifestError(file, format_path(at + ("body_file",)), f"an existing file inside the "
+                                          f"package folder {package}, relative to {base}", stub.body_file,
+                                          "copy the file into the package folder; name it from the mock file's "
+                                          "folder"))
+        elif path.stat().st_size > MAX_STUB_BODY_BYTES:
+            problems.append(ManifestError(file, format_path(at + ("body_file",)), f"a file of at most "
+                                          f"{MAX_STUB_BODY_BYTES >> 20} MiB", stub.body_file))
+        else:
+            stub._file = path.resolve()
+    return problems

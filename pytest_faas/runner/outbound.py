@@ -31,6 +31,7 @@ is what ``expect.calls`` is checked against (`answered_calls`).
 
 from __future__ import annotations
 
+import base64
 import functools
 import ipaddress
 import json
@@ -93,6 +94,10 @@ def _stub_response(stub: dict):
     if "json" in stub:
         kwargs["body"] = json.dumps(stub["json"])
         kwargs["content_type"] = "application/json"
+    elif "body_base64" in stub:  # bytes (a body_file's travel this way too)
+        kwargs["body"] = base64.b64decode(stub["body_base64"])
+        if not any(name.lower() == "content-type" for name in stub.get("headers") or {}):
+            kwargs["content_type"] = "application/octet-stream"
     else:
         kwargs["body"] = stub.get("body") or ""
     response = responses.Response(stub.get("method", "GET").upper(), stub["url"], **kwargs)
