@@ -115,3 +115,14 @@ MAX_ENV_BYTES = 256 * 1024
 
 # What a ready container's agent prints once its imports are done (the docker placement waits for it).
 READY_LINE = "[faas] agent ready"
+
+
+def runner_image_fallback(image: str, base: str = "its bare base image") -> str:
+    """What the docker placement does with a service's runnerImage that is not present locally (nothing is
+    pulled), what the run then lacks, and the fix: said at ::manifest and with each failure."""
+    if "opencv" in image.lower():
+        missing, instead = "OpenCV (`import cv2` fails there)", "or add opencv-python-headless to requirements.txt"
+    else:
+        missing, instead = "the image's own packages", "or list what the code needs in requirements.txt"
+    return (f"When runnerImage {image!r} is not present locally, the docker placement runs on {base} instead, "
+            f"without {missing}: `docker pull {image}` (or `docker load` it) before the run, {instead}.")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import CheckError
-from ..protocol import faas_name_problem
+from ..protocol import faas_name_problem, runner_image_fallback
 from .jsondoc import did_you_mean, is_file
 from .package import INPUT_TYPES, MockFile, Module, PackageManifest, ServiceManifest
 
@@ -357,8 +357,8 @@ def _runtime_notes(file: str, service: ServiceManifest) -> list[Finding]:
     if runtime is not None and runtime.runner_image:
         notes.append(Finding(file, None, f"runtime.runnerImage {runtime.runner_image!r} is used only by the docker "
                              "placement (--faas-placement=docker, `faas packages test --placement docker`); the "
-                             "thread and subprocess placements run with this Python and its packages",
-                             "warning", "runtime.runnerImage"))
+                             "thread and subprocess placements run with this Python and its packages. "
+                             + runner_image_fallback(runtime.runner_image), "warning", "runtime.runnerImage"))
     return notes
 
 

@@ -53,6 +53,14 @@ SIGNAL_WAIT_S = 10.0
 FLUSH_S = 0.5
 DRAIN_S = 10.0
 STARTUP_LINES = 40  # of what a failing start printed, kept in its message
+# Set by a placement whose runner is not what the service asked for (docker: a runnerImage not present
+# locally, replaced by a bare base); every failure of the replica ends with it.
+RUNNER_NOTE = "FAAS_RUNNER_NOTE"
+
+
+def _noted(message: str) -> str:
+    note = os.environ.get(RUNNER_NOTE)
+    return f"{message}\n\n{note}" if note and message else message
 
 
 class RunnerExit(BaseException):
@@ -164,7 +172,8 @@ class Agent:
                 printed = "\n".join(self._startup_lines[-STARTUP_LINES:])
                 message = f"{message}\n\nWhat the code printed as it started:\n{printed}"
             log.error("service %s could not start: %s", registration["service"]["name"], message)
-            self._call_quietly("POST", f"{AGENT_ROUTES}/{self.agent_id}/failed", {"message": encodable(message)})
+            self._call_quietly("POST", f"{AGENT_ROUTES}/{self.agent_id}/failed",
+                               {"message": encodable(_noted(message))})
             self._cleanup()
             return EXIT_STARTUP_FAILED
         helpers = [threading.Thread(target=self._signals_loop, name=f"faas-signals-{self.replica_id}", daemon=True),
@@ -443,7 +452,7 @@ class Agent:
             lines = run.buffer.take_rest()
             if not run.abandoned and self.died is None:
                 body = {"attempt": execution["attempts"], "status": status, "output": output,
-                        "message": encodable(message),
+                        "message": encodable(_noted(message) if status == "failed" else message),
                         "lines": lines, "duration": duration}
                 self._call_quietly("POST", f"{AGENT_ROUTES}/{self.agent_id}/executions/{execution['id']}/finish",
                                    body)
@@ -467,24 +476,13 @@ class Agent:
         kwargs = invoke.resolve(self.functions[name].get("input") or [], inputs, signature.accepts, self.client)
         progress = None
         if "progress" in signature.names or "context" in signature.names:
-            progress = invoke.AgentProgress(self.client, execution["id"], _execution_logger())
+            progress = invoke.AgentProgress(self.client, execution["id"], invoke.execution_logger())
         if "progress" in signature.names:
             kwargs["progress"] = progress
         if "context" in signature.names:
-            kwargs["context"] = self._context(execution, progress)
+            kwargs["context"] = invoke.context(self.service_entity, self.package, execution, progress)
         signature.check(name, kwargs, inputs)
         return kwargs
-
-    def _context(self, execution: dict, progress):
-        import dtlpy as dl  # noqa: PLC0415
-
-        package = dl.Package.from_json(_json=self.package, client_api=dl.client_api)
-        project = dl.Project.from_json(_json={"id": execution["projectId"]}, client_api=dl.client_api,
-                                       is_fetched=False)
-        return dl.Context(service=self.service_entity, package=package, project=project,
-                          event_context=execution.get("eventContext"),
-                          execution_dict=dict(execution, trigger_id=execution.get("triggerId")),
-                          progress=progress, logger=_execution_logger(), sdk=dl)
 
     @staticmethod
     def _forget_termination(tid: int | None) -> None:
@@ -506,12 +504,6 @@ class Agent:
             if self.on_death is not None:
                 self.on_death(exc)
         self.stop()
-
-
-def _execution_logger() -> logging.Logger:
-    logger = logging.getLogger("faas.execution")
-    logger.setLevel(logging.DEBUG)  # what the user logs here reaches the capture whatever the root level
-    return logger
 
 
 def _hostname() -> str:

@@ -134,6 +134,21 @@ class Signature:
                              f"{sorted(inputs) or 'no inputs'}")
 
 
+def execution_logger() -> logging.Logger:
+    logger = logging.getLogger("faas.execution")
+    logger.setLevel(logging.DEBUG)  # what the user logs here reaches the capture whatever the root level
+    return logger
+
+
+def context(service: dl.Service, package: dict, execution: dict, progress) -> dl.Context:
+    """The ``context`` argument, as the platform's runner builds it for one execution."""
+    project = dl.Project.from_json(_json={"id": execution["projectId"]}, client_api=dl.client_api, is_fetched=False)
+    return dl.Context(service=service, package=dl.Package.from_json(_json=package, client_api=dl.client_api),
+                      project=project, event_context=execution.get("eventContext"),
+                      execution_dict=dict(execution, trigger_id=execution.get("triggerId")),
+                      progress=progress, logger=execution_logger(), sdk=dl)
+
+
 def to_output(result):
     """Entities become their id dicts (the platform stores references); everything else is kept."""
     if isinstance(result, (list, tuple)):

@@ -38,3 +38,14 @@ def test_gpu_and_runner_image_requests_are_noted():
     assert (note.json_path, note.severity) == ("runtime.podType", "warning") and "'gpu-t4'" in note.message
     plain = ServiceManifest.model_validate({"name": "s", "moduleName": "m", "runtime": {"runnerImage": ""}})
     assert check_service(manifest, plain) == []
+
+
+def test_an_opencv_runner_image_says_what_its_fallback_lacks_and_the_fix():
+    manifest = PackageManifest.model_validate({"name": "p", "modules": [{"name": "m", "functions": [{"name": "run"}]}]})
+    image = "dataloopai/dtlpy-agent:cpu.py3.10.opencv"
+    service = ServiceManifest.model_validate({"name": "s", "moduleName": "m", "runtime": {"runnerImage": image}})
+    [note] = check_service(manifest, service)
+    assert note.json_path == "runtime.runnerImage"
+    for said in ("not present locally", "without OpenCV (`import cv2` fails there)", f"`docker pull {image}`",
+                 "opencv-python-headless to requirements.txt"):
+        assert said in note.message

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...runner import loader
+from ...runner.agent import RUNNER_NOTE
 from ...runner.client import PlatformClient
 from .engine import DockerEngine
 from .labels import FORWARD_PORT
@@ -94,7 +95,7 @@ class DockerPlacement(Supervisor):
         for warning in image.warnings:
             log.warning("service %s: %s", service["name"], warning)
         self.images[service["id"]] = image.ref
-        return Slot(image.ref, runtime.get("podType"))
+        return Slot(image.ref, runtime.get("podType"), "\n".join(image.warnings))
 
     def launch(self, run: Run) -> _Container:
         ready = self.ready.take(run.context)
@@ -176,7 +177,9 @@ class DockerPlacement(Supervisor):
                                         "PYTHONDONTWRITEBYTECODE": "1",  # the code folder is read-only
                                         # The token in the environment, not the command line: the agent
                                         # removes it when it starts.
-                                        "FAAS_AGENT_TOKEN": self.token})
+                                        "FAAS_AGENT_TOKEN": self.token,
+                                        # A runnerImage replaced by our base: every failure says so.
+                                        **({RUNNER_NOTE: slot.note} if slot.note else {})})
         return self.engine.start_replica(spec)
 
 

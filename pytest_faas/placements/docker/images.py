@@ -42,6 +42,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from pytest_faas.protocol import runner_image_fallback
 from pytest_faas.placements.docker import buildlock
 from pytest_faas.placements.docker.engine import BuildStepFailed, DockerEngine
 from pytest_faas.placements.docker.labels import FORWARDER_READY, RUN_DIR, RUNNER_USER
@@ -173,10 +174,8 @@ class ImageBuilder:
             image_id = self.engine.image_id(runner_image)
             if image_id:
                 return runner_image, image_id, warnings
-            warnings = (
-                f"runnerImage {runner_image!r} is not available locally and cannot be pulled offline; "
-                f"running on {self.base_image} instead (docker pull/load it to run on it)",
-            )
+            warnings = (f"runnerImage {runner_image!r} is not present locally and nothing is pulled: this service "
+                        f"runs on {self.base_image}. " + runner_image_fallback(runner_image, self.base_image),)
             log.warning(warnings[0])
         image_id = self.engine.image_id(self.base_image)
         if not image_id:

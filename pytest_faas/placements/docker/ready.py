@@ -54,6 +54,7 @@ class Slot:
 
     image: str
     pod_type: str | None
+    note: str = ""  # why the image is not the one the service asked for, told with each failure (FAAS_RUNNER_NOTE)
 
 
 @dataclass

@@ -203,7 +203,7 @@ def test_package_image_holds_the_requirements_not_the_code(builder, engine, tiny
 def test_runner_image_resolution(builder, engine):
     missing = builder.runner_base("registry.invalid/team/runner:9")
     assert missing.base == BASE_IMAGE
-    assert "registry.invalid/team/runner:9" in missing.warnings[0] and "offline" in missing.warnings[0]
+    assert "registry.invalid/team/runner:9" in missing.warnings[0] and "nothing is pulled" in missing.warnings[0]
 
     local = "pytest-faas-test/custom-runner:1"  # "present locally": a tag of our base
     engine.client.images.get(BASE_IMAGE).tag(local)
