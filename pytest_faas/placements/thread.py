@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from ..runner.agent import Agent, RunnerExit
+from ..runner import outbound
 from ..runner.capture import CAPTURE
 from .supervisor import Died, Exit, Run, Supervisor
 
@@ -88,6 +89,7 @@ class ThreadPlacement(Supervisor):
         self.transport = transport
         self.code_root = Path(work_dir) / "code"
         self.work_root = Path(work_dir) / "work"
+        outbound.allow_platform(url)  # this process's dtlpy talks to it, also from threads a function started
 
     def launch(self, run: Run) -> _AgentThread:
         agent = Agent(self.url, self.token, run.service_id, run.replica, bind_sdk=False, code_root=self.code_root,

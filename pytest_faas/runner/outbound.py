@@ -53,6 +53,10 @@ _ORIGINAL_GETADDRINFO = socket.getaddrinfo
 
 _LOCK = threading.Lock()
 _ACTIVE: list[Guard] = []  # guarded executions running in this process
+# Every platform of this process (host names and addresses, port): reachable from any guarded thread. A
+# thread keeps its guard for life, and a pool thread a function once started may later serve the test
+# process's dtlpy for another platform of the same pytest run (thread placement).
+_PLATFORMS: set[tuple[frozenset[str], int]] = set()
 
 
 class UndeclaredCall(requests.ConnectionError):
@@ -160,6 +164,7 @@ class Guard:
         self.platform_port = parts.port or (443 if parts.scheme == "https" else 80)
         self.platform = f"{self.platform_host}:{self.platform_port}"
         self.addresses = _addresses(self.platform_host, self.platform_port)
+        _PLATFORMS.add((self.addresses, self.platform_port))
         self.mock = responses.RequestsMock(assert_all_requests_are_fired=False, registry=_registry_class(),
                                            real_adapter_send=_ORIGINAL_SEND)
         for stub in spec.get("http") or []:
@@ -167,7 +172,8 @@ class Guard:
         self._send = self.mock.unbound_on_send()
 
     def allows(self, host: str, port: int | None) -> bool:
-        return host in self.addresses and port == self.platform_port
+        return (host in self.addresses and port == self.platform_port) or any(
+            host in addresses and port == known for addresses, known in list(_PLATFORMS))
 
     def declare(self, method: str, url: str) -> str:
         """How to declare a ``requests`` call that no stub matches."""
@@ -207,6 +213,13 @@ class Guard:
             return None
         more = f" (and {len(self.refused) - 1} more)" if len(self.refused) > 1 else ""
         return self.refused[0] + more
+
+
+def allow_platform(url: str) -> None:
+    """A platform of this process, reachable from every guarded thread (see ``_PLATFORMS``)."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    _PLATFORMS.add((_addresses(parts.hostname or "127.0.0.1", port), port))
 
 
 def enter(spec: dict | None, platform_url: str, log) -> Guard | None:

@@ -164,3 +164,26 @@ def test_an_execution_without_a_declaration_is_left_alone():
     stripped, declared = outbound.take(carried)
     assert stripped["input"] == {"url": STUB_URL} and declared == {"http": []}
     assert outbound.INPUT_KEY in carried["input"]  # the claimed record itself is not changed
+
+
+def test_a_thread_a_function_started_reaches_later_platforms_of_the_process_only(guarded):
+    """A pool thread the function started keeps its guard; the test process's dtlpy may reuse it for another
+    platform of the same run (thread placement), which it still reaches."""
+    ready, go, outcome = threading.Event(), threading.Event(), {}
+
+    def worker():
+        ready.set()
+        go.wait(30)
+        with socket.create_server(("127.0.0.1", 0)) as later, socket.create_server(("127.0.0.1", 0)) as other:
+            outbound.allow_platform(f"http://127.0.0.1:{later.getsockname()[1]}/api/v1")
+            socket.create_connection(later.getsockname(), timeout=5).close()
+            try:
+                socket.create_connection(other.getsockname(), timeout=5)
+            except ConnectionRefusedError as exc:
+                outcome["other"] = str(exc)
+
+    helper = threading.Thread(target=worker)
+    guarded([], lambda: (helper.start(), ready.wait(30)))
+    go.set()
+    helper.join(30)
+    assert outcome["other"].startswith("pytest-faas refused a connection to 127.0.0.1")
