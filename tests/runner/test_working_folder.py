@@ -46,10 +46,13 @@ class ServiceRunner(dl.BaseServiceRunner):
                 "files": sorted(str(p) for p in pathlib.Path(".").rglob("*") if p.is_file())}
 
     def move(self):
-        os.chdir("crops")
+        os.makedirs("moved", exist_ok=True)
+        os.chdir("moved")
         with open("moved.txt", "w"):
             pass
-        return {"cwd": os.getcwd(), "listing": sorted(os.listdir())}
+        seen = {"cwd": os.getcwd(), "listing": sorted(os.listdir())}
+        os.chdir("..")  # a process of its own keeps its folder: leave it as the other cases expect
+        return seen
 '''
 
 
@@ -87,6 +90,6 @@ def test_relative_files_land_in_the_replicas_own_copy_of_its_codebase(deployed, 
 def test_chdir_moves_the_function_within_its_folder_and_the_process_stays(deployed, author_folder):
     record = deployed.run("move")
     assert record["latestStatus"]["status"] == "success", record["latestStatus"]
-    assert record["output"]["cwd"].endswith("/crops")
+    assert record["output"]["cwd"].endswith("/moved")
     assert "moved.txt" in record["output"]["listing"]
     assert list(author_folder.iterdir()) == []

@@ -42,12 +42,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_faas.protocol import runner_image_fallback
 from pytest_faas.placements.docker import buildlock
 from pytest_faas.placements.docker.engine import BuildStepFailed, DockerEngine
 from pytest_faas.placements.docker.labels import FORWARDER_READY, RUN_DIR, RUNNER_USER
 from pytest_faas.placements.docker.source import FaasSource, digest
 from pytest_faas.placements.docker.wheelhouse import ImageBuildError, Wheelhouse, pip, requires_dist, tail
+from pytest_faas.protocol import runner_image_fallback
 
 log = logging.getLogger(__name__)
 
