@@ -126,3 +126,7 @@ def runner_image_fallback(image: str, base: str = "its bare base image") -> str:
         missing, instead = "the image's own packages", "or list what the code needs in requirements.txt"
     return (f"When runnerImage {image!r} is not present locally, the docker placement runs on {base} instead, "
             f"without {missing}: `docker pull {image}` (or `docker load` it) before the run, {instead}.")
+
+# Set by a placement whose runner is not what the service asked for (docker: a runnerImage not present
+# locally, replaced by a bare base): every failure of the replica ends with it.
+RUNNER_NOTE = "FAAS_RUNNER_NOTE"

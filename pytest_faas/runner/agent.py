@@ -52,15 +52,6 @@ CLAIM_WAIT_S = 5.0
 SIGNAL_WAIT_S = 10.0
 FLUSH_S = 0.5
 DRAIN_S = 10.0
-STARTUP_LINES = 40  # of what a failing start printed, kept in its message
-# Set by a placement whose runner is not what the service asked for (docker: a runnerImage not present
-# locally, replaced by a bare base); every failure of the replica ends with it.
-RUNNER_NOTE = "FAAS_RUNNER_NOTE"
-
-
-def _noted(message: str) -> str:
-    note = os.environ.get(RUNNER_NOTE)
-    return f"{message}\n\n{note}" if note and message else message
 
 
 class RunnerExit(BaseException):
@@ -165,15 +156,11 @@ class Agent:
         try:
             self._setup(registration)
         except Exception as exc:
-            from .invoke import user_traceback  # noqa: PLC0415 (imports dtlpy; bound by now or never)
+            from .invoke import noted, startup_failure  # noqa: PLC0415 (imports dtlpy; bound by now or never)
 
-            message = str(exc) if isinstance(exc, LoadError) else user_traceback(exc)
-            if self._startup_lines:  # what the code printed before it failed: often the reason
-                printed = "\n".join(self._startup_lines[-STARTUP_LINES:])
-                message = f"{message}\n\nWhat the code printed as it started:\n{printed}"
+            message = noted(startup_failure(exc, self._startup_lines))
             log.error("service %s could not start: %s", registration["service"]["name"], message)
-            self._call_quietly("POST", f"{AGENT_ROUTES}/{self.agent_id}/failed",
-                               {"message": encodable(_noted(message))})
+            self._call_quietly("POST", f"{AGENT_ROUTES}/{self.agent_id}/failed", {"message": encodable(message)})
             self._cleanup()
             return EXIT_STARTUP_FAILED
         helpers = [threading.Thread(target=self._signals_loop, name=f"faas-signals-{self.replica_id}", daemon=True),
@@ -452,7 +439,7 @@ class Agent:
             lines = run.buffer.take_rest()
             if not run.abandoned and self.died is None:
                 body = {"attempt": execution["attempts"], "status": status, "output": output,
-                        "message": encodable(_noted(message) if status == "failed" else message),
+                        "message": encodable(invoke.noted(message) if status == "failed" else message),
                         "lines": lines, "duration": duration}
                 self._call_quietly("POST", f"{AGENT_ROUTES}/{self.agent_id}/executions/{execution['id']}/finish",
                                    body)

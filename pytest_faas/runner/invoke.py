@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
+import os
 import re
 import sysconfig
 import traceback
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import dtlpy as dl
 
-from ..protocol import ENTITY_TYPES, STACK_MARK, output_problem
+from ..protocol import ENTITY_TYPES, RUNNER_NOTE, STACK_MARK, output_problem
 from .capture import encodable
 from .client import RequestFailed
 
@@ -164,6 +165,25 @@ def to_output(result):
 
 def output_error(output) -> str | None:
     return output_problem(output)
+
+
+STARTUP_LINES = 40  # of what a failing start printed, kept in its message
+
+
+def startup_failure(exc: BaseException, printed: list[str]) -> str:
+    """Why the code could not start, then what it printed as it started (often the reason)."""
+    from .loader import LoadError  # noqa: PLC0415
+
+    message = str(exc) if isinstance(exc, LoadError) else user_traceback(exc)
+    if printed:
+        message += "\n\nWhat the code printed as it started:\n" + "\n".join(printed[-STARTUP_LINES:])
+    return message
+
+
+def noted(message: str | None) -> str | None:
+    """A failure's message, ending with why the runner is not the one the service asked for, if it is not."""
+    note = os.environ.get(RUNNER_NOTE)
+    return f"{message}\n\n{note}" if note and message else message
 
 
 def user_traceback(exc: BaseException) -> str:

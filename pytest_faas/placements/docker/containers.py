@@ -25,8 +25,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...protocol import RUNNER_NOTE
 from ...runner import loader
-from ...runner.agent import RUNNER_NOTE
 from ...runner.client import PlatformClient
 from .engine import DockerEngine
 from .labels import FORWARD_PORT
