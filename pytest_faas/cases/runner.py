@@ -146,8 +146,8 @@ class CaseRunner:
         package = self.package(loaded)
         wanted = service_file if service_file_applies(service_file, case) else None
         init_params = dict(case.init_params)
-        if source is not None:
-            init_params[outbound.INPUT_KEY] = _declaration(case, source)
+        if source is not None:  # not the case's index: cases whose stubs are the same share their service
+            init_params[outbound.INPUT_KEY] = _declaration(case, source, with_index=False)
         key = json.dumps([package.id, package.version, case.module_name, init_params], sort_keys=True, default=str)
         if key not in self._services:
             runtime = {"concurrency": wanted.runtime.concurrency if wanted else 10,
@@ -278,9 +278,11 @@ def platform_span(execution: dict) -> float:
     return max(0.0, (last - first).total_seconds())
 
 
-def _declaration(case: MockCase, source: str) -> dict:
-    """What the agent guards a generated case's code with: its stubs, and where to declare more."""
-    return {"http": [stub.declaration() for stub in case.http], "source": source, "case": case.index}
+def _declaration(case: MockCase, source: str, with_index: bool = True) -> dict:
+    """What the agent guards a generated case's code with: its stubs, and where to declare more (the case's
+    own entry, or for what its module does at import and ``__init__``, shared by its cases, the top level)."""
+    declared = {"http": [stub.declaration() for stub in case.http], "source": source}
+    return {**declared, "case": case.index} if with_index else declared
 
 
 def service_file_applies(service_file: ServiceManifest | None, case: MockCase) -> bool:
