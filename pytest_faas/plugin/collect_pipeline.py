@@ -125,7 +125,7 @@ class PipelineCaseItem(pytest.Item):
 
         runner = session.case_runner(self.config)
         started = time.perf_counter()
-        outcome = self.case_outcome = self.make_runner(runner).run(self.case, self.mock_path)
+        outcome = self.case_outcome = self.make_runner(runner).run(self.case, self.mock_path, expect=self.expect)
         self.user_properties.append((STATS, {"status": outcome.status, "user_s": 0.0,
                                              "wall_s": time.perf_counter() - started,
                                              "kept": session.kept_dir(self.config)}))
