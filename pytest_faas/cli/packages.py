@@ -27,7 +27,7 @@ from ..protocol import END_MARKER, printed_traceback
 from .common import files as _files, output as _output
 from .common.command import (check_out, command_options, env_file_option, options, pass_session, project_name_option,
                       read_env_file, session, set_service_env)
-from .common.dlp import NounGroup, refused_option
+from .common.dlp import NounGroup, dlp_spelled_option, refused_option
 from .common.progress import progress
 from .common.session import quiet_dtlpy
 from .triggers import TRIGGER_COLUMNS, sync_triggers
@@ -68,7 +68,7 @@ def _require(findings) -> None:
 
 
 @packages.command("generate")
-@click.option("--name", "--package-name", "--plugin-name", "-p", "name", default="default-package",
+@dlp_spelled_option("--name", "--package-name", "--plugin-name", "name", dlp_only=("-p",), default="default-package",
               show_default=True, help="The package's name.")
 @click.option("--service-name", default="default-service", show_default=True, help="The service's name.")
 @_src_option
@@ -111,7 +111,7 @@ def _left_out(session, src: Path) -> list[str]:
 
 @packages.command("push")
 @_src_option
-@click.option("--package-name", "-p", help="Name to push as (default: package.json's name).")
+@dlp_spelled_option("--package-name", dlp_only=("-p",), help="Name to push as (default: package.json's name).")
 @refused_option("--codebase-id", "-cid", refusal="push uploads the package folder as a new codebase; give the "
                 "folder with --src-path")
 @project_name_option("-pr")
@@ -153,7 +153,7 @@ def _runtime(spec) -> dict:
 @_src_option
 @click.option("--service-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Default: service.json in the package folder.")
-@click.option("--package-name", "-p", help="Package to deploy (default: service.json's packageName).")
+@dlp_spelled_option("--package-name", dlp_only=("-p",), help="Package to deploy (default: service.json's packageName).")
 @click.option("--module-name", help="Module to run (default: service.json's moduleName).")
 @env_file_option("Environment variables of the service's code, NAME=value lines (over service.json's \"env\"); "
                  "the service keeps them until the next deploy.")
@@ -348,7 +348,7 @@ def ls(session):
 
 @packages.command("checkout")
 @click.argument("name", required=False)
-@click.option("--package-name", "-p", "name_option", metavar="NAME", help="The package, as dlp spells it.")
+@dlp_spelled_option("--package-name", "name_option", dlp_only=("-p",), metavar="NAME", help="The package, as dlp spells it.")
 @command_options
 @pass_session
 def checkout(session, name, name_option):
