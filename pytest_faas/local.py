@@ -199,16 +199,15 @@ class LocalPlatform:
         """The platform's WSGI app, for clients in this process that call it without a socket."""
         return self.backend.app if self.backend is not None else None
 
-    def client_lines(self) -> list[str]:
-        """The exact Python and shell lines that point dtlpy and `dlp` at this platform."""
+    def client_lines(self, token_expression: str | None = None) -> list[str]:
+        """The exact Python lines that point dtlpy (and so `dlp`, which keeps the same DATALOOP_PATH) at this
+        platform; the token as ``token_expression`` when given (``open(...).read()``), else written out."""
+        token = token_expression or repr(self.token)
         return [
             f'dl.add_environment("{self.url}", alias="faas-local", gate_url="{self.base_url}", '
             f'url="{self.base_url}/")',
             'dl.setenv("faas-local")',
-            f'dl.client_api.token = "{self.token}"',
-            "",
-            f'dlp api setenv -e "{self.url}"   # after the add_environment line above, once',
-            f"dlp login-token -t {self.token}",
+            f"dl.login_token({token})",
         ]
 
 

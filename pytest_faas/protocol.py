@@ -49,6 +49,18 @@ def faas_name_problem(name: str, kind: str = "package") -> str | None:
 
 
 END_MARKER = "[Done] Executing function."
+TRACEBACK_HEADER = "Traceback (most recent call last):"
+
+
+def printed_traceback(message: str) -> str:
+    """A failure message (``Error: text``, a blank line, then the traceback ending with the same error) as
+    Python prints the exception: the traceback once, the error once. A message whose first line adds to the
+    error (a hint) is kept whole."""
+    first, found, rest = message.partition(f"\n\n{TRACEBACK_HEADER}\n")
+    if not found:
+        return message
+    printed = f"{TRACEBACK_HEADER}\n{rest}"
+    return printed if printed.endswith(first) else message
 MAX_OUTPUT_BYTES = 4 * 1024 * 1024
 OUTPUT_TOO_LARGE = ("The function execution was successful, but the output couldn't be saved because it was "
                     "larger than the maximum size allowed of 4.0MB")

@@ -231,3 +231,43 @@ class Deployed:
 
     def lines(self, record: dict) -> list[str]:
         return self.platform.backend.engine.logs.lines(record["id"])
+
+
+# A function that leaves state on the platform: a thumbnail in /thumbs, a metadata flag, two boxes; its mock
+# file's cases expect it met (case 0) and missed in three ways (tests/plugin/test_state_expectations.py).
+THUMBS = '''
+import io
+
+import dtlpy as dl
+
+
+class ServiceRunner(dl.BaseServiceRunner):
+    def run(self, item: dl.Item):
+        thumb = io.BytesIO(b"a thumbnail")
+        thumb.name = "thumb-" + item.name
+        item.dataset.items.upload(local_path=thumb, remote_path="/thumbs")
+        item.metadata.setdefault("user", {})["tagged"] = True
+        item.update()
+        builder = item.annotations.builder()
+        builder.add(dl.Box(top=0, left=0, bottom=5, right=5, label="car"))
+        builder.add(dl.Box(top=1, left=1, bottom=6, right=6, label="car"))
+        item.annotations.upload(builder)
+        return item.id
+'''
+MET = {"items": [{"filter": {"dir": "/thumbs"}, "count": 1},
+                 {"filter": {"id": "img-1", "metadata.user.tagged": True}, "count": 1}],
+       "annotations": [{"item": "img-1", "count": 2, "labels": ["car"], "type": "box"}]}
+THUMBS_PACKAGE = {
+    "package.json": {"name": "thumbs", "modules": [{"name": "default_module", "entryPoint": "main.py", "functions": [
+        {"name": "run", "input": [{"name": "item", "type": "Item"}]}]}]},
+    "main.py": THUMBS,
+    "mock.json": {
+        "inputs": [[{"name": "item", "value": "img-1"}]] * 4,
+        "datasets": [{"id": "ds-1", "name": "pets"}],
+        "items": [{"id": "img-1", "name": "car.png", "dataset": "pets"}],
+        "cases": [{"expect": MET},
+                  {"expect": {"annotations": [{"item": "img-1", "count": 3, "labels": ["car"], "type": "box"}]}},
+                  {"expect": {"items": [{"filter": {"dir": "/thumbnails"}}]}},
+                  {"expect": {"items": [{"filter": {"metadata.user.tagged": True}, "dataset": "pets", "count": 0}],
+                              "annotations": [{"item": "img-1", "labels": ["person"]}]}}]},
+}

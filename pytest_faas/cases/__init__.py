@@ -36,7 +36,7 @@ def run(runner: CaseRunner, package: LoadedPackage, case: PackageCase, *, all_lo
         return runner.finish(submit(runner, package, case), all_logs=all_logs)
     start = time.perf_counter()
     mock_case = case.case
-    service = _prepared(runner, package, case)
+    service, project_id = _prepared(runner, package, case)
     if mock_case.event is not None:  # the service's triggers run it (cases/events.py)
         events = runner.part(EventCases)
         found = (events.app_triggers(manifest, service) if package.is_app
@@ -46,16 +46,17 @@ def run(runner: CaseRunner, package: LoadedPackage, case: PackageCase, *, all_lo
         execution = execute_in_node(runner, service, mock_case, _function(package, mock_case))
     else:  # an app's case: published and installed as its author ships it, then run on the app's service
         execution = runner.execute(service, mock_case, service["projectId"], case.mock_label)
-    return runner.finish(Submitted(service, execution, mock_case, time.perf_counter() - start), all_logs=all_logs)
+    return runner.finish(Submitted(service, execution, mock_case, time.perf_counter() - start, project_id),
+                         all_logs=all_logs)
 
 
 def submit(runner: CaseRunner, package: LoadedPackage, case: PackageCase) -> Submitted:
     """Seed a case and create its execution without waiting for it (`CaseRunner.finish` waits): a case that
     calls its package's function directly (:func:`runs_directly`)."""
     start = time.perf_counter()
-    service = _prepared(runner, package, case)
+    service, project_id = _prepared(runner, package, case)
     execution = runner.execute(service, case.case, service["projectId"], case.mock_label)
-    return Submitted(service, execution, case.case, time.perf_counter() - start)
+    return Submitted(service, execution, case.case, time.perf_counter() - start, project_id)
 
 
 def runs_directly(package: LoadedPackage, case: PackageCase) -> bool:
@@ -71,17 +72,18 @@ def input_types(package: LoadedPackage, mock_case: MockCase) -> dict[str, str]:
     return {io.name: io.type for io in function.inputs} if function else {}
 
 
-def _prepared(runner: CaseRunner, package: LoadedPackage, case: PackageCase) -> dict:
-    """The case's service (deployed, or for an app installed, once), with its entities and artifacts seeded."""
+def _prepared(runner: CaseRunner, package: LoadedPackage, case: PackageCase) -> tuple[dict, str | None]:
+    """The case's service (deployed, or for an app installed, once), with its entities and artifacts seeded;
+    and the project they were seeded in (None: the case declares none)."""
     mock_case = case.case
     if package.is_app:
         service = runner.part(AppCases).service(package.folder, package.runnable, mock_case)
     else:  # a case that calls its function reaches only its stubs, from the module's import on
         guarded = mock_case.event is None and mock_case.node is None  # event and node cases run unguarded
         service = runner.service(package, mock_case, case.mock_label if guarded else None)
-    runner.seed(mock_case, input_types(package, mock_case), case.mock_file)
+    project_id = runner.seed(mock_case, input_types(package, mock_case), case.mock_file)
     runner.seed_artifacts(package, mock_case, service["projectId"])
-    return service
+    return service, project_id
 
 
 def _function(package: LoadedPackage, mock_case: MockCase):

@@ -34,6 +34,7 @@ def check(outcome: CaseOutcome | EventOutcome, expect: Expectation, placement: s
         if count == 0 if call.times is None else count != call.times:
             wanted = "at least once" if call.times is None else f"{call.times} time(s)"
             reasons.append(f"expected the call {call.method} {call.url} {wanted}, it was made {count} time(s)")
+    reasons += outcome.state_misses
     if reasons:
         raise ExecutionFailed(outcome.execution, outcome.logs, placement, f"{label}: " + "; ".join(reasons))
 

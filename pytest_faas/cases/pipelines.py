@@ -19,8 +19,10 @@ from typing import Any
 from ..errors import ExecutionFailed, FaasError, PlatformError
 from ..manifests.mock import MockCase
 from ..manifests.loaded import LoadedPackage, load_folder
+from ..manifests.mock_state import ExpectedState
 from ..manifests.pipeline_mock import PipelineExpectation
 from ..protocol import TERMINAL
+from . import state
 from .apps import AppCases
 
 # Keys of a saved template that belong to the pipeline it was saved from, not to the copy a case makes.
@@ -101,6 +103,7 @@ class PipelineOutcome:
     failed_execution: dict | None = None
     logs: list[str] = field(default_factory=list)
     wall_s: float = 0.0
+    state_misses: list[str] = field(default_factory=list)  # expect.items and expect.annotations (cases/state.py)
 
     @property
     def status(self) -> str:
@@ -215,13 +218,15 @@ class TemplateRunner:
         cache[key] = pipeline
         return pipeline
 
-    def run(self, case: MockCase, mock_path: Path, limit_s: float = 3600.0) -> PipelineOutcome:
+    def run(self, case: MockCase, mock_path: Path, limit_s: float = 3600.0,
+            expect: ExpectedState | None = None) -> PipelineOutcome:
         start = time.perf_counter()
         pipeline = self.pipeline()
         root = next((s["nodeId"] for s in pipeline["startNodes"] if s.get("type") == "root"),
                     pipeline["startNodes"][0]["nodeId"])
         start_node = next(n for n in pipeline["nodes"] if n["id"] == root)
-        self.runner.seed(case, {p["name"]: p.get("type") for p in start_node.get("inputs") or []}, mock_path)
+        project_id = self.runner.seed(case, {p["name"]: p.get("type") for p in start_node.get("inputs") or []},
+                                      mock_path) or pipeline["projectId"]
         cycle = self.runner.client.post(f"/pipelines/{pipeline['id']}/execute", {"pipeline": {"input": case.inputs}})
         deadline = time.monotonic() + limit_s
         while cycle["status"] not in _CYCLE_ENDS and time.monotonic() < deadline:
@@ -233,6 +238,8 @@ class TemplateRunner:
         outcome = PipelineOutcome(cycle, [names[node_id] for _, node_id in firsts])
         if cycle["status"] != "success":
             outcome.failed_execution, outcome.logs = self._failed(cycle)
+        if expect is not None:
+            outcome.state_misses = state.misses(self.runner.client, expect, project_id, cycle["status"] in _CYCLE_ENDS)
         outcome.wall_s = time.perf_counter() - start
         return outcome
 
@@ -259,6 +266,7 @@ def check_pipeline(outcome: PipelineOutcome, expect: PipelineExpectation, placem
     message = outcome.cycle.get("message") or ""
     if expect.message is not None and expect.message not in message:
         reasons.append(f"expected the pipeline message to contain {expect.message!r}, got {message!r}")
+    reasons += outcome.state_misses
     if not reasons:
         return
     reason = "; ".join(reasons) + (f" ({message})" if message else "")

@@ -15,11 +15,11 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import seed as casedata
+from . import seed as casedata, state
 from ..errors import PlatformError
 from ..handle import Platform
 from ..ids import parse_iso
@@ -57,6 +57,7 @@ class CaseOutcome:
     execution: dict
     logs: list[str]
     wall_s: float
+    state_misses: list[str] = field(default_factory=list)  # expect.items and expect.annotations (cases/state.py)
 
     @property
     def status(self) -> str:
@@ -176,10 +177,11 @@ class CaseRunner:
 
     # -- the hot path -----------------------------------------------------------------------------------
 
-    def seed(self, case: MockCase, input_types: dict[str, str], mock_file: Path) -> None:
+    def seed(self, case: MockCase, input_types: dict[str, str], mock_file: Path) -> str | None:
+        """Create the case's entities in a project of its own; returns that project's id (None: nothing to seed)."""
         plan = casedata.plan(case, input_types, mock_file)
         if plan.empty:
-            return
+            return None
         self._case_counter += 1
         project = self.client.post("/projects", {"name": f"case-{os.getpid()}-{self._case_counter}-"
                                                         f"{int(time.time() * 1000) % 10**8}"})
@@ -195,6 +197,7 @@ class CaseRunner:
                 target = default = self.client.post("/_faas/seed/datasets",
                                                     {"projectId": project["id"], "name": "items"})["id"]
             self.client.post("/_faas/seed/items", {**request, "datasetId": target})
+        return project["id"]
 
     def seed_artifacts(self, loaded: LoadedPackage, case: MockCase, project_id: str) -> None:
         """Keep the case's artifacts in the project's Binaries dataset, where dtlpy's artifacts repository
@@ -245,7 +248,9 @@ class CaseRunner:
         logs = self.logs(service["id"], execution["id"]) if wanted else []
         # The case's own time: its submission, then its execution's life on the platform; not the moment its
         # test came to read it (a case submitted ahead may have ended long before).
-        return CaseOutcome(execution, logs, submitted.setup_s + platform_span(execution))
+        ended = execution.get("latestStatus", {}).get("status") in TERMINAL
+        misses = state.misses(self.client, mock_case.expect, submitted.project_id or service["projectId"], ended)
+        return CaseOutcome(execution, logs, submitted.setup_s + platform_span(execution), misses)
 
     def logs(self, service_id: str, execution_id: str) -> list[str]:
         try:
@@ -264,6 +269,7 @@ class Submitted:
     execution: dict
     case: MockCase
     setup_s: float  # deploying (the first time), seeding and creating the execution
+    project_id: str | None = None  # the project its entities were seeded in (None: none; the service's)
 
 
 def platform_span(execution: dict) -> float:

@@ -14,7 +14,7 @@ import click
 from .common import output as _output
 from .common.command import (await_caused, checked_out_dataset, command_options, options, pass_session,
                       project_name_option, wait_options)
-from .common.dlp import NounGroup, refused, refused_option
+from .common.dlp import NounGroup, dlp_spelled_option, refused, refused_option
 from .common.progress import progress
 
 
@@ -77,7 +77,7 @@ def _each_upload(dl, advance):
 @_dataset_option
 @click.option("--remote-path", "-r", default="/", show_default=True, metavar="DIR",
               help="Folder in the dataset, e.g. /train (a folder argument keeps its own name under it).")
-@click.option("--file-types", "-f", metavar=".EXT[,.EXT]", help="Only files of these types, e.g. \".jpg,.png\".")
+@dlp_spelled_option("--file-types", dlp_only=("-f",), metavar=".EXT[,.EXT]", help="Only files of these types, e.g. \".jpg,.png\".")
 @click.option("--local-annotations-path", "-lap", type=click.Path(exists=True, file_okay=False),
               help="Folder of annotation JSON files (one per file, same relative path) to upload with the items.")
 @click.option("--overwrite", "-ow", is_flag=True, help="Replace items that already exist at the same path.")

@@ -23,10 +23,11 @@ from ..manifests.checks import check_mock, check_service, require_consistent
 from ..manifests.loaded import APP_FILE, load_folder
 from ..manifests.package import load_package
 from ..manifests.service import load_service
+from ..protocol import END_MARKER, printed_traceback
 from .common import files as _files, output as _output
 from .common.command import (check_out, command_options, env_file_option, options, pass_session, project_name_option,
                       read_env_file, session, set_service_env)
-from .common.dlp import NounGroup, refused_option
+from .common.dlp import NounGroup, dlp_spelled_option, refused_option
 from .common.progress import progress
 from .common.session import quiet_dtlpy
 from .triggers import TRIGGER_COLUMNS, sync_triggers
@@ -67,7 +68,7 @@ def _require(findings) -> None:
 
 
 @packages.command("generate")
-@click.option("--name", "--package-name", "--plugin-name", "-p", "name", default="default-package",
+@dlp_spelled_option("--name", "--package-name", "--plugin-name", "name", dlp_only=("-p",), default="default-package",
               show_default=True, help="The package's name.")
 @click.option("--service-name", default="default-service", show_default=True, help="The service's name.")
 @_src_option
@@ -110,7 +111,7 @@ def _left_out(session, src: Path) -> list[str]:
 
 @packages.command("push")
 @_src_option
-@click.option("--package-name", "-p", help="Name to push as (default: package.json's name).")
+@dlp_spelled_option("--package-name", dlp_only=("-p",), help="Name to push as (default: package.json's name).")
 @refused_option("--codebase-id", "-cid", refusal="push uploads the package folder as a new codebase; give the "
                 "folder with --src-path")
 @project_name_option("-pr")
@@ -152,7 +153,7 @@ def _runtime(spec) -> dict:
 @_src_option
 @click.option("--service-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Default: service.json in the package folder.")
-@click.option("--package-name", "-p", help="Package to deploy (default: service.json's packageName).")
+@dlp_spelled_option("--package-name", dlp_only=("-p",), help="Package to deploy (default: service.json's packageName).")
 @click.option("--module-name", help="Module to run (default: service.json's moduleName).")
 @env_file_option("Environment variables of the service's code, NAME=value lines (over service.json's \"env\"); "
                  "the service keeps them until the next deploy.")
@@ -304,20 +305,28 @@ def _test_in_process(src_path: Path, mock_path: Path, concurrency: int, function
 
 
 def _report_cases(results, failures) -> None:
-    if options().as_json:
-        _output.emit_json([{"case": label, "status": o.status, "output": o.execution.get("output"),
-                            "execution": o.execution.get("id"), "duration": o.user_s} for label, o in results])
-        return
     failed = dict(failures)
+    if options().as_json:
+        _output.emit_json([{"case": label, "result": "failed" if label in failed else "passed", "status": o.status,
+                            "output": o.execution.get("output"), "execution": o.execution.get("id"),
+                            "duration": o.user_s} for label, o in results])
+        return
+    # "result" is the case's verdict against its expect; "status" the execution's own end, which is success
+    # for a case whose output or platform state was wrong.
     _output.table(results, [
-        ("case", lambda r: r[0]), ("status", lambda r: _output.status_text(r[1].status)),
+        ("case", lambda r: r[0]), ("result", lambda r: _output.status_text("failed" if r[0] in failed else "passed")),
+        ("status", lambda r: _output.status_text(r[1].status)),
         ("output", lambda r: r[1].execution.get("output")), ("execution", lambda r: r[1].execution.get("id")),
         ("s", lambda r: f"{r[1].user_s:.3f}"), ("", lambda r: failed[r[0]].reason if r[0] in failed else "")])
-    for label, exc in failures:
-        message = (exc.execution.get("latestStatus") or {}).get("message")
-        _output.err().print(f"[red]{exc.reason}[/red]" + (f"\n{message}" if message else ""), highlight=False)
+    for label, exc in failures:  # each piece once: the reason, the traceback, the rest of the log
+        message = (exc.execution.get("latestStatus") or {}).get("message") or ""
+        shown = printed_traceback(message)
+        _output.err().print(f"[red]{_output.escape(exc.reason)}[/red]", highlight=False)
+        if shown:
+            _output.err().print(shown, markup=False, highlight=False)
         for line in exc.logs:
-            _output.err().print(f"  {line}", markup=False, highlight=False)
+            if line not in (message, shown, END_MARKER):
+                _output.err().print(f"  {line}", markup=False, highlight=False)
 
 
 @packages.command("ls")
@@ -339,7 +348,7 @@ def ls(session):
 
 @packages.command("checkout")
 @click.argument("name", required=False)
-@click.option("--package-name", "-p", "name_option", metavar="NAME", help="The package, as dlp spells it.")
+@dlp_spelled_option("--package-name", "name_option", dlp_only=("-p",), metavar="NAME", help="The package, as dlp spells it.")
 @command_options
 @pass_session
 def checkout(session, name, name_option):

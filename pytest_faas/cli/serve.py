@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from ..errors import PlatformError
 from .common.command import env_file_option, options, read_env_file
@@ -43,12 +44,14 @@ WHERE = {"subprocess": "a process per service replica", "thread": "threads of th
               metavar="DIR", help="Push this package folder again whenever its files change (repeatable); the "
                                   "services that run it restart on the new version.")
 @click.option("--quiet", "-q", is_flag=True, help="Print no line per request (executions and cron fires still show).")
+@click.option("--verbose", "verbose_requests", is_flag=True,
+              help="Print the runner agents' own requests too (their polls for work and signals).")
 @click.option("--container-network", type=click.Choice(["none", "host"]), default="none", show_default=True,
               envvar="FAAS_CONTAINER_NETWORK",
               help="With --placement docker: none (containers reach only this platform) or host.")
 @env_file_option("Environment variables every service's code runs with (NAME=value lines); a service's own, "
                  "from service.json's \"env\" or `faas packages deploy --env-file`, win.")
-def serve(host, port, serve_dir, placement, container_network, quiet, watch_dirs, env_file):
+def serve(host, port, serve_dir, placement, container_network, quiet, verbose_requests, watch_dirs, env_file):
     """Run the local platform until Ctrl-C or SIGTERM, printing how to point dtlpy and dlp at it."""
     from ..local import LocalPlatform  # noqa: PLC0415 (heavy)
 
@@ -70,9 +73,11 @@ def serve(host, port, serve_dir, placement, container_network, quiet, watch_dirs
         except PlatformError as exc:
             raise click.ClickException(str(exc)) from None
         data_dir.record_server(platform.base_url)
-        _announce(platform, data_dir)
+        by_default = click.get_current_context().get_parameter_source("placement") == ParameterSource.DEFAULT
+        _announce(platform, data_dir, by_default)
         echo = _echo_err
-        requests = None if quiet else RequestLines(echo).install()
+        verbose = verbose_requests or options().verbose
+        requests = None if quiet else RequestLines(echo, verbose=verbose).install()
         watch = ExecutionWatch(platform.backend.store, echo).start()
         if watch_dirs:
             # The token goes in the push's environment: a command line is readable by every user (`ps`).
@@ -102,15 +107,23 @@ def _echo_err(line: str) -> None:
     click.echo(line, err=True)
 
 
-def _announce(platform, data_dir: DataDir) -> None:
-    lines = platform.client_lines()
-    blank = lines.index("") if "" in lines else len(lines)
-    python_lines, shell_lines = lines[:blank], [line for line in lines[blank:] if line]
-    register = "; ".join(["import dtlpy as dl"] + [line for line in python_lines if "token" not in line])
+# Why serve's default placement differs from `pytest --faas` and `faas packages test` (threads): said in the header.
+DEFAULT_WHY = ("the default of faas serve; pytest --faas and faas packages test run functions in threads, but a "
+               "server runs for hours: a function that hangs or crashes cannot take it down, and a timeout really "
+               "stops it (--placement thread for theirs)")
+
+
+def _announce(platform, data_dir: DataDir, default_placement: bool = False) -> None:
+    """How to reach the platform. The token is printed once, in the page's address (a CI log or a shared
+    terminal shows it once); every other line reads it from the data dir's token file."""
+    token_file = (data_dir.path / "token").resolve()  # the printed lines work from any folder
+    python_lines = platform.client_lines(token_expression=f"open({str(token_file)!r}).read().strip()")
+    setup = "; ".join(["import dtlpy as dl"] + python_lines)
     echo = click.echo
     echo(f"faas serve: local platform at {platform.url}")
-    echo(f"data dir:   {data_dir.path} (token in {data_dir.path / 'token'})")
-    echo(f"functions:  run in {WHERE[platform.placement]}")
+    echo(f"data dir:   {data_dir.path} (token in {token_file})")
+    why = f" ({DEFAULT_WHY})" if default_placement and platform.placement == "subprocess" else ""
+    echo(f"functions:  run in {WHERE[platform.placement]}{why}")
     # The token travels once, in this address; the page trades it for a cookie and drops it from the address bar.
     echo(f"page:       {platform.base_url}/?token={platform.token}")
     echo("")
@@ -119,13 +132,11 @@ def _announce(platform, data_dir: DataDir) -> None:
     for line in python_lines:
         echo(f"    {line}")
     echo("")
-    echo("Point dlp at it (shell; the first line once per DATALOOP_PATH):")
-    echo(f"    {shlex.quote(sys.executable)} -c {shlex.quote(register)}")
-    for line in shell_lines:
-        echo(f"    {line}")
+    echo("Point dlp at it (one command, once per DATALOOP_PATH):")
+    echo(f"    {shlex.quote(sys.executable)} -c {shlex.quote(setup)}")
     echo("")
     echo("Point faas at it (or just run faas with this server's --data-dir):")
-    echo(f"    export FAAS_URL={platform.base_url} FAAS_TOKEN={platform.token}")
+    echo(f"    export FAAS_URL={platform.base_url} FAAS_TOKEN=\"$(cat {shlex.quote(str(token_file))})\"")
     echo("")
     echo("Ctrl-C or SIGTERM stops it; start it again on the same data dir and nothing is lost.")
     sys.stdout.flush()

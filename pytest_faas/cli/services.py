@@ -17,7 +17,7 @@ from ..protocol import TIMEOUT_HINT, TIMEOUT_MESSAGE
 from .common import output as _output
 from .common.command import (command_options, env_file_option, options, pass_session, project_name_option, read_env_file,
                       readable, set_service_env, wait_options)
-from .common.dlp import NounGroup
+from .common.dlp import NounGroup, dlp_spelled_option
 from .common.files import parse_input_option
 from .common.session import TERMINAL, status_of
 
@@ -32,10 +32,11 @@ def services():
     """Invoke, watch, list, pause, resume and delete services."""
 
 
-def _service_option(*shorts: str):
+def _service_option(*dlp_only: str):
+    """``-s/--service-name``, and ``dlp_only``, the other short forms dlp gives it in this command."""
     def decorate(func):
-        return click.option("--service-name", *shorts, metavar="NAME",
-                            help="Service (default: the last deployed one).")(func)
+        return dlp_spelled_option("--service-name", "-s", dlp_only=dlp_only, metavar="NAME",
+                                  help="Service (default: the last deployed one).")(func)
     return decorate
 
 
@@ -90,7 +91,7 @@ def _print_logs(service, execution_id: str | None = None, follow: bool = False, 
 
 def _invoke_command(name: str, help_text: str):
     @services.command(name, help=help_text)
-    @_service_option("-s")
+    @_service_option()
     @click.option("--function-name", "-f", "-fn", default="run", show_default=True, help="Function to run.")
     @click.option("--item-id", "-i", help="Item input (the function's Item parameter).")
     @click.option("--dataset-id", "-d", help="Dataset input, or the item's dataset.")
@@ -119,7 +120,7 @@ execute = _invoke_command("execute", "Same as `invoke` (dlp's name for it).")
 
 
 @services.command("logs")
-@_service_option("-s", "-f")
+@_service_option("-f")
 @click.option("--execution-id", "-e", help="Only this execution's lines.")
 @click.option("--start", "-t", metavar="ISO", help="Only lines from this time on, e.g. 2026-11-25T06:00:00Z.")
 @click.option("--follow", is_flag=True, help="Keep printing new lines until Ctrl-C.")

@@ -13,7 +13,7 @@ from ..manifests.jsondoc import validate_document
 from ..manifests.service import ALL_TRIGGER_ACTIONS, TRIGGER_ACTIONS, Trigger
 from .common import output as _output
 from .common.command import command_options, options, pass_session, project_name_option
-from .common.dlp import NounGroup
+from .common.dlp import NounGroup, dlp_spelled_option
 from .common.files import EXECUTION_MODES, normalise, parse_json_option
 from .common.session import is_id
 
@@ -63,7 +63,7 @@ def triggers():
 
 
 @triggers.command("create")
-@click.option("--service-name", "-s", "-f", metavar="NAME", help="Service (default: the last deployed one).")
+@dlp_spelled_option("--service-name", "-s", dlp_only=("-f",), metavar="NAME", help="Service (default: the last deployed one).")
 @click.option("--package-name", "-pkg", metavar="NAME", help="Check that the service runs this package.")
 @click.option("--name", "-n", metavar="NAME", help="Trigger name (default: the service's name).")
 @click.option("--resource", "-r", default="Item", show_default=True, metavar="RESOURCE",
@@ -143,7 +143,7 @@ def ls(session, service_name, package_name):
 @triggers.command("delete")
 @click.argument("trigger", required=False, metavar="NAME|ID")
 @click.option("--trigger-name", "-t", metavar="NAME", help="The trigger to delete, as dlp spells it.")
-@click.option("--service-name", "-s", "-f", metavar="NAME", help="The service the trigger belongs to.")
+@dlp_spelled_option("--service-name", "-s", dlp_only=("-f",), metavar="NAME", help="The service the trigger belongs to.")
 @_package_option
 @project_name_option("-p")
 @command_options

@@ -77,6 +77,7 @@ from .jsondoc import (did_you_mean, fail, format_path, is_file, nested_problems,
                       read_document, shown, validate_document)
 from .mock_entities import ArtifactSpec, DatasetSpec, ItemSpec, Own as _Own
 from .mock_events import EventSpec, ExpectedExecution
+from .mock_state import ExpectedState, state_problems
 
 MIXED_INPUTS = "mock.json inputs can be either list of dictionaries or list of lists"
 
@@ -152,8 +153,8 @@ class ExpectedCall(_Own):
     times: int | None = Field(None, ge=0)
 
 
-class Expectation(_Own):
-    """What a case must end with; see the module docstring."""
+class Expectation(ExpectedState):
+    """What a case must end with; see the module docstring (and `mock_state` for ``items``, ``annotations``)."""
 
     status: Annotated[str, AfterValidator(one_of(("success", "failed")))] = "success"
     output: Any = None
@@ -307,9 +308,21 @@ class MockFile(BaseModel):
             own = [(("cases", n, "items", j), it) for j, it in enumerate(spec.items)]
             own_ds = [(("cases", n, "datasets", j), ds) for j, ds in enumerate(spec.datasets)]
             problems += _entity_problems(top + own, top_ds + own_ds, skip=len(top), skip_ds=len(top_ds))
+        problems += self._expected_datasets()
         if problems:
             raise fail(*problems)
         return self
+
+    def _expected_datasets(self) -> list[dict[str, Any]]:
+        """``expect.items[].dataset`` must name a dataset the case has: declared, or an input's placeholder."""
+        named = {ref for ds in self.datasets for ref in (ds.id, ds.name) if ref}
+        named |= {value for group in self.input_sets for entry in group for value in _strings(entry.value)}
+        problems = state_problems(self.expect, ("expect",), named) if self.expect else []
+        for n, spec in enumerate(self.case_specs):
+            if spec.expect is not None:
+                own = named | {ref for ds in spec.datasets for ref in (ds.id, ds.name) if ref}
+                problems += state_problems(spec.expect, ("cases", n, "expect"), own)
+        return problems
 
     @model_validator(mode="after")
     def calls_declared(self) -> MockFile:
@@ -374,6 +387,13 @@ class MockFile(BaseModel):
                 http=tuple(self.http + spec.http), artifacts=tuple(self.artifacts + spec.artifacts),
                 event=spec.event or self.event, package_dir=self._package_dir))
         return out
+
+
+def _strings(value: Any) -> list[str]:
+    """The ids an input value can name a dataset by: a string, a ``dataset_id``, or lists of them."""
+    values = value if isinstance(value, list) else [value]
+    return [v if isinstance(v, str) else v.get("dataset_id") for v in values
+            if isinstance(v, str) or (isinstance(v, dict) and isinstance(v.get("dataset_id"), str))]
 
 
 def _entity_problems(items: list[tuple[tuple, ItemSpec]], datasets: list[tuple[tuple, DatasetSpec]],

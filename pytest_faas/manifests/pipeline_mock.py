@@ -15,6 +15,7 @@ a pipeline's expectation instead of a function's::
 - ``expect.status``: the pipeline execution's end, ``success`` (default) or ``failed``.
 - ``expect.nodes``: the names of the nodes the input passed through, in the order each was first reached.
 - ``expect.message``: a substring of a failed pipeline execution's message (it names the failed node).
+- ``expect.items``, ``expect.annotations``: what the pipeline must leave on the platform (see `mock_state`).
 """
 
 from __future__ import annotations
@@ -27,15 +28,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from ..errors import ManifestError, ManifestErrors
 from .jsondoc import one_of, read_document, validate_document
 from .mock import MockFile
+from .mock_state import ExpectedState
 
 TEMPLATE_SUFFIX = ".pipeline.json"
 MOCK_SUFFIX = ".pipeline.mock.json"
 
 
-class PipelineExpectation(BaseModel):
-    """What one input set's pipeline execution must end with."""
+class PipelineExpectation(ExpectedState):
+    """What one input set's pipeline execution must end with (and `mock_state`'s items and annotations)."""
 
-    model_config = ConfigDict(extra="forbid")
     status: Annotated[str, AfterValidator(one_of(("success", "failed")))] = "success"
     nodes: list[str] | None = None
     message: str | None = None

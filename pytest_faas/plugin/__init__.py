@@ -82,6 +82,22 @@ def pytest_sessionstart(session):
         buildlog.install(session.config)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session):
+    """Start this process's platform before its first case, so that its start-up (a second or more) is not
+    charged to that case's duration (in --durations, the HTML report and the faas summary)."""
+    from .session import case_runner, settings  # noqa: PLC0415 (the argument `session` hides the module)
+
+    config = session.config
+    if settings(config).enabled and not config.option.collectonly and \
+            any(getattr(item, "runs_on_platform", False) for item in session.items):
+        try:
+            case_runner(config)
+        except Exception:  # noqa: BLE001 (nothing kept: the first case starts it again and reports the error)
+            pass
+    return (yield)
+
+
 def pytest_report_header(config):
     chosen = session.settings(config)
     return chosen.header() if chosen.enabled else None

@@ -107,6 +107,8 @@ class TemplateProblem(pytest.Item):
 class PipelineCaseItem(pytest.Item):
     """One input set of a pipeline template's mock file, run through the whole pipeline."""
 
+    runs_on_platform = True  # the platform starts before the first of these (plugin.pytest_runtestloop)
+
     def __init__(self, *, mock_path, case, expect, make_runner, **kwargs):
         super().__init__(**kwargs)
         self.mock_path = mock_path
@@ -123,7 +125,7 @@ class PipelineCaseItem(pytest.Item):
 
         runner = session.case_runner(self.config)
         started = time.perf_counter()
-        outcome = self.case_outcome = self.make_runner(runner).run(self.case, self.mock_path)
+        outcome = self.case_outcome = self.make_runner(runner).run(self.case, self.mock_path, expect=self.expect)
         self.user_properties.append((STATS, {"status": outcome.status, "user_s": 0.0,
                                              "wall_s": time.perf_counter() - started,
                                              "kept": session.kept_dir(self.config)}))

@@ -101,12 +101,15 @@ class HtmlReport:
                 report.nodeid, record.get("label") or report.nodeid, record.get("kind") or "test")
         entry.worker = entry.worker or record.get("worker")
         entry.extra.update({k: v for k, v in record.items() if k not in ("kind", "label", "worker")})
-        text = ""
-        if report.failed:
+        text, outcome = "", report.outcome
+        if hasattr(report, "wasxfail"):  # pytest reports an xfail as skipped, an xpass as passed
+            outcome = "xfailed" if report.skipped else "xpassed"
+            text = report.longreprtext if report.skipped else f"passed although marked xfail {report.wasxfail}".strip()
+        elif report.failed:
             text = report.longreprtext
         elif report.skipped and isinstance(report.longrepr, tuple):
             text = str(report.longrepr[2])
-        entry.add_phase(report.when, report.outcome, text, getattr(report, "start", None),
+        entry.add_phase(report.when, outcome, text, getattr(report, "start", None),
                         getattr(report, "stop", None), report.duration)
 
     def pytest_sessionfinish(self, session):

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from ..errors import ExecutionFailed
-from ..protocol import END_MARKER, PLATFORM_STATUSES, TIMEOUT_HINT, TIMEOUT_MESSAGE
+from ..protocol import END_MARKER, PLATFORM_STATUSES, TIMEOUT_HINT, TIMEOUT_MESSAGE, printed_traceback
 
 LOG_TAIL = 15
 # The user_properties key that carries a case's figures to the terminal summary (`summary_lines`), from xdist
@@ -79,7 +79,8 @@ def log_tail(logs: list[str], message: str, package_dir: Path | None) -> tuple[l
     line once; and how many lines the whole log has."""
     lines = [piece for line in logs for piece in user_traceback(line, package_dir).split("\n")]
     total = len(lines)
-    lines = _without(lines, message.split("\n")) if message else lines
+    if message:  # as the agent logs it (Python's form), and whole as older agents did
+        lines = _without(_without(lines, printed_traceback(message).split("\n")), message.split("\n"))
     lines = [line for line in lines if line.strip() and line != END_MARKER]
     deduplicated = [line for n, line in enumerate(lines) if n == 0 or line != lines[n - 1]]
     return deduplicated[-LOG_TAIL:], total
@@ -102,7 +103,7 @@ def render_execution(error: ExecutionFailed, label: str, package_dir: Path | Non
         lines.append(f"  {error.note}")
     message = user_traceback((latest.get("message") or "").strip(), package_dir)
     if message:
-        lines += ["", message]
+        lines += ["", printed_traceback(message)]
     if message.startswith(TIMEOUT_MESSAGE):
         lines += [f"({TIMEOUT_HINT}; this run's --faas-timeout={timeout_s} lowers it)" if timeout_s else
                   f"({TIMEOUT_HINT})"]

@@ -5,6 +5,10 @@
   var data = JSON.parse(document.getElementById("faas-data").textContent);
   var run = data.run, tests = data.tests;
   var FAILING = { failed: true, error: true };
+  // A test's colour on the timeline is its result, not its execution's status: a case whose output was wrong
+  // ran a successful execution and failed; a case expected to fail (xfail) ran a failed one and did not.
+  var RESULT = { passed: "passed", failed: "failed", error: "failed", xfailed: "xfail", xpassed: "xfail",
+                 skipped: "skipped" };
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -146,8 +150,9 @@
       node.style.width = ((Math.max(to - from, 0)) / span * 100).toFixed(3) + "%";
       return node;
     }
-    section.appendChild(el("div", { "class": "legend" }, [["queued", "queued"], ["running", "running"], ["success", "ended: success"],
-      ["failed", "ended: failed"], ["span", "the whole test (push, deploy, seed, wait)"]].map(function (pair) {
+    section.appendChild(el("div", { "class": "legend" }, [["queued", "queued"], ["running", "running"],
+      ["success", "ended, test passed"], ["failed", "ended, test failed"], ["xfail", "ended, xfail or xpass"],
+      ["span", "the whole test (push, deploy, seed, wait)"]].map(function (pair) {
         var swatch = el("i"); swatch.style.background = pair[0] === "span" ? "#dde1e6" : "var(--" + pair[0] + ")";
         return el("span", {}, [swatch, document.createTextNode(pair[1])]);
       })));
@@ -160,7 +165,7 @@
       (t.executions || []).forEach(function (e) {
         e.phases.forEach(function (p) {
           var to = p[2] == null ? (e.ended || p[1]) : p[2];
-          var cls = p[0] + (p[0] === "running" && e.ended != null ? " end-" + (e.status === "success" ? "success" : "failed") : "");
+          var cls = p[0] + (p[0] === "running" && e.ended != null ? " end-" + (RESULT[t.outcome] || "skipped") : "");
           var node = bar(cls, p[1], to, (e.name || "") + " " + p[0] + " " + ms(to - p[1]) + (p[0] === "running" && e.ended != null ? ", ended " + e.status : ""));
           node.setAttribute("data-phase", p[0]);
           track.appendChild(node);
@@ -187,7 +192,7 @@
   function filters() {
     var nav = document.getElementById("filters");
     var text = el("input", { type: "search", placeholder: "filter by name", "aria-label": "filter by name" });
-    var outcome = el("select", { "aria-label": "outcome" }, ["all", "failed", "error", "passed", "skipped"].map(function (o) {
+    var outcome = el("select", { "aria-label": "outcome" }, ["all", "failed", "error", "xpassed", "xfailed", "passed", "skipped"].map(function (o) {
       return el("option", { value: o, text: o });
     }));
     function apply() {

@@ -22,7 +22,9 @@ LOG_LINE_CHARS = 1000
 LOG_BYTES = 24_000
 VALUE_CHARS = 4_000  # an input, expectation or output, shown as indented JSON
 FAILURE_CHARS = 24_000  # the failure text pytest prints (traceback, domain line, log tail)
-OUTCOMES = ("failed", "error", "passed", "skipped")  # the report's order: failures first
+# The report's order, failures first. "xfailed" is a test marked xfail that failed as expected, "xpassed" one that
+# passed although marked xfail (pytest's own words).
+OUTCOMES = ("failed", "error", "xpassed", "xfailed", "passed", "skipped")
 
 
 def epoch_ms(timestamp: str | None) -> int | None:
@@ -172,9 +174,13 @@ class MergedEntry:
 
     def add_phase(self, when: str, outcome: str, text: str, start: float | None, stop: float | None,
                   duration: float) -> None:
-        """Fold in one phase: a failing setup or teardown is an ``error``, a failing call ``failed``; a skip
-        counts unless something failed."""
-        if outcome == "failed":
+        """Fold in one phase: a failing setup or teardown is an ``error``, a failing call ``failed``; a skip,
+        an expected failure (``xfailed``) or an unexpected pass (``xpassed``) counts unless something failed."""
+        if outcome in ("xfailed", "xpassed") and self.outcome in ("passed", "skipped"):
+            self.outcome = outcome
+            if text:
+                self.failure.append(text)
+        elif outcome == "failed":
             self.outcome = "failed" if when == "call" else ("error" if self.outcome != "failed" else "failed")
             if text:
                 self.failure.append(text if when == "call" else f"[{when}] {text}")

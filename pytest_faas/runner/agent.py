@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..ids import now_iso
-from ..protocol import AGENT_ROUTES, EXIT_STARTUP_FAILED
+from ..protocol import AGENT_ROUTES, EXIT_STARTUP_FAILED, printed_traceback
 from .capture import CAPTURE, Buffer, encodable
 from .client import PlatformClient, PlatformGone, RequestFailed
 from .loader import LoadError
@@ -420,7 +420,7 @@ class Agent:
             self._die(exc)
         except BaseException as exc:  # the user's failure, whatever it is, ends this execution only
             message = invoke.user_traceback(exc)
-            run.buffer.add(message, "ERROR")
+            run.buffer.add(printed_traceback(message), "ERROR")  # the log reads as Python prints it
             if POST_MORTEM and not self.owns_process:
                 _post_mortem(exc)
         finally:
@@ -432,8 +432,9 @@ class Agent:
             self._forget_termination(run.tid)
         if refused:  # failed even when the function caught the refusal
             status, output = "failed", None
-            message = refused if not message or refused in message else f"{refused}\n\n{message}"
-            run.buffer.add(refused, "ERROR")
+            if not message or refused not in message:  # else the traceback says it, in the log already
+                message = refused if not message else f"{refused}\n\n{message}"
+                run.buffer.add(refused, "ERROR")
         duration = time.perf_counter() - started
         with run.send_lock:
             lines = run.buffer.take_rest()

@@ -140,3 +140,44 @@ def test_the_tutorials_plugins_noun_is_packages(faas, old):
     result = faas(f"{old} generate --plugin-name p")
     assert "wrote" in result.stdout
     assert "plugins" in faas("--help").stdout  # listed under dlp's names
+
+
+def _shown_letters() -> dict[str, set[str]]:
+    """Each short option the help of some `faas` command shows, and the long names it stands for there."""
+    import click
+
+    from pytest_faas.cli.app import cli
+
+    meanings: dict[str, set[str]] = {}
+
+    def walk(command: click.Command, ctx: click.Context) -> None:
+        for param in command.params:
+            record = param.get_help_record(ctx) if isinstance(param, click.Option) and not param.hidden else None
+            if record is None:
+                continue
+            spellings = [s.split()[0] for s in record[0].split(", ")]
+            longs = [s for s in spellings if s.startswith("--")]
+            for short in (s for s in spellings if not s.startswith("--")):
+                meanings.setdefault(short, set()).add(longs[0] if longs else short)
+        if isinstance(command, click.Group):
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                walk(sub, click.Context(sub, info_name=name, parent=ctx))
+
+    walk(cli, click.Context(cli, info_name="faas"))
+    return meanings
+
+
+def test_one_letter_means_one_thing_in_every_commands_help_and_dlps_spelling_still_runs(faas, project, tmp_path):
+    meanings = _shown_letters()
+    assert meanings["-f"] == {"--function-name"}, "dlp's -f for --service-name or --file-types is not shown"
+    assert meanings["-s"] == {"--service-name"}
+    assert meanings["-p"] == {"--project-name"}, "dlp's -p for --package-name is not shown"
+    # dlp's own spellings, where dlp uses them, still run: -p names the package in push, -f the service in log.
+    faas("packages generate")
+    faas("packages push -p renamed")
+    assert [p["name"] for p in faas.json("packages ls")] == ["renamed"]
+    faas("packages deploy -p renamed")
+    service = faas.json("services ls")[0]["name"]
+    assert faas(f"services log -f {service}").exit_code == 0
+    assert "dlp's spelling, accepted" in faas("services log --help").stdout

@@ -91,7 +91,12 @@ def test_serve_dlp_sigterm_and_restart(faas, tmp_path):
         url = re.search(r"(http://\S+)", first).group(1)
         assert url == f"http://127.0.0.1:{port}/api/v1"
         dlp_lines = server.section("Point dlp at it")
-        assert [line.split()[0] for line in dlp_lines[1:]] == ["dlp", "dlp"]
+        assert len(dlp_lines) == 1 and dlp_lines[0].startswith(sys.executable), "the dlp set-up is one command"
+        [where] = [line for line in server.seen if line.startswith("functions:")]
+        assert "a process per service replica (the default of faas serve; pytest --faas and faas packages test " \
+               "run functions in threads" in where, "the header says why its default differs"
+        token = (data_dir / "token").read_text().strip()
+        assert "\n".join(server.seen).count(token) == 1, "the token is printed once (in the page's address)"
 
         # Another faas process on the same data dir talks to the server (it does not open the store again).
         created = subprocess.run(FAAS + ["--data-dir", str(data_dir), "projects", "create", "demo"], env=env,
@@ -118,6 +123,10 @@ def test_serve_dlp_sigterm_and_restart(faas, tmp_path):
         server.read_until(r"^\d\d:\d\d:\d\d (GET|POST) /api/v1/\S+ -> 200$")
         server.read_until(rf"execution {execution['id']} default-service\.run started")
         server.read_until(rf"execution {execution['id']} default-service\.run success in \d")
+        requests = [line for line in server.seen if " -> " in line]
+        assert requests and not [line for line in requests if "/_faas/agents" in line], \
+            "the agents' own polls are left out without --verbose"
+        assert token not in "\n".join(server.seen[server.seen.index(first):]).replace(f"?token={token}", "", 1)
     finally:
         code = server.stop()
     assert code == 0

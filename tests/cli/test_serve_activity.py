@@ -60,3 +60,28 @@ def test_watch_pushes_a_changed_package_and_its_service_runs_the_new_code(faas, 
         assert any("main.py changed: Pushed package default-package" in line for line in lines), lines
         result = faas.json(" ".join(url) + " services invoke")
         assert result["output"] == "version two"
+
+
+def test_the_request_lines_leave_out_the_agents_polls_unless_verbose_and_never_show_the_token(faas, tmp_path):
+    import requests as http
+
+    faas("packages generate")
+    quiet: list[str] = []
+    verbose: list[str] = []
+    with LocalPlatform(data_dir=tmp_path / "server", bind_sdk=False, placement="subprocess") as server:
+        handlers = [RequestLines(quiet.append).install(), RequestLines(verbose.append, verbose=True).install()]
+        try:
+            url = ["--url", server.base_url, "--token", server.token]
+            faas(url + ["projects", "create", "demo"])
+            faas(url + ["packages", "push"])
+            faas(url + ["packages", "deploy"])
+            execution = faas.json(" ".join(url + ["services", "invoke", "--input", "'{}'"]))
+            assert execution["latestStatus"]["status"] in ("success", "failed"), execution
+            http.get(f"{server.base_url}/?token={server.token}", allow_redirects=False, timeout=30)
+        finally:
+            for handler in handlers:
+                handler.uninstall()
+    assert [line for line in verbose if "/_faas/agents" in line], "the agent (a subprocess) polled over HTTP"
+    assert quiet and not [line for line in quiet if "/_faas/agents" in line]
+    assert [line for line in quiet if line.endswith("GET /?token=... -> 303")]
+    assert server.token not in "\n".join(quiet + verbose)

@@ -46,6 +46,8 @@ def test_failing_function_shows_the_domain_line_then_the_users_traceback(faas_py
     assert report.count("Traceback (most recent call last)") == 1 and report.count("in parse") == 1
     log = result.stdout.str().split("Captured faas execution log")[1].split("- faas -")[0]
     assert log.count("Traceback (most recent call last)") == 1, "the log stores the error once"
+    assert report.count("KeyError: 'threshold'") == 1 and log.count("KeyError: 'threshold'") == 1
+    assert report.count("about to parse {}") == 1 and log.count("about to parse {}") == 1
     for chatter in ("sanity check", "verify attribute", "Token expired", "COOKIE", "Uploading 1 items",
                     "Number of total files"):  # the harness's push, not the user's code
         assert chatter not in result.stdout.str()

@@ -99,3 +99,16 @@ def test_an_expected_call_no_stub_declares_is_a_manifest_error(faas_pytester, pa
     result = faas_pytester.runpytest_subprocess("--faas", "-p", "no:cacheprovider", "-k", "manifest")
     result.assert_outcomes(failed=1)  # a mock file that cannot be read yields no cases
     result.stdout.fnmatch_lines([f"*expect.calls[[]0[]]*declared in the \"http\" stubs*{STUB_URL}/x*"])
+
+
+def test_a_refused_call_is_read_once_then_the_whole_log_in_its_section(faas_pytester, packages):
+    result = _run(faas_pytester, packages, "thread", "-k", "fetch and 1", "-rN")
+    result.assert_outcomes(failed=1, deselected=5)
+    failure, _, section = result.stdout.str().partition("Captured faas execution log call")
+    refusal = "pytest-faas refused GET http://192.0.2.1/v1/labels"
+    assert failure.count(refusal) == 1, failure  # the traceback's last line, not again as message and log tail
+    assert failure.count("Traceback (most recent call last)") == 1
+    assert failure.count("in fetch") == 1, "the user's frame once: no second traceback in the log tail"
+    log = section.split("\n", 1)[1].split("\n---")[0]
+    assert log.count(refusal) == 1 and log.count("Traceback (most recent call last)") == 1, log
+    assert log.rstrip().endswith("[Done] Executing function."), "the whole log, to its end marker"

@@ -23,7 +23,7 @@ from ...errors import BadRequest, Conflict
 from ...ids import now_iso, parse_iso
 from ..records import SYSTEM_USER, server_fields
 from ...protocol import (END_MARKER, NOT_SERIALISABLE, OUTPUT_TOO_LARGE, QUEUED, TERMINAL, TIMEOUT_MESSAGE,
-                        output_problem)
+                        output_problem, printed_traceback)
 from .logs import Logs, log_line
 from .packages import Packages
 from ..data.projects import Projects
@@ -281,7 +281,7 @@ class Executions:
             lines = list(body.get("lines") or [])
             # The runner logs a traceback line by line: look for it in the joined text, or it is stored twice.
             logged = "\n".join(str(line.get("message", "")) for line in lines if isinstance(line, dict))
-            if status == "failed" and message and message not in logged:
+            if status == "failed" and message and printed_traceback(message) not in logged:
                 lines.append(log_line(message, "ERROR"))
             duration = body.get("duration")
             return self._finish(doc, status, message, output if status == "success" else None, lines,

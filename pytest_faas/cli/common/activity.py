@@ -8,11 +8,15 @@ read from the platform's store every half second, so that nothing in the platfor
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from typing import Callable
 
+from ...protocol import AGENT_ROUTES
+
 _REQUEST_FORMAT = "%s %s -> %s"  # the server's request log line
+_TOKEN_IN_QUERY = re.compile(r"(token=)[^&\s]+")  # the page's entry address carries the token once
 _RUNNING = {"in-progress", "inProgress"}
 _ENDED = {"success", "failed", "terminated", "aborted", "canceled", "system-failure"}
 
@@ -22,17 +26,24 @@ def _stamp() -> str:
 
 
 class RequestLines(logging.Handler):
-    """The server's request log as ``HH:MM:SS GET /api/v1/projects -> 200``."""
+    """The server's request log as ``HH:MM:SS GET /api/v1/projects -> 200``; without `verbose`, less the
+    runner agents' own calls (their long polls for work and signals, some every second per replica), and
+    never a token."""
 
-    def __init__(self, echo: Callable[[str], None]):
+    def __init__(self, echo: Callable[[str], None], verbose: bool = False):
         super().__init__(logging.DEBUG)
         self.echo = echo
+        self.verbose = verbose
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.msg != _REQUEST_FORMAT:
+        if record.msg != _REQUEST_FORMAT or len(record.args) != 3:
+            return
+        path = str(record.args[1])
+        if not self.verbose and AGENT_ROUTES in path.split("?")[0]:
             return
         try:
-            self.echo(f"{_stamp()} {record.getMessage()}")
+            shown = _TOKEN_IN_QUERY.sub(r"\1...", path)
+            self.echo(f"{_stamp()} {record.args[0]} {shown} -> {record.args[2]}")
         except Exception:  # noqa: BLE001 - a closed terminal must not break a request
             self.handleError(record)
 

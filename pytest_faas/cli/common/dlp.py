@@ -119,3 +119,31 @@ class RefusedOption(click.Option):
 
 def refused_option(*spellings: str, refusal: str, is_flag: bool = False):
     return click.option(*spellings, cls=RefusedOption, refusal=refusal, is_flag=is_flag)
+
+
+class DlpSpelledOption(click.Option):
+    """An option that also takes a short form dlp gives it, where that letter means something else in the rest
+    of faas (dlp's ``-f`` is ``--service-name`` in ``services log`` and ``--function-name`` in ``services
+    execute``; its ``-p`` a package in ``packages push`` and a project elsewhere). The dlp spelling keeps
+    working, so a dlp command line runs as it is, and the help shows only the letter that means the same
+    thing in every faas command."""
+
+    def __init__(self, param_decls, dlp_only: tuple[str, ...] = (), **kwargs):
+        super().__init__(param_decls, **kwargs)
+        self.dlp_only = tuple(dlp_only)
+
+    def get_help_record(self, ctx: click.Context):
+        kept = self.opts
+        self.opts = [spelling for spelling in kept if spelling not in self.dlp_only]
+        try:
+            record = super().get_help_record(ctx)
+        finally:
+            self.opts = kept
+        if record is None:
+            return None
+        return record[0], f"{record[1]} ({', '.join(self.dlp_only)}: dlp's spelling, accepted)".lstrip()
+
+
+def dlp_spelled_option(*spellings: str, dlp_only: tuple[str, ...], **kwargs):
+    """`click.option` with `DlpSpelledOption`: ``dlp_only`` are accepted and left out of the help."""
+    return click.option(*spellings, *dlp_only, cls=DlpSpelledOption, dlp_only=dlp_only, **kwargs)

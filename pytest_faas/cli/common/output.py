@@ -7,6 +7,8 @@ Plain text goes to stdout, notes and progress to stderr, so that ``faas --json .
 from __future__ import annotations
 
 import json
+import os
+import sys
 from typing import Any, Callable, Iterable
 
 import click
@@ -18,19 +20,30 @@ from rich.text import Text
 
 from .session import TERMINAL, status_of
 
-STATUS_STYLE = {"success": "green", "failed": "red", "system-failure": "red", "terminated": "magenta",
+STATUS_STYLE = {"success": "green", "passed": "green", "failed": "red", "system-failure": "red", "terminated": "magenta",
                 "aborted": "magenta", "canceled": "magenta", "in-progress": "yellow", "inProgress": "yellow",
                 "created": "cyan", "rerun": "cyan"}
 Column = tuple[str, Callable[[Any], Any]]
 
 
+# The width of output that goes to no terminal (a CI log, a file, a pipe): rich's own choice there is 80
+# columns, which cut tables and folded tracebacks and messages into pieces; here each line stays whole.
+LOG_WIDTH = 10_000
+
+
+def _width(stream) -> int | None:
+    """None on a terminal or with COLUMNS set (rich takes that width); else `LOG_WIDTH`."""
+    isatty = getattr(stream, "isatty", None)
+    return None if os.environ.get("COLUMNS") or (isatty is not None and isatty()) else LOG_WIDTH
+
+
 def out() -> Console:
     # Built per call: under click's CliRunner sys.stdout changes between invocations.
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=False, width=_width(sys.stdout))
 
 
 def err() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, width=_width(sys.stderr))
 
 
 __all__ = ["escape"]  # re-exported: callers escape user text they put into markup
