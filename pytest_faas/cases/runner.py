@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import seed as casedata
-from ..errors import PlatformError
+from ..errors import CheckError, PlatformError
 from ..handle import Platform
 from ..ids import parse_iso
+from ..manifests.codebase import read_codebase
 from ..manifests.loaded import LoadedPackage
 from ..manifests.mock import MockCase
 from ..manifests.service import ServiceManifest
@@ -37,16 +38,22 @@ _SKIP_DIRS = {".git", ".dataloop", ".faas", "__pycache__", ".pytest_cache", ".hy
 
 
 def content_hash(package_dir: Path) -> str:
-    """A hash of every file the codebase would carry, so unchanged code is pushed once."""
+    """A hash of every file the codebase would carry, so unchanged code is pushed once.
+
+    Raises:
+        CheckError: the folder holds what no push could upload (a FIFO, a link out of it, too many bytes):
+            the package's ``::manifest`` item names each; nothing of it was opened.
+    """
+    codebase = read_codebase(package_dir)
+    if codebase.findings:
+        raise CheckError(codebase.findings)
     digest = hashlib.sha256()
-    for root, dirs, files in os.walk(package_dir):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
-        for name in sorted(files):
-            if name.endswith((".pyc", ".pyo")):
-                continue
-            path = Path(root, name)
-            digest.update(path.relative_to(package_dir).as_posix().encode())
-            digest.update(path.read_bytes())
+    for relative, path in codebase.files.items():
+        parts = relative.split("/")
+        if _SKIP_DIRS.intersection(parts[:-1]) or relative.endswith((".pyc", ".pyo")):
+            continue
+        digest.update(relative.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
