@@ -408,9 +408,40 @@ MAX_STUB_BODY_BYTES = 8 << 20  # a stub's body travels in each execution's input
 _KNOWN_KEYS = tuple(f.alias or n for n, f in MockFile.model_fields.items())
 
 
-def _inside(folder: Path, relative: str) -> bool:
-    """Whether ``relative`` names a file under ``folder`` once '..' and symlinks are resolved."""
-    return (folder / relative).resolve().is_relative_to(folder.resolve())
+def _outside_package(file: str, package: Path, named: list[tuple[tuple, Path, str]]) -> list[ManifestError]:
+    """The files a mock file names (``(json path, the folder it is relative to, name)``) that lie outside the
+    package folder once '..' and symlinks are resolved. Each is uploaded into the platform (an item, an
+    artifact) and, in docker, carried into the container: it must be the package's own file, never one a mock
+    file reaches out for (a key, a home folder's file)."""
+    root = package.resolve()
+    return [ManifestError(file, format_path(at + ("file",)), f"a file inside the package folder {package}", name,
+                          "copy the file into the package folder and name it from there")
+            for at, folder, name in named if is_file(folder / name) and not (folder / name).resolve().is_relative_to(root)]
+
+
+def file_problems(mock: MockFile, file: str, package: Path) -> list[ManifestError]:
+    """Every file the mock file names that is missing, or outside the ``package`` folder: items (relative to
+    the mock file) and artifacts (relative to the package folder)."""
+    base = Path(file).parent
+    located = [(("items", j), it) for j, it in enumerate(mock.items)]
+    located += [(("cases", n, "items", j), it) for n, spec in enumerate(mock.case_specs) for j, it in enumerate(spec.items)]
+    located += [(("cases", n, "event", "item"), spec.event.item) for n, spec in enumerate(mock.case_specs)
+                if spec.event is not None and spec.event.item is not None]
+    if mock.event is not None and mock.event.item is not None:
+        located.append((("event", "item"), mock.event.item))
+    missing = [ManifestError(file, format_path(at + ("file",)), f"an existing file relative to {base}", item.file)
+               for at, item in located if item.file is not None and not is_file(base / item.file)]
+    artifacts = [(("artifacts", j), a) for j, a in enumerate(mock.artifacts)]
+    artifacts += [(("cases", n, "artifacts", j), a) for n, spec in enumerate(mock.case_specs)
+                  for j, a in enumerate(spec.artifacts)]
+    missing += [ManifestError(file, format_path(at + ("file",)), f"an existing file relative to the package folder "
+                              f"{package}", artifact.file) for at, artifact in artifacts
+                if artifact.absolute or not is_file(package / artifact.file)]
+    named = [(at, base, item.file) for at, item in located if item.file is not None]
+    named += [(at, package, artifact.file) for at, artifact in artifacts if not artifact.absolute]
+    missing += _outside_package(file, package, named)
+    missing += _stub_files(mock, file, base, package)
+    return missing
 
 
 def load_mock(path: Path | str, package_dir: Path | None = None) -> MockFile:
@@ -427,30 +458,8 @@ def load_mock(path: Path | str, package_dir: Path | None = None) -> MockFile:
              for key in document if key not in _KNOWN_KEYS and difflib.get_close_matches(key, _KNOWN_KEYS, 1, 0.8)]
     mock: MockFile = validate_document(MockFile, document, path, typos)
     mock._source = Path(path)
-    base = Path(path).parent
-    located = [(("items", j), it) for j, it in enumerate(mock.items)]
-    located += [(("cases", n, "items", j), it) for n, spec in enumerate(mock.case_specs) for j, it in enumerate(spec.items)]
-    located += [(("cases", n, "event", "item"), spec.event.item) for n, spec in enumerate(mock.case_specs)
-                if spec.event is not None and spec.event.item is not None]
-    if mock.event is not None and mock.event.item is not None:
-        located.append((("event", "item"), mock.event.item))
-    missing = [ManifestError(file, format_path(at + ("file",)), f"an existing file relative to {base}", item.file)
-               for at, item in located if item.file is not None and not is_file(base / item.file)]
-    package = Path(package_dir) if package_dir is not None else base
-    artifacts = [(("artifacts", j), a) for j, a in enumerate(mock.artifacts)]
-    artifacts += [(("cases", n, "artifacts", j), a) for n, spec in enumerate(mock.case_specs)
-                  for j, a in enumerate(spec.artifacts)]
-    missing += [ManifestError(file, format_path(at + ("file",)), f"an existing file relative to the package folder "
-                              f"{package}", artifact.file) for at, artifact in artifacts
-                if artifact.absolute or not is_file(package / artifact.file)]
-    # Inside the package folder once '..' and symlinks are followed: an artifact is the package's own file,
-    # never one a mock file reaches out for (a key, a home folder's file) to upload into the platform.
-    missing += [ManifestError(file, format_path(at + ("file",)), f"a file inside the package folder {package}",
-                              artifact.file, "copy the file into the package folder and name it from there")
-                for at, artifact in artifacts
-                if not artifact.absolute and is_file(package / artifact.file) and not _inside(package, artifact.file)]
-    missing += _stub_files(mock, file, base, package)
-    raise_all(missing)
+    package = Path(package_dir) if package_dir is not None else Path(path).parent
+    raise_all(file_problems(mock, file, package))
     mock._package_dir = package
     return mock
 
