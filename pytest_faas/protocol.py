@@ -114,6 +114,31 @@ def _first_unserialisable(value, path: str, depth: int = 0) -> tuple[str, str] |
 ENV_NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
 MAX_ENV_VARS = 256
 MAX_ENV_BYTES = 256 * 1024
+# Variables that change how the runner itself starts, finds its code and reaches the platform: a service
+# that set them would break its own agent (PATH, LD_PRELOAD), load other code (PYTHONPATH), or send dtlpy's
+# login elsewhere (HOME, DATALOOP_PATH). The platform's, never a service's: refused wherever env is given.
+RUNNER_ENV_NAMES = frozenset({
+    "PATH", "HOME", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP",
+    "PYTHONSAFEPATH", "PYTHONUSERBASE", "PYTHONNOUSERSITE", "PYTHONEXECUTABLE", "PYTHONPLATLIBDIR",
+    "DATALOOP_PATH", "FAAS_TOKEN", "FAAS_AGENT_TOKEN", "FAAS_URL", "FAAS_SOCKET", "FAAS_FORWARD_LISTEN",
+    "FAAS_CODE_CACHE", "FAAS_CACHE_DIR"})
+
+
+def env_name_problem(name: str) -> str | None:
+    """Why a service may not set variable ``name`` (one of `RUNNER_ENV_NAMES`), or None."""
+    if name in RUNNER_ENV_NAMES:
+        return (f"{name} is the runner's own: it changes how the agent starts, finds its code or reaches the "
+                "platform; give the value another name and read that in the code")
+    return None
+
+
+def env_size_problem(env: dict[str, str]) -> str | None:
+    """Why ``env`` is more than a service may have (count, bytes), or None."""
+    size = sum(len(name) + len(value.encode("utf-8", "surrogatepass")) for name, value in env.items())
+    if len(env) > MAX_ENV_VARS or size > MAX_ENV_BYTES:
+        return (f"{len(env)} variables of {size} bytes: at most {MAX_ENV_VARS} variables of {MAX_ENV_BYTES} "
+                "bytes in all")
+    return None
 
 # What a ready container's agent prints once its imports are done (the docker placement waits for it).
 READY_LINE = "[faas] agent ready"
