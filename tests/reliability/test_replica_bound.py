@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from pytest_faas.backend.services import MAX_REPLICAS, MAX_TOTAL_REPLICAS
+from pytest_faas.backend.faas.services import MAX_REPLICAS, MAX_TOTAL_REPLICAS
 from pytest_faas.local import LocalPlatform
 
 CODE = "class Runner:\n" + "".join(f"    def f{n}(self, config):\n        return {n}\n" for n in range(10))

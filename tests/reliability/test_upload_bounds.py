@@ -14,7 +14,7 @@ import logging
 
 import pytest
 
-from pytest_faas.backend.dql import MAX_PATH_CHARS, MAX_PATH_DEPTH
+from pytest_faas.dql.compiler import MAX_PATH_CHARS, MAX_PATH_DEPTH
 
 
 def _upload(live, path: str, metadata: str | bytes | None = None):
