@@ -13,6 +13,7 @@ import socket
 import threading
 
 import pytest
+from reliability_data import holds_within
 import requests
 
 from pytest_faas.backend.web.keepalive import HEADERS_S
@@ -55,7 +56,8 @@ def test_idle_connections_stay_under_the_cap_and_a_real_request_answers(platform
         response = requests.get(platform.url + "/projects", headers={"Authorization": f"Bearer {platform.token}"},
                                 timeout=60)
         assert response.status_code == 200, response.text[:300]
-        assert _server_threads() <= CAP
+        # An ended connection's thread finishes a moment after the one that took its place started.
+        assert holds_within(lambda: _server_threads() <= CAP), _server_threads()
         # The newest of the slow-header connections is still open (the cap ended older ones first); it is
         # closed once the header-read timeout passes, whatever the idle timeout.
         assert _closed_by_server(idle[297], HEADERS_S * 6)

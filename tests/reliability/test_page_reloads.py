@@ -8,9 +8,9 @@ the closed connection can free a place.
 
 from __future__ import annotations
 
-import threading
 
 import pytest
+from reliability_data import holds_within
 import requests
 
 from pytest_faas.local import LocalPlatform
@@ -28,16 +28,6 @@ def _open(platform) -> requests.Response:
                         stream=True, timeout=30)
 
 
-def _wait_for(check, bound_s: float = 30.0) -> bool:
-    """Wait for ``check()`` to hold, polling, at most ``bound_s``; whether it held."""
-    stop = threading.Event()
-    for _ in range(int(bound_s / 0.05)):
-        if check():
-            return True
-        stop.wait(0.05)
-    return check()
-
-
 def test_reloading_the_page_twenty_times_keeps_one_place(platform):
     feed = platform.backend.feed
     page = _open(platform)
@@ -45,7 +35,7 @@ def test_reloading_the_page_twenty_times_keeps_one_place(platform):
         assert page.status_code == 200, (reload, page.text[:200])
         next(page.iter_lines())  # the hello: the stream is open on the server
         page.close()  # the reload closes the old stream...
-        assert _wait_for(lambda: feed.open_streams == 0), f"reload {reload}: the closed stream kept its place"
+        assert holds_within(lambda: feed.open_streams == 0), f"reload {reload}: the closed stream kept its place"
         page = _open(platform)  # ...and opens a new one
     assert page.status_code == 200
     page.close()

@@ -11,6 +11,7 @@ import json
 import threading
 
 import pytest
+from reliability_data import holds_within
 
 from pytest_faas.backend.faas.services import MAX_REPLICAS, MAX_TOTAL_REPLICAS
 from pytest_faas.local import LocalPlatform
@@ -82,8 +83,5 @@ def test_an_app_past_the_total_bound_is_refused_before_any_agent_starts(platform
 
 def _wait_for_agents(platform, count: int) -> None:
     """Until ``count`` agents have registered (a bounded wait on the event, not a timing check)."""
-    for _ in range(600):
-        if _agents(platform) >= count:
-            break
-        threading.Event().wait(0.1)
+    holds_within(lambda: _agents(platform) >= count, 60)
     assert _agents(platform) == count
