@@ -109,6 +109,12 @@ def _first_unserialisable(value, path: str, depth: int = 0) -> tuple[str, str] |
         return None
     return path, type(value).__name__
 
+# Every replica is an agent: a thread, a process or a container of this machine. Per service they are at most
+# 32; in all, the active services run at most MAX_TOTAL_REPLICAS. The platform's refusal past it says
+# REPLICA_BOUND_SAID, which the case runner reads to make room (pause its least recently used services).
+MAX_TOTAL_REPLICAS = 128
+REPLICA_BOUND_SAID = "replicas in all"
+
 # Environment variables of a service (service.json's ``env``, an env file): a name as a shell takes it, a
 # string value; bounded so that a registration stays small.
 ENV_NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"

@@ -85,3 +85,34 @@ def _wait_for_agents(platform, count: int) -> None:
     """Until ``count`` agents have registered (a bounded wait on the event, not a timing check)."""
     holds_within(lambda: _agents(platform) >= count, 60)
     assert _agents(platform) == count
+
+
+BODY = "\ndef run(self, config):\n    return config['n']\n"
+
+
+def test_a_suite_of_more_services_than_the_bound_pauses_the_oldest_and_runs_every_case(platform, tmp_path,
+                                                                                         monkeypatch):
+    """The case runner deploys a service per package: past the bound (3 here, so the suite stays small) it
+    pauses its least recently used services, as a cluster leaves pods pending, and resumes one its case needs
+    again; no case fails for the bound, and the agents never number more than it."""
+    from faas_code import simple_package  # noqa: PLC0415
+
+    from pytest_faas import cases  # noqa: PLC0415
+    from pytest_faas.cases.runner import CaseRunner  # noqa: PLC0415
+    from pytest_faas.manifests.loaded import load_folder  # noqa: PLC0415
+
+    monkeypatch.setattr("pytest_faas.backend.faas.services.MAX_TOTAL_REPLICAS", 3)
+    runner = CaseRunner(platform, "thread")
+    packages = []
+    for n in range(5):
+        folder = simple_package(tmp_path / f"pkg{n}", f"bound{n}", BODY, [("run", [("config", "Json")])])
+        (folder / "mock.json").write_text(json.dumps({"inputs": [{"name": "config", "value": {"n": n}}]}))
+        packages.append(load_folder(folder / "package.json"))
+    for package in packages + packages[:2]:  # the first two again: paused by then, resumed for their case
+        outcome = cases.run(runner, package, package.cases()[0])
+        assert outcome.status == "success" and outcome.execution["output"] == int(package.folder.name[3:])
+        active = [s for s in platform.backend.engine.services.all() if s.get("active")]
+        assert len(active) <= 3
+        # A paused service's agents leave once drained: the agents come back under the bound.
+        assert holds_within(lambda: _agents(platform) <= 3, 60), _agents(platform)
+    runner.close()

@@ -14,6 +14,7 @@ from typing import Callable
 from ...dql import compiler as dql
 from ...errors import BadRequest, Conflict
 from ...ids import now_iso
+from ...protocol import MAX_TOTAL_REPLICAS, REPLICA_BOUND_SAID
 from ..records import LOCAL_USER, ORG, server_fields
 from .packages import Packages
 from ..data.projects import Projects
@@ -35,10 +36,6 @@ RUN_AS_PROCESS_REFUSED = (
     "per call instead")
 ON_RESET = ("failed", "rerun")
 MAX_REPLICAS = 32
-# Every replica is an agent: a thread, a process or a container of this machine. Per service they are at
-# most MAX_REPLICAS; in all, the active services run at most this many (the platform's cluster has a size
-# too: it leaves pods pending, the local platform refuses what could never start).
-MAX_TOTAL_REPLICAS = 128
 BOT = "bot.default@faas.local"
 # What a PATCH may change: the fields `service.update()` sends that the platform lets users set.
 _MUTABLE = ("runtime", "initParams", "packageRevision", "versions", "driverId", "secrets", "integrations",
@@ -115,8 +112,9 @@ class Services:
         running = sum(s["runtime"]["numReplicas"] for s in self.store.all("services")
                       if s.get("active") and s["id"] != replacing)
         if running + asked > MAX_TOTAL_REPLICAS:
-            raise BadRequest(f"the local platform runs at most {MAX_TOTAL_REPLICAS} replicas in all (each a thread, "
-                             f"process or container); the active services run {running} and {what} asks "
+            # The platform's cluster has a size too: it leaves pods pending; what could never start is refused.
+            raise BadRequest(f"the local platform runs at most {MAX_TOTAL_REPLICAS} {REPLICA_BOUND_SAID} (each a "
+                             f"thread, process or container); the active services run {running} and {what} asks "
                              f"{asked} more: lower runtime.numReplicas, or stop or delete services "
                              "(faas services ls)")
 
