@@ -6,6 +6,8 @@ The backend and the runtime never import each other (agents are HTTP clients); b
 from __future__ import annotations
 
 import json
+import re
+from pathlib import PurePosixPath, PureWindowsPath
 
 TERMINAL = frozenset({"success", "failed", "terminated", "aborted", "canceled", "system-failure"})
 QUEUED = frozenset({"created", "rerun"})
@@ -119,11 +121,42 @@ def _first_unserialisable(value, path: str, depth: int = 0) -> tuple[str, str] |
         return None
     return path, type(value).__name__
 
+# Every replica is an agent: a thread, a process or a container of this machine. Per service they are at most
+# 32; in all, the active services run at most MAX_TOTAL_REPLICAS. The platform's refusal past it says
+# REPLICA_BOUND_SAID, which the case runner reads to make room (pause its least recently used services).
+MAX_TOTAL_REPLICAS = 128
+REPLICA_BOUND_SAID = "replicas in all"
+
 # Environment variables of a service (service.json's ``env``, an env file): a name as a shell takes it, a
 # string value; bounded so that a registration stays small.
 ENV_NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*"
 MAX_ENV_VARS = 256
 MAX_ENV_BYTES = 256 * 1024
+# Variables that change how the runner itself starts, finds its code and reaches the platform: a service
+# that set them would break its own agent (PATH, LD_PRELOAD), load other code (PYTHONPATH), or send dtlpy's
+# login elsewhere (HOME, DATALOOP_PATH). The platform's, never a service's: refused wherever env is given.
+RUNNER_ENV_NAMES = frozenset({
+    "PATH", "HOME", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP",
+    "PYTHONSAFEPATH", "PYTHONUSERBASE", "PYTHONNOUSERSITE", "PYTHONEXECUTABLE", "PYTHONPLATLIBDIR",
+    "DATALOOP_PATH", "FAAS_TOKEN", "FAAS_AGENT_TOKEN", "FAAS_URL", "FAAS_SOCKET", "FAAS_FORWARD_LISTEN",
+    "FAAS_CODE_CACHE", "FAAS_CACHE_DIR"})
+
+
+def env_name_problem(name: str) -> str | None:
+    """Why a service may not set variable ``name`` (one of `RUNNER_ENV_NAMES`), or None."""
+    if name in RUNNER_ENV_NAMES:
+        return (f"{name} is the runner's own: it changes how the agent starts, finds its code or reaches the "
+                "platform; give the value another name and read that in the code")
+    return None
+
+
+def env_size_problem(env: dict[str, str]) -> str | None:
+    """Why ``env`` is more than a service may have (count, bytes), or None."""
+    size = sum(len(name) + len(value.encode("utf-8", "surrogatepass")) for name, value in env.items())
+    if len(env) > MAX_ENV_VARS or size > MAX_ENV_BYTES:
+        return (f"{len(env)} variables of {size} bytes: at most {MAX_ENV_VARS} variables of {MAX_ENV_BYTES} "
+                "bytes in all")
+    return None
 
 # What a ready container's agent prints once its imports are done (the docker placement waits for it).
 READY_LINE = "[faas] agent ready"
@@ -142,3 +175,48 @@ def runner_image_fallback(image: str, base: str = "its bare base image") -> str:
 # Set by a placement whose runner is not what the service asked for (docker: a runnerImage not present
 # locally, replaced by a bare base): every failure of the replica ends with it.
 RUNNER_NOTE = "FAAS_RUNNER_NOTE"
+
+# -- where a package's code comes from: one rule for the manifests' checks and the platform's routes --------
+
+# Folders of the machine itself: a filesystem codebase there would run (or read) the system's files as code.
+SYSTEM_FOLDERS = ("/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/run", "/var/run", "/var/lib", "/usr", "/bin",
+                  "/sbin", "/lib", "/lib32", "/lib64")
+# git URLs that reach a server; file:// or a bare path would clone a folder of the platform's own machine.
+GIT_URL_PATTERN = r"(https?|ssh|git)://[^/\s]+/\S+|[\w.-]+@[\w.-]+:\S+"
+
+
+ENTRY_POINT_EXPECTED = "a relative path to a .py file inside the package, e.g. 'main.py'"
+
+
+def entry_point_ok(value) -> bool:
+    """Whether ``value`` names a .py file inside the codebase (relative, no '..'), as a module's entryPoint must."""
+    if not isinstance(value, str) or not value:
+        return False
+    path = PurePosixPath(value.replace("\\", "/"))
+    inside = bool(path.parts) and not path.is_absolute() and not PureWindowsPath(value).is_absolute() \
+        and ".." not in path.parts
+    return inside and path.suffix in ("", ".py")  # the runner imports "main" as it imports "main.py"
+
+
+def codebase_problem(codebase) -> tuple[str, str] | None:
+    """``(key, what it must be)`` when a package's or app's ``codebase`` takes code from where none may come
+    from: a git URL that is no server's, a filesystem or local folder that is relative, climbs with '..' or
+    is the system's. None when it may."""
+    if not isinstance(codebase, dict):
+        return None
+    kind = codebase.get("type")
+    if kind == "git" and not (isinstance(codebase.get("gitUrl"), str) and
+                              re.fullmatch(GIT_URL_PATTERN, codebase["gitUrl"])):
+        return "gitUrl", ("the URL of a git server (https://, ssh:// or user@host:path); file:// and paths would "
+                          "clone a folder of the platform's machine")
+    for key in ("hostPath", "containerPath", "localPath") if kind in ("filesystem", "local") else ():
+        path = codebase.get(key)
+        if path is None:
+            continue
+        parts = PurePosixPath(path).parts if isinstance(path, str) else ("..",)
+        if not isinstance(path, str) or not path.startswith("/") or ".." in parts:
+            return key, "an absolute folder path without '..'"
+        folder = "/" + "/".join(parts[1:])  # "//etc/./x" is "/etc/x"
+        if folder == "/" or any(folder == f or folder.startswith(f + "/") for f in SYSTEM_FOLDERS):
+            return key, "the folder of the package's code, not a system folder (/, /etc, /proc, /usr, ...)"
+    return None

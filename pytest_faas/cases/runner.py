@@ -10,6 +10,7 @@ case costs milliseconds beyond the user's own code. A refused call raises `error
 from __future__ import annotations
 
 import base64
+import collections
 import hashlib
 import json
 import os
@@ -17,16 +18,17 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 from . import seed as casedata, state
-from ..errors import PlatformError
+from ..errors import CheckError, PlatformError
 from ..handle import Platform
 from ..ids import parse_iso
+from ..manifests.codebase import read_codebase
 from ..manifests.loaded import LoadedPackage
 from ..manifests.mock import MockCase
 from ..manifests.service import ServiceManifest
-from ..protocol import QUEUED, TERMINAL
+from ..protocol import QUEUED, REPLICA_BOUND_SAID, TERMINAL
 from ..runner import outbound
 from ..runner.client import PlatformClient
 from ..dtlpy_binding import CHATTER
@@ -37,16 +39,22 @@ _SKIP_DIRS = {".git", ".dataloop", ".faas", "__pycache__", ".pytest_cache", ".hy
 
 
 def content_hash(package_dir: Path) -> str:
-    """A hash of every file the codebase would carry, so unchanged code is pushed once."""
+    """A hash of every file the codebase would carry, so unchanged code is pushed once.
+
+    Raises:
+        CheckError: the folder holds what no push could upload (a FIFO, a link out of it, too many bytes):
+            the package's ``::manifest`` item names each; nothing of it was opened.
+    """
+    codebase = read_codebase(package_dir)
+    if codebase.findings:
+        raise CheckError(codebase.findings)
     digest = hashlib.sha256()
-    for root, dirs, files in os.walk(package_dir):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
-        for name in sorted(files):
-            if name.endswith((".pyc", ".pyo")):
-                continue
-            path = Path(root, name)
-            digest.update(path.relative_to(package_dir).as_posix().encode())
-            digest.update(path.read_bytes())
+    for relative, path in codebase.files.items():
+        parts = relative.split("/")
+        if _SKIP_DIRS.intersection(parts[:-1]) or relative.endswith((".pyc", ".pyo")):
+            continue
+        digest.update(relative.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -94,6 +102,7 @@ class CaseRunner:
         self._project = None
         self._packages: dict[str, Any] = {}
         self._services: dict[str, dict] = {}
+        self._running: collections.OrderedDict[str, str] = collections.OrderedDict()  # key -> id, least recent first
         self._hashes: dict[Path, str] = {}  # folder -> content hash (folder_hash)
         self._case_counter = 0
         self._binaries: dict[str, str] = {}  # project id -> its Binaries dataset
@@ -159,14 +168,19 @@ class CaseRunner:
             digest = hashlib.sha256(key.encode()).hexdigest()[:8]
             name = re.sub(r"[^a-z0-9-]+", "-", f"{manifest.name}-{case.module_name}".lower()).strip("-")[:40]
             init_input = [self.dl.FunctionIO(type="Json", name=k, value=v) for k, v in init_params.items()]
-            service = package.deploy(
+            service = self._within_replica_bound(lambda: package.deploy(
                 service_name=f"{name}-{digest}", module_name=case.module_name, init_input=init_input or None,
                 runtime=runtime, execution_timeout=self._execution_timeout(wanted),
                 on_reset=wanted.on_reset if wanted else "failed",
-                max_attempts=wanted.max_attempts if wanted and wanted.max_attempts else None)
+                max_attempts=wanted.max_attempts if wanted and wanted.max_attempts else None))
             if wanted and wanted.env:  # before the first execution: the replicas restart with them
                 self.client.call("PUT", f"/_faas/services/{service.id}/env", {"env": wanted.env})
             self._services[key] = service.to_json()
+        elif key not in self._running:  # paused to make room for others: its case runs it again
+            service_id = self._services[key]["id"]
+            self._within_replica_bound(lambda: self.client.call("POST", f"/services/{service_id}/resume", {}))
+        self._running[key] = self._services[key]["id"]
+        self._running.move_to_end(key)
         return self._services[key]
 
     def _execution_timeout(self, wanted) -> int:
@@ -174,6 +188,20 @@ class CaseRunner:
         platform then ends a longer execution as it ends any timed-out one, with the function's stack."""
         own = wanted.execution_timeout if wanted and wanted.execution_timeout else 3600
         return min(own, self.timeout_s) if self.timeout_s else own
+
+    def _within_replica_bound(self, action: Callable[[], _Part]) -> _Part:
+        """``action()`` (a deploy or a resume). When the platform refuses it for its bound on replicas in all
+        (a suite of hundreds of packages), the older half of this runner's services are paused, their
+        replicas stopped as a cluster leaves pods pending, and it is tried once more; a later case of a
+        paused service resumes it."""
+        try:
+            return action()
+        except (PlatformError, self.dl.exceptions.BadRequest) as exc:
+            if REPLICA_BOUND_SAID not in str(exc) or not self._running:
+                raise
+        for key in list(self._running)[: max(1, len(self._running) // 2)]:
+            self.client.call("POST", f"/services/{self._running.pop(key)}/stop", {})
+        return action()
 
     # -- the hot path -----------------------------------------------------------------------------------
 

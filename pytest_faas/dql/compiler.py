@@ -219,7 +219,8 @@ def _getter(path: str, loc: str) -> Callable[[dict], list]:
             if parts[i] in value:
                 walk(value[parts[i]], i + 1, out)
         elif isinstance(value, list):
-            if parts[i].isascii() and parts[i].isdecimal() and int(parts[i]) < len(value):
+            # No list is longer than 18 digits: a longer segment is no index (int() of 4,300 digits raises).
+            if parts[i].isascii() and parts[i].isdecimal() and len(parts[i]) <= 18 and int(parts[i]) < len(value):
                 walk(value[int(parts[i])], i + 1, out)
             for element in value:
                 if isinstance(element, dict):
@@ -426,6 +427,11 @@ def run_query(docs: Iterable[dict], query: dict, default_sort: dict | None = Non
     }
 
 
+# An item's path, as the platform bounds it: each folder on it is an item, each a node of directoryTree.
+MAX_PATH_CHARS = 1024
+MAX_PATH_DEPTH = 32
+
+
 def _path_parts(path: str) -> list[str]:
     parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
     if ".." in parts:
@@ -455,6 +461,11 @@ def item_path(remote_path: str, name: str | None = None) -> dict:
     if not leaf:
         raise ValueError(f"item path {remote_path if name is None else name!r} has no file name")
     parts = leaf if name is None else _path_parts(remote_path) + leaf
+    if len(parts) > MAX_PATH_DEPTH:
+        raise ValueError(f"the path is {len(parts)} levels deep: at most {MAX_PATH_DEPTH} levels (folders and the "
+                         "name) are allowed")
+    if sum(map(len, parts)) + len(parts) > MAX_PATH_CHARS:
+        raise ValueError(f"the path is longer than {MAX_PATH_CHARS} characters")
     return {
         "filename": "/" + "/".join(parts),
         "dir": "/" + "/".join(parts[:-1]),

@@ -21,10 +21,10 @@ import copy
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .jsondoc import PlatformModel, one_of, read_document, validate_document
-from .package import Function, Module, Name, PackageManifest, unique_names
+from .package import Function, Module, Name, PackageManifest, checked_codebase, unique_names
 from .repo import RepoLayout
 from .service import Runtime, Trigger
 
@@ -129,6 +129,8 @@ class Components(Kept):
 
 class AppCodebase(Kept):
     type: Annotated[str, AfterValidator(one_of(CODEBASE_TYPES))] = "item"
+
+    _where_from = model_validator(mode="before")(checked_codebase)
 
 
 class AppManifest(Kept):

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from ..errors import ManifestError, ManifestErrors
-from ..protocol import ENV_NAME_PATTERN, MAX_ENV_BYTES
+from ..protocol import ENV_NAME_PATTERN, MAX_ENV_BYTES, MAX_ENV_VARS, env_name_problem, env_size_problem
 
 _LINE = re.compile(rf"\s*(?:export\s+)?({ENV_NAME_PATTERN})\s*=\s*(.*?)\s*")
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "$": "$"}
@@ -92,6 +92,14 @@ def load_env_file(path: Path | str) -> dict[str, str]:
             errors.append(ManifestError(f"{path}:{number}", "", "NAME=value", line.strip()[:80], hint))
             continue
         env[found.group(1)] = value
+        if refused := env_name_problem(found.group(1)):  # the runner's own: refused before anything starts
+            errors.append(ManifestError(f"{path}:{number}", "", "a variable of the service's own",
+                                        found.group(1), refused))
+        elif len(env) == MAX_ENV_VARS + 1:  # said once, at the first line past the bound
+            errors.append(ManifestError(f"{path}:{number}", "", f"at most {MAX_ENV_VARS} variables",
+                                        f"variable {len(env)}", "move what the code does not need out of the file"))
+    if not errors and (too_large := env_size_problem(env)):
+        errors.append(ManifestError(str(path), "", f"at most {MAX_ENV_BYTES} bytes of variables", too_large))
     if errors:
-        raise ManifestErrors(errors)
+        raise ManifestErrors(errors[:50])
     return env

@@ -150,11 +150,23 @@ def _trailing_comma(text: str, position: int) -> int | None:
     return None
 
 
+# A manifest or mock file is read whole into memory; a larger one is not a hand-written file.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+
 def read_json(path: Path | str) -> Any:
     """Parse a JSON file, turning every way it can fail into a `ManifestError` for the whole document."""
     file = str(path)
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
+        # A regular file only, read to a bound: a FIFO named mock.json would block the collection, a link to
+        # /dev/zero never end.
+        if Path(path).exists() and not is_file(Path(path)):
+            raise ManifestError(file, "", "a readable file", Shown("a FIFO, device or folder, not a regular file"))
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_DOCUMENT_BYTES + 1)
+        if len(data) > MAX_DOCUMENT_BYTES:
+            raise ManifestError(file, "", f"a file of at most {MAX_DOCUMENT_BYTES} bytes", Shown("a larger file"))
+        text = data.decode("utf-8-sig")
     except OSError as exc:
         raise ManifestError(file, "", "a readable file", Shown(exc.strerror or type(exc).__name__)) from None
     except UnicodeDecodeError as exc:

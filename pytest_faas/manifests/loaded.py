@@ -22,6 +22,7 @@ from typing import Any, Callable
 from ..errors import FaasError, ManifestError, ManifestErrors
 from . import app_checks, checks, event_checks
 from .app import AppManifest, load_app
+from .codebase import read_codebase
 from .jsondoc import INTERNAL, Shown
 from .mock import MockCase, MockFile, load_mock
 from .package import PackageManifest, declares_modules, load_package
@@ -164,7 +165,8 @@ class LoadedPackage:
         """The checks of the manifest against the code, and of service.json and the mocks against the
         manifest; errors and warnings alike. Computed on first call (it reads the code)."""
         if self._findings is None:
-            found: list[checks.Finding] = []
+            # What the push would zip, looked at without opening a FIFO, a device or a link out of the folder.
+            found: list[checks.Finding] = list(read_codebase(self.folder).findings)
             manifest, aside = (self.manifest, []) if self.manifest is not None else (self.salvaged or (None, []))
             if manifest is not None:
                 # With a salvaged manifest, what is said of a value set aside is dropped (see salvage.py).

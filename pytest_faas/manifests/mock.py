@@ -63,7 +63,6 @@ Unknown top-level keys are ignored as the platform ignores them, except near-mis
 
 from __future__ import annotations
 
-import base64
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,80 +76,10 @@ from .jsondoc import (did_you_mean, fail, format_path, is_file, nested_problems,
                       read_document, shown, validate_document)
 from .mock_entities import ArtifactSpec, DatasetSpec, ItemSpec, Own as _Own
 from .mock_events import EventSpec, ExpectedExecution
+from .mock_http import MAX_STUB_BODY_BYTES, ExpectedCall, HttpStub
 from .mock_state import ExpectedState, state_problems
 
 MIXED_INPUTS = "mock.json inputs can be either list of dictionaries or list of lists"
-
-
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-
-
-def _http_url(value: str) -> str:
-    if not value.startswith(("http://", "https://")):
-        raise fail(problem((), "an absolute http:// or https:// URL", value))
-    return value
-
-
-class HttpMatch(_Own):
-    """What a request must carry, beyond its method and URL, for a stub to answer it."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    query: dict[str, str] | None = None
-    json_body: Any = Field(None, alias="json")
-
-
-class HttpStub(_Own):
-    """One answer of the outside world to the function's ``requests`` calls; see the module docstring."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    method: Annotated[str, AfterValidator(one_of(HTTP_METHODS))] = "GET"
-    url: Annotated[str, AfterValidator(_http_url)]
-    status: int = Field(200, ge=100, le=599)
-    json_body: Any = Field(None, alias="json")
-    body: str | None = None
-    body_base64: str | None = None  # bytes: a zip, an image
-    body_file: str | None = None  # bytes from a file, relative to the mock file, inside the package folder
-    headers: dict[str, str] = Field(default_factory=dict)
-    match: HttpMatch | None = None
-    repeat: int | None = Field(None, ge=1)
-    _file: Path | None = PrivateAttr(None)  # body_file once load_mock has found it
-
-    @field_validator("body_base64")
-    @classmethod
-    def _base64(cls, value: str | None) -> str | None:
-        try:
-            if value is not None and len(value) <= MAX_STUB_BODY_BYTES * 4 // 3 + 4:
-                base64.b64decode(value, validate=True)
-                return value
-        except ValueError:
-            pass
-        raise fail(problem((), f"base64 of at most {MAX_STUB_BODY_BYTES >> 20} MiB", shown(value)))
-
-    @model_validator(mode="after")
-    def one_body(self) -> HttpStub:
-        given = [key for key, name in (("json", "json_body"), ("body", "body"), ("body_base64", "body_base64"),
-                                       ("body_file", "body_file")) if name in self.model_fields_set]
-        if len(given) > 1:
-            raise fail(problem((given[1],), "one of json, body, body_base64 or body_file", given[1]))
-        return self
-
-    def declaration(self) -> dict[str, Any]:
-        """The stub as the agent reads it (the mock file's own keys; a body_file's bytes as body_base64)."""
-        stub = self.model_dump(by_alias=True, exclude_unset=True, exclude={"body_file"}) | {"method": self.method}
-        if self._file is not None:
-            stub["body_base64"] = base64.b64encode(self._file.read_bytes()).decode()
-        return stub
-
-    def answers(self, call: ExpectedCall) -> bool:
-        return self.method == call.method and self.url.split("?")[0] == call.url.split("?")[0]
-
-
-class ExpectedCall(_Own):
-    """A call the function must have made: ``times`` absent means at least once."""
-
-    method: Annotated[str, AfterValidator(one_of(HTTP_METHODS))] = "GET"
-    url: Annotated[str, AfterValidator(_http_url)]
-    times: int | None = Field(None, ge=0)
 
 
 class Expectation(ExpectedState):
@@ -422,15 +351,45 @@ def _entity_problems(items: list[tuple[tuple, ItemSpec]], datasets: list[tuple[t
     return problems
 
 
-MAX_STUB_BODY_BYTES = 8 << 20  # a stub's body travels in each execution's input
 
 
 _KNOWN_KEYS = tuple(f.alias or n for n, f in MockFile.model_fields.items())
 
 
-def _inside(folder: Path, relative: str) -> bool:
-    """Whether ``relative`` names a file under ``folder`` once '..' and symlinks are resolved."""
-    return (folder / relative).resolve().is_relative_to(folder.resolve())
+def _outside_package(file: str, package: Path, named: list[tuple[tuple, Path, str]]) -> list[ManifestError]:
+    """The files a mock file names (``(json path, the folder it is relative to, name)``) that lie outside the
+    package folder once '..' and symlinks are resolved. Each is uploaded into the platform (an item, an
+    artifact) and, in docker, carried into the container: it must be the package's own file, never one a mock
+    file reaches out for (a key, a home folder's file)."""
+    root = package.resolve()
+    return [ManifestError(file, format_path(at + ("file",)), f"a file inside the package folder {package}", name,
+                          "copy the file into the package folder and name it from there")
+            for at, folder, name in named if is_file(folder / name) and not (folder / name).resolve().is_relative_to(root)]
+
+
+def file_problems(mock: MockFile, file: str, package: Path) -> list[ManifestError]:
+    """Every file the mock file names that is missing, or outside the ``package`` folder: items (relative to
+    the mock file) and artifacts (relative to the package folder)."""
+    base = Path(file).parent
+    located = [(("items", j), it) for j, it in enumerate(mock.items)]
+    located += [(("cases", n, "items", j), it) for n, spec in enumerate(mock.case_specs) for j, it in enumerate(spec.items)]
+    located += [(("cases", n, "event", "item"), spec.event.item) for n, spec in enumerate(mock.case_specs)
+                if spec.event is not None and spec.event.item is not None]
+    if mock.event is not None and mock.event.item is not None:
+        located.append((("event", "item"), mock.event.item))
+    missing = [ManifestError(file, format_path(at + ("file",)), f"an existing file relative to {base}", item.file)
+               for at, item in located if item.file is not None and not is_file(base / item.file)]
+    artifacts = [(("artifacts", j), a) for j, a in enumerate(mock.artifacts)]
+    artifacts += [(("cases", n, "artifacts", j), a) for n, spec in enumerate(mock.case_specs)
+                  for j, a in enumerate(spec.artifacts)]
+    missing += [ManifestError(file, format_path(at + ("file",)), f"an existing file relative to the package folder "
+                              f"{package}", artifact.file) for at, artifact in artifacts
+                if artifact.absolute or not is_file(package / artifact.file)]
+    named = [(at, base, item.file) for at, item in located if item.file is not None]
+    named += [(at, package, artifact.file) for at, artifact in artifacts if not artifact.absolute]
+    missing += _outside_package(file, package, named)
+    missing += _stub_files(mock, file, base, package)
+    return missing
 
 
 def load_mock(path: Path | str, package_dir: Path | None = None) -> MockFile:
@@ -447,30 +406,8 @@ def load_mock(path: Path | str, package_dir: Path | None = None) -> MockFile:
              for key in document if key not in _KNOWN_KEYS and difflib.get_close_matches(key, _KNOWN_KEYS, 1, 0.8)]
     mock: MockFile = validate_document(MockFile, document, path, typos)
     mock._source = Path(path)
-    base = Path(path).parent
-    located = [(("items", j), it) for j, it in enumerate(mock.items)]
-    located += [(("cases", n, "items", j), it) for n, spec in enumerate(mock.case_specs) for j, it in enumerate(spec.items)]
-    located += [(("cases", n, "event", "item"), spec.event.item) for n, spec in enumerate(mock.case_specs)
-                if spec.event is not None and spec.event.item is not None]
-    if mock.event is not None and mock.event.item is not None:
-        located.append((("event", "item"), mock.event.item))
-    missing = [ManifestError(file, format_path(at + ("file",)), f"an existing file relative to {base}", item.file)
-               for at, item in located if item.file is not None and not is_file(base / item.file)]
-    package = Path(package_dir) if package_dir is not None else base
-    artifacts = [(("artifacts", j), a) for j, a in enumerate(mock.artifacts)]
-    artifacts += [(("cases", n, "artifacts", j), a) for n, spec in enumerate(mock.case_specs)
-                  for j, a in enumerate(spec.artifacts)]
-    missing += [ManifestError(file, format_path(at + ("file",)), f"an existing file relative to the package folder "
-                              f"{package}", artifact.file) for at, artifact in artifacts
-                if artifact.absolute or not is_file(package / artifact.file)]
-    # Inside the package folder once '..' and symlinks are followed: an artifact is the package's own file,
-    # never one a mock file reaches out for (a key, a home folder's file) to upload into the platform.
-    missing += [ManifestError(file, format_path(at + ("file",)), f"a file inside the package folder {package}",
-                              artifact.file, "copy the file into the package folder and name it from there")
-                for at, artifact in artifacts
-                if not artifact.absolute and is_file(package / artifact.file) and not _inside(package, artifact.file)]
-    missing += _stub_files(mock, file, base, package)
-    raise_all(missing)
+    package = Path(package_dir) if package_dir is not None else Path(path).parent
+    raise_all(file_problems(mock, file, package))
     mock._package_dir = package
     return mock
 

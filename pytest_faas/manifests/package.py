@@ -21,13 +21,13 @@ import codecs
 import json
 import logging
 import unicodedata
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, PrivateAttr, ValidationError
 from pydantic import field_validator, model_validator
 
-from ..protocol import ENTITY_TYPES
+from ..protocol import ENTITY_TYPES, ENTRY_POINT_EXPECTED, codebase_problem, entry_point_ok
 from .jsondoc import PlatformModel, did_you_mean, fail, nested_problems, one_of, problem, read_document, validate_document
 from .mock import DatasetSpec, Expectation, ItemSpec, MockCase, MockFile, load_mock
 from .service import TRIGGER_ACTIONS, Autoscaler, Runtime, ServiceManifest, Trigger, TriggerSpec, load_service
@@ -51,12 +51,20 @@ def _printable(value: str) -> str:
 
 
 def _entry_point(value: str) -> str:
-    """A file of the package, as the runner imports it: relative, inside the package, a .py file."""
-    path = PurePosixPath(value.replace("\\", "/"))
-    inside = path.parts and not path.is_absolute() and not PureWindowsPath(value).is_absolute() and ".." not in path.parts
-    if not inside or path.suffix not in ("", ".py"):  # the runner imports "main" as it imports "main.py"
-        raise fail(problem((), "a relative path to a .py file inside the package, e.g. 'main.py'", value))
+    """A file of the package, as the runner imports it: relative, inside the package, a .py file (the rule
+    the platform's routes apply too, `protocol.entry_point_ok`)."""
+    if not entry_point_ok(value):
+        raise fail(problem((), ENTRY_POINT_EXPECTED, value))
     return _printable(value)
+
+
+def checked_codebase(data: Any) -> Any:
+    """A codebase that takes code only from where one may (`protocol.codebase_problem`, the routes' rule)."""
+    found = codebase_problem(data)
+    if found is not None:
+        key, expected = found
+        raise fail(problem((key,), expected, data.get(key)))
+    return data
 
 
 Name = Annotated[str, AfterValidator(_printable)]
@@ -182,6 +190,8 @@ class Requirement(PlatformModel):
 
 class Codebase(PlatformModel):
     type: Annotated[str, AfterValidator(one_of(("item", "git", "filesystem", "local")))] = "item"
+
+    _where_from = model_validator(mode="before")(checked_codebase)
 
 
 class PackageManifest(PlatformModel):

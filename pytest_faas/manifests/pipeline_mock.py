@@ -26,8 +26,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..errors import ManifestError, ManifestErrors
-from .jsondoc import one_of, read_document, validate_document
-from .mock import MockFile
+from .jsondoc import one_of, raise_all, read_document, validate_document
+from .mock import MockFile, file_problems
 from .mock_state import ExpectedState
 
 TEMPLATE_SUFFIX = ".pipeline.json"
@@ -93,6 +93,8 @@ def load_pipeline_mock(path: Path | str) -> tuple[MockFile, list[PipelineExpecta
                              for c in stripped["cases"]]
     mock: MockFile = validate_document(MockFile, stripped, path, errors)
     mock._source = Path(path)
+    # The template's folder is the package folder here: an item file is the template's own, never outside it.
+    raise_all(file_problems(mock, str(path), Path(path).parent))
     default = expectations.expect or PipelineExpectation()
     specs = expectations.case_specs
     return mock, [default.merged(specs[n].expect if n < len(specs) else None) for n in range(len(mock.input_sets))]

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, AliasChoices, Field, PrivateAttr, field_validator, model_validator
 
 from .jsondoc import PlatformModel, Shown, did_you_mean, fail, one_of, problem, read_document, validate_document
-from ..protocol import ENV_NAME_PATTERN, MAX_ENV_BYTES, MAX_ENV_VARS
+from ..protocol import ENV_NAME_PATTERN, MAX_ENV_BYTES, MAX_ENV_VARS, env_name_problem, env_size_problem
 
 from ..protocol import ALL_TRIGGER_ACTIONS, TRIGGER_ACTIONS  # noqa: F401 (re-exported for the CLI)
 # What the local platform's services accept (a replica is a thread, a process or a container; each of its
@@ -234,10 +234,10 @@ class ServiceManifest(PlatformModel):
         # What the platform refuses at deploy, found here with its place instead (no variable holds a NUL).
         bad += [problem((name,), "a value without NUL characters", text[:80]) for name, text in value.items()
                 if "\0" in text]
-        size = sum(len(name) + len(text.encode("utf-8", "surrogatepass")) for name, text in value.items())
-        if len(value) > MAX_ENV_VARS or size > MAX_ENV_BYTES:
-            bad.append(problem((), f"at most {MAX_ENV_VARS} variables of {MAX_ENV_BYTES} bytes in all",
-                               f"{len(value)} variables of {size} bytes"))
+        bad += [problem((name,), "a variable of the service's own", name, env_name_problem(name)) for name in value
+                if env_name_problem(name)]
+        if too_many := env_size_problem(value):
+            bad.append(problem((), f"at most {MAX_ENV_VARS} variables of {MAX_ENV_BYTES} bytes in all", too_many))
         if bad:
             raise fail(*bad)
         return value

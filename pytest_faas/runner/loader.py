@@ -27,6 +27,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from . import sourcenames
+from ..protocol import entry_point_ok
 
 
 # A codebase is unpacked before a line of it runs, so a zip bomb would fill the disk first: its sizes are
@@ -111,9 +112,9 @@ def unpack(data: bytes, cache_root: Path, key: str) -> Path:
 
 
 def _module_path(entry_point: str) -> list[str]:
-    path = PurePosixPath(entry_point.replace("\\", "/"))
-    if path.is_absolute() or ".." in path.parts or path.suffix not in ("", ".py"):
+    if not entry_point_ok(entry_point):  # the rule the platform's routes and the manifests apply
         raise LoadError(f"entryPoint {entry_point!r} must be a relative path to a .py file inside the codebase")
+    path = PurePosixPath(entry_point.replace("\\", "/"))
     parts = list(path.with_suffix("").parts)
     bad = [p for p in parts if not p.isidentifier()]
     if bad:

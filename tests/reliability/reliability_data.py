@@ -55,3 +55,13 @@ def together(calls: list, workers: int | None = None) -> list:
 
     with ThreadPoolExecutor(max_workers=workers or len(calls)) as pool:
         return list(pool.map(run, calls))
+
+
+def holds_within(check, bound_s: float = 30.0) -> bool:
+    """Whether ``check()`` holds within ``bound_s``: a bounded wait for an event, polled (never a timing check)."""
+    pause = threading.Event()
+    for _ in range(int(bound_s / 0.05)):
+        if check():
+            return True
+        pause.wait(0.05)
+    return check()

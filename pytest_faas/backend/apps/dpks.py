@@ -19,7 +19,7 @@ from typing import Any
 from ...dql import compiler as dql
 from ...errors import BadRequest, Conflict, NotFound
 from ...ids import new_id, now_iso
-from ..faas.packages import check_modules, module_view
+from ..faas.packages import check_codebase, check_modules, module_view
 from ..data.projects import Projects
 from ..records import LOCAL_USER, ORG
 from ..store import Store
@@ -105,6 +105,7 @@ def _check(body: dict) -> dict:
     version = body.get("version")
     if version is not None and not isinstance(version, str):
         raise BadRequest(f"dpk 'version' must be a string such as '1.0.0', found {version!r}")
+    check_codebase(body.get("codebase"))
     components = body.get("components")
     if components is None:
         components = {}

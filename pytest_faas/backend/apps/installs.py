@@ -22,7 +22,7 @@ from .dpks import Dpks, namespace_target, service_plan
 from ..faas.packages import Packages, module_view
 from ..data.projects import Projects
 from ..records import LOCAL_USER, ORG
-from ..faas.services import Services
+from ..faas.services import Services, normalise_runtime
 from ..events import Event
 from ..store import Store
 from ..faas.triggers import Triggers
@@ -115,6 +115,9 @@ class Apps:
 
     def _build(self, app: dict, dpk: dict) -> None:
         plan, triggers = self._plan(dpk, app["projectId"])
+        # Every service at once, before any is made: an app of 200 compute configs x 32 replicas starts none.
+        asked = sum(normalise_runtime(entry["config"].get("runtime"))["numReplicas"] for entry in plan)
+        self.services.check_total(asked, what=f"the app's {len(plan)} services")
         created: list[tuple[str, str]] = []
         try:
             package = self._package(app, dpk)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 
 from .. import records as entities
+from ...dql.compiler import MAX_PATH_DEPTH
 
 DIR = "dir"
 
@@ -55,7 +56,10 @@ def tree(items: list[dict]) -> dict:
         nodes[filename] = {"value": {"id": None, "name": name, "dir": parent, "filename": filename, "type": DIR,
                                      "metadata": {}}, "children": []}
         nodes[parent]["children"].append(nodes[filename])
-    for record in sorted((i for i in items if is_dir(i)), key=lambda i: i["filename"].count("/")):
+    # Folders deeper than an item path may be now (made before the bound) are left out: nested thousands
+    # deep, the tree could not be written as JSON.
+    folders = (i for i in items if is_dir(i) and i["filename"].count("/") <= MAX_PATH_DEPTH)
+    for record in sorted(folders, key=lambda i: i["filename"].count("/")):
         node = {"value": {key: copy.deepcopy(record.get(key)) for key in ("id", "name", "dir", "filename",
                                                                           "type", "metadata")},
                 "children": []}

@@ -29,6 +29,12 @@ def _read_chunks(stream: BinaryIO) -> Iterator[bytes]:
         yield chunk
 
 
+def _shown(path: object) -> str:
+    """A path in a message: its repr, cut short (a refused path may be thousands of levels long)."""
+    text = repr(path)
+    return text if len(text) <= 120 else f"{text[:100]}... ({len(text)} characters)"
+
+
 def deep_merge(base: dict, change: dict) -> dict:
     """A copy of ``base`` with ``change`` merged in, dicts recursively (the shape of dtlpy's PATCH diffs)."""
     merged = dict(base)
@@ -96,7 +102,7 @@ class Items:
         try:
             path = dql.item_path(remote_path)
         except ValueError as exc:
-            raise BadRequest(f"invalid item path {remote_path!r}: {exc}") from None
+            raise BadRequest(f"invalid item path {_shown(remote_path)}: {exc}") from None
         project_id = self.projects.project_of_dataset(dataset)
         if mode == "skip":  # the common re-upload: answered without receiving the bytes
             with self.store.transaction():
@@ -166,7 +172,7 @@ class Items:
         try:
             path = dql.item_path(remote_path)
         except (TypeError, ValueError) as exc:
-            raise BadRequest(f"invalid directory path {remote_path!r}: {exc}") from None
+            raise BadRequest(f"invalid directory path {_shown(remote_path)}: {exc}") from None
         with self.store.transaction():
             dataset = self.projects.get_dataset(dataset_id)
             return self._make_dirs(dataset, directories.ancestors(path["filename"]) + [path["filename"]])[-1]
@@ -205,7 +211,7 @@ class Items:
         try:
             path = dql.item_path(target)
         except (TypeError, ValueError) as exc:
-            raise BadRequest(f"invalid item path {target!r}: {exc}") from None
+            raise BadRequest(f"invalid item path {_shown(target)}: {exc}") from None
         if directories.is_dir(old):
             raise NotSupported("PATCH /items/{id} that moves or renames a directory item is not supported by "
                                "the local platform; move the files inside it")

@@ -6,7 +6,6 @@ returns. Behaviour lives in ``projects.py``, ``items.py``, ``annotations.py`` an
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
@@ -15,7 +14,7 @@ from ...errors import BadRequest, NotFound
 from .. import records as entities
 from ..web import bodies
 from .bulk import is_bulk
-from ..web.wsgi import UPLOAD_BYTES, Route, check, json_response, read_body, read_json, read_query
+from ..web.wsgi import UPLOAD_BYTES, Route, check, json_response, parse_json, read_body, read_json, read_query
 from ..web.multipart import parse_form
 
 if TYPE_CHECKING:
@@ -145,12 +144,8 @@ def upload_routes(items: "Items") -> list[Route]:
             remote_path = form.fields.get("path") or "/" + upload.filename
             if remote_path.rstrip("/") == "":
                 raise BadRequest("item upload needs a 'path' field or a file name")
-            metadata = None
-            if form.fields.get("metadata"):
-                try:
-                    metadata = json.loads(form.fields["metadata"])
-                except ValueError as exc:
-                    raise BadRequest(f"the 'metadata' field is not valid JSON: {exc}") from None
+            # Read as a JSON body is: a lone surrogate, NaN or 50,000 levels of nesting are a 400 here too.
+            metadata = parse_json(form.raw["metadata"], "the 'metadata' field") if form.raw.get("metadata") else None
             record, op = items.upload(dataset_id, remote_path, upload.stream, mode=request.args.get("mode", "skip"),
                                       metadata=metadata, description=form.fields.get("description"))
         finally:

@@ -17,6 +17,7 @@ from typing import Callable
 
 from ...dql import compiler as dql
 from ...errors import BadRequest, Conflict, NotFound
+from ...protocol import ENTRY_POINT_EXPECTED, codebase_problem, entry_point_ok
 from ...ids import now_iso
 from ..records import ORG, server_fields
 from ..data.projects import Projects
@@ -47,6 +48,20 @@ def module_view(module: dict) -> dict:
     return view
 
 
+def check_entry_point(value, where: str) -> None:
+    """A 400 for an entryPoint that is no .py file inside the codebase (the manifests' rule, one rule)."""
+    if value is not None and not entry_point_ok(value):
+        raise BadRequest(f"{where}: expected {ENTRY_POINT_EXPECTED}, found {value!r}")
+
+
+def check_codebase(codebase, where: str = "codebase") -> None:
+    """A 400 for a codebase that takes code from where none may come from (`protocol.codebase_problem`)."""
+    found = codebase_problem(codebase)
+    if found is not None:
+        key, expected = found
+        raise BadRequest(f"{where}.{key}: expected {expected}, found {codebase.get(key)!r}")
+
+
 def check_modules(modules) -> list:
     """The modules as stored: checked, and without a module-level ``computeConfig: null`` (dtlpy always
     writes one; the platform answers without it)."""
@@ -59,6 +74,7 @@ def check_modules(modules) -> list:
         if not isinstance(module, dict):
             raise BadRequest(f"modules[{index}] must be an object, found {type(module).__name__}")
         view = module_view(module)
+        check_entry_point(view.get("entryPoint"), f"modules[{index}].entryPoint")
         if view["name"] in names:
             raise BadRequest(f"modules[{index}]: duplicate module name {view['name']!r}")
         names.add(view["name"])
@@ -106,6 +122,7 @@ class Packages:
         name = body.get("name")
         if not isinstance(name, str) or not name.strip():
             raise BadRequest("package 'name' is required")
+        check_codebase(body.get("codebase"))
         project_id = body.get("projectId") or self._codebase_project(body.get("codebase"))
         self.projects.get_project(project_id)
         record = {key: copy.deepcopy(body[key]) for key in _MUTABLE if key in body}
@@ -141,6 +158,7 @@ class Packages:
                 if key in body:
                     record[key] = copy.deepcopy(body[key])
             record["modules"] = check_modules(record.get("modules"))
+            check_codebase(record.get("codebase"))
             record["version"] = self._next_version(record, current, body.get("version"))
             if body.get("name") not in (None, record["name"]):
                 raise BadRequest(f"a package cannot be renamed (from {record['name']!r} to {body['name']!r})")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ...errors import BadRequest
-from ...protocol import ENV_NAME_PATTERN, MAX_ENV_BYTES, MAX_ENV_VARS
+from ...protocol import ENV_NAME_PATTERN, env_name_problem, env_size_problem
 from .services import Services
 from ..store import Store
 
@@ -24,18 +24,16 @@ def check_env(env: object, what: str = "env") -> dict[str, str]:
     """``env`` as a ``{NAME: value}`` of strings, or a 400 naming the first wrong entry."""
     if not isinstance(env, dict):
         raise BadRequest(f"'{what}' must be an object of NAME: value strings, found {type(env).__name__}")
-    if len(env) > MAX_ENV_VARS:
-        raise BadRequest(f"'{what}' has {len(env)} variables; a service may have at most {MAX_ENV_VARS}")
-    size = 0
     for name, value in env.items():
         if not _NAME.fullmatch(name):
             raise BadRequest(f"'{what}': {name[:80]!r} is not a variable name (letters, digits and _, not "
                              "starting with a digit)")
         if not isinstance(value, str) or "\0" in value:
             raise BadRequest(f"'{what}.{name}' must be a string without NUL characters")
-        size += len(name) + len(value.encode("utf-8", "surrogatepass"))
-    if size > MAX_ENV_BYTES:
-        raise BadRequest(f"'{what}' holds {size} bytes; at most {MAX_ENV_BYTES} are allowed")
+        if problem := env_name_problem(name):
+            raise BadRequest(f"'{what}.{name}': {problem}")
+    if problem := env_size_problem(env):
+        raise BadRequest(f"'{what}' has {problem}")
     return dict(env)
 
 

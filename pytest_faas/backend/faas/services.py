@@ -14,6 +14,7 @@ from typing import Callable
 from ...dql import compiler as dql
 from ...errors import BadRequest, Conflict
 from ...ids import now_iso
+from ...protocol import MAX_TOTAL_REPLICAS, REPLICA_BOUND_SAID
 from ..records import LOCAL_USER, ORG, server_fields
 from .packages import Packages
 from ..data.projects import Projects
@@ -105,6 +106,18 @@ class Services:
         revision = self.packages.revision(package, service.get("packageRevision"))
         return revision, self.packages.module(revision, service.get("moduleName"))
 
+    def check_total(self, asked: int, replacing: str | None = None, what: str = "this service") -> None:
+        """Refuse ``asked`` more replicas when the active services (but ``replacing``, a service about to be
+        changed) would then run more than `MAX_TOTAL_REPLICAS`."""
+        running = sum(s["runtime"]["numReplicas"] for s in self.store.all("services")
+                      if s.get("active") and s["id"] != replacing)
+        if running + asked > MAX_TOTAL_REPLICAS:
+            # The platform's cluster has a size too: it leaves pods pending; what could never start is refused.
+            raise BadRequest(f"the local platform runs at most {MAX_TOTAL_REPLICAS} {REPLICA_BOUND_SAID} (each a "
+                             f"thread, process or container); the active services run {running} and {what} asks "
+                             f"{asked} more: lower runtime.numReplicas, or stop or delete services "
+                             "(faas services ls)")
+
     def _validate(self, record: dict) -> dict:
         record["runtime"] = normalise_runtime(record.get("runtime"))
         if not isinstance(record.get("initParams"), dict):
@@ -144,6 +157,8 @@ class Services:
         })
         record = self._validate(record)
         with self._lock:
+            if record["active"]:
+                self.check_total(record["runtime"]["numReplicas"])
             if any(s["name"] == name for s in self.store.children("services", project_id)):
                 raise Conflict(f"a service named {name!r} already exists in project {project_id}; "
                                "deploy updates it (PATCH /services/{id})")
@@ -160,6 +175,8 @@ class Services:
             if body.get("name") not in (None, record["name"]):
                 raise BadRequest(f"a service cannot be renamed (from {record['name']!r} to {body['name']!r})")
             record = self._validate(record)
+            if record["active"]:
+                self.check_total(record["runtime"]["numReplicas"], replacing=service_id)
             record["updatedAt"] = now_iso()
             self.store.put("services", record)
         self._notify("start" if record["active"] else "stop", record)
@@ -169,6 +186,8 @@ class Services:
         """Pause (`POST /services/{id}/stop`) or resume; queued executions wait while paused."""
         with self._lock:
             record = dict(self.get(service_id), active=active, updatedAt=now_iso())
+            if active:
+                self.check_total(record["runtime"]["numReplicas"], replacing=service_id)
             self.store.put("services", record)
         self._notify("start" if active else "stop", record)
         return record

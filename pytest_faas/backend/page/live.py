@@ -8,7 +8,8 @@ once however often it changed, so a page watching a busy platform costs it a few
 never a message per change.
 
 Bounded on every side: at most :data:`MAX_STREAMS` streams open at once (a 429 past it), a heartbeat
-comment every :data:`HEARTBEAT_S` (a client that went away is noticed at the next write), a stream ends
+comment every :data:`HEARTBEAT_S`, a client that went away noticed within :data:`GONE_CHECK_S` (its place is
+free for the reloaded page at once), a stream ends
 after :data:`STREAM_S` (the browser's ``EventSource`` reconnects by itself with ``Last-Event-ID``, and
 misses nothing still in the ring), at most :data:`BATCH` changes per message and one message per
 :data:`BATCH_S`. A cursor older than the ring, or from another run of the platform, gets a ``hello`` with
@@ -21,9 +22,11 @@ import collections
 import json
 import os
 import re
+import select
+import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from werkzeug.wrappers import Request, Response
 
@@ -41,6 +44,9 @@ STREAM_S = 300.0
 BATCH = 1_000  # changes per message
 BATCH_S = 0.25  # between two messages of one stream
 RETRY_MS = 1_000  # what the browser waits before it reconnects
+# How often a quiet stream looks whether its client went away (a page reload closes the old stream): the
+# place is free within this, not at the next heartbeat (eight quick reloads locked the page out for 15 s).
+GONE_CHECK_S = 0.25
 # What the page shows; other kinds (annotations, commands, agents' records...) are not streamed.
 KINDS = frozenset({"projects", "datasets", "items", "packages", "services", "triggers", "executions", "logs",
                    "pipelines", "pipelineExecutions"})
@@ -93,7 +99,7 @@ class Feed:
 
     # -- one stream -----------------------------------------------------------------------------------
 
-    def open(self, last_event_id: str | None) -> "Stream":
+    def open(self, last_event_id: str | None, gone: Callable[[], bool] = lambda: False) -> "Stream":
         with self._cond:
             if self._closed:
                 raise _too_many("the platform is stopping")
@@ -103,7 +109,7 @@ class Feed:
             if not self._watching:
                 self._watching = True
                 self.store.watch(self._on_commit)
-            stream = Stream(self, self._cursor(last_event_id))  # before the count: nothing left to raise
+            stream = Stream(self, self._cursor(last_event_id), gone)  # before the count: nothing left to raise
             self._open += 1
             return stream
 
@@ -165,9 +171,10 @@ class Feed:
 class Stream:
     """One page's stream: an iterable of SSE messages that gives its slot back when closed, started or not."""
 
-    def __init__(self, feed: Feed, cursor: int | None):
+    def __init__(self, feed: Feed, cursor: int | None, gone: Callable[[], bool] = lambda: False):
         self.feed = feed
         self.cursor = cursor
+        self.gone = gone  # whether the client closed its end (see client_gone)
         self._released = False
 
     def _hello(self, reset: bool) -> bytes:
@@ -187,7 +194,9 @@ class Stream:
             now = time.monotonic()
             if now >= ends:
                 return
-            changes, gap = feed._wait(self.cursor, max(0.0, min(beat, ends) - now))
+            changes, gap = feed._wait(self.cursor, max(0.0, min(beat, ends, now + GONE_CHECK_S) - now))
+            if not changes and not gap and self.gone():
+                return  # the slot is given back by close(), which the server calls on the ended response
             if gap:
                 yield self._hello(reset=True)
             elif changes:
@@ -211,11 +220,27 @@ class Stream:
             self.feed._release()
 
 
+def client_gone(connection: socket.socket | None) -> Callable[[], bool]:
+    """Whether the client of ``connection`` has closed it: a page's EventSource sends nothing after its
+    request, so a readable socket that gives no byte is one whose other end is gone."""
+    def gone() -> bool:
+        if connection is None:  # called in this process, with no socket: it goes when the caller closes
+            return False
+        try:
+            readable, _, _ = select.select([connection], [], [], 0)
+            return bool(readable) and connection.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):  # reset, or closed under us
+            return True
+
+    return gone
+
+
 def live_routes(feed: Feed) -> list[Route]:
     """``GET /_faas/events``: the page's one stream of changes (the platform's token or the page's cookie)."""
 
     def events(request: Request):
-        stream = feed.open(request.headers.get("Last-Event-ID") or request.args.get("lastEventId"))
+        stream = feed.open(request.headers.get("Last-Event-ID") or request.args.get("lastEventId"),
+                           client_gone(request.environ.get("werkzeug.socket")))
         return Response(stream, mimetype="text/event-stream", direct_passthrough=True,
                         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 

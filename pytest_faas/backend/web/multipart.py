@@ -31,6 +31,8 @@ class Form:
     """The text fields and the files of one form, by field name (the last of a repeated name wins)."""
 
     fields: dict[str, str] = field(default_factory=dict)
+    # The fields' bytes as sent: a JSON field is parsed from these, so that bad UTF-8 is refused, not replaced.
+    raw: dict[str, bytes] = field(default_factory=dict)
     files: dict[str, UploadedFile] = field(default_factory=dict)
 
     def close(self) -> None:
@@ -44,6 +46,7 @@ def parse_form(content_type: str, stream: BinaryIO) -> Form:
 
     def on_field(part) -> None:
         form.fields[_text(part.field_name)] = _text(part.value or b"")
+        form.raw[_text(part.field_name)] = part.value or b""
 
     def on_file(part) -> None:
         part.file_object.seek(0)

@@ -15,14 +15,87 @@ import logging
 import os
 import socket
 import threading
+import time
 from typing import Callable
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import ThreadedWSGIServer
 
 from ...errors import PlatformError
 from .keepalive import KeepAliveHandler
 
 log = logging.getLogger(__name__)
+
+# Connections served at once (each holds a thread). Past it, a new connection takes the place of the one that
+# has waited longest for a request (an idle keep-alive, a client that connected and said nothing); when
+# every connection is in a request, it is answered 503 at once, with no thread. Agents hold about two each.
+MAX_CONNECTIONS = 384
+_FULL = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+         b"Retry-After: 1\r\nContent-Length: 75\r\n\r\n"
+         b'{"message":"the platform serves its most connections at once","status":503}')
+
+
+class _Waiting:
+    """The connections that wait for a request (its line or its headers), oldest first: those a full server
+    may end."""
+
+    def __init__(self):
+        self._since: dict[socket.socket, float] = {}
+        self._lock = threading.Lock()
+
+    def arrived(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._since[connection] = time.monotonic()
+
+    def busy(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._since.pop(connection, None)
+
+    def oldest(self) -> socket.socket | None:
+        """The connection that has waited longest, no longer counted as waiting; None when none waits."""
+        with self._lock:
+            if not self._since:
+                return None
+            connection = min(self._since, key=self._since.__getitem__)
+            del self._since[connection]
+            return connection
+
+
+class _CappedServer(ThreadedWSGIServer):
+    """werkzeug's threaded server, with at most ``max_connections`` connections (and threads) at once."""
+
+    max_connections = MAX_CONNECTIONS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.waiting = _Waiting()
+        self.live = 0
+        self._live_lock = threading.Lock()
+
+    def process_request(self, request, client_address) -> None:
+        with self._live_lock:
+            full = self.live >= self.max_connections
+            victim = self.waiting.oldest() if full else None
+            admitted = not full or victim is not None
+            self.live += admitted
+        if victim is not None:  # its thread reads an end of stream and finishes
+            try:
+                victim.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if not admitted:
+            try:
+                request.sendall(_FULL)
+            except OSError:
+                pass
+            super().shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:
+        self.waiting.busy(request)
+        with self._live_lock:
+            self.live -= 1
+        super().shutdown_request(request)
 
 
 class _QuietHandler(KeepAliveHandler):
@@ -55,7 +128,7 @@ class ServerThread:
     def __init__(self, app: Callable, host: str = "127.0.0.1", port: int = 0, gate: Callable | None = None):
         handler = _QuietHandler if host.startswith("unix://") else _TcpHandler
         try:
-            self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=handler)
+            self._server = _CappedServer(host, port, app, handler=handler)
         except SystemExit:  # werkzeug prints the OS error and exits; turn that into an error we can show
             raise PlatformError(f"cannot listen on {host}:{port}: the address is in use or not available; "
                                 "choose another --port or --host") from None

@@ -125,15 +125,24 @@ def read_json(request: Request, *, expect: type | tuple[type, ...] | None = None
         if expect is None or expect is dict:
             return {}
         raise BadRequest("request body is empty; expected JSON")
-    try:
-        value = pydantic_core.from_json(raw, allow_inf_nan=False)
-    except ValueError as exc:
-        raise BadRequest(f"malformed JSON body: {exc}") from None
-    if isinstance(value, (dict, list, float)) and (problem := _unusable(value)):
-        raise BadRequest(problem)
+    value = parse_json(raw)
     if expect is not None and not isinstance(value, expect):
         wanted = " or ".join(_JSON_NAMES[t] for t in (expect if isinstance(expect, tuple) else (expect,)))
         raise BadRequest(f"request body must be a JSON {wanted}, found {_json_name(value)}")
+    return value
+
+
+def parse_json(raw: bytes | str, what: str = "JSON body") -> Any:
+    """JSON text as the API reads it wherever it comes from (a body, a multipart field), or a 400: no NaN,
+    no lone surrogate, no nesting past MAX_DEPTH, no number too large for a float."""
+    if isinstance(raw, str):  # a lone surrogate stays one, for the parser to refuse
+        raw = raw.encode("utf-8", "surrogatepass")
+    try:
+        value = pydantic_core.from_json(raw, allow_inf_nan=False)
+    except ValueError as exc:
+        raise BadRequest(f"malformed {what}: {exc}" if what == "JSON body" else f"{what} is not valid JSON: {exc}") from None
+    if isinstance(value, (dict, list, float)) and (problem := _unusable(value)):
+        raise BadRequest(problem.replace("JSON body", what))
     return value
 
 
