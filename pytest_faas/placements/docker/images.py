@@ -203,15 +203,18 @@ class ImageBuilder:
         base, base_id, warnings = self.resolve_base(runner_image)
         ref, key = self._runner_key(base_id)
         source = self._source
-        image_id = self.engine.image_id(ref)
-        built = False
-        if not image_id:
-            with buildlock.held(self.cache, ref):
-                image_id = self.engine.image_id(ref)
-                if not image_id:
-                    image_id = self._build_runner(base, base_id, source, key, ref)
-                    built = True
+        image_id, built = self._built_once(ref, lambda: self._build_runner(base, base_id, source, key, ref))
         return RunnerImage(ref, image_id, built, base, warnings, time.monotonic() - started)
+
+    def _built_once(self, ref: str, build) -> tuple[str, bool]:
+        """``ref``'s image id, and whether ``build()`` made it now: under the image's lock, so that parallel
+        workers wait for one build instead of doing two."""
+        image_id = self.engine.image_id(ref)
+        if image_id:
+            return image_id, False
+        with buildlock.held(self.cache, ref):
+            image_id = self.engine.image_id(ref)
+            return (image_id, False) if image_id else (build(), True)
 
     def package_image(self, package_dir: str | os.PathLike, runner_image: str | None = None,
                       name: str | None = None) -> RunnerImage:
@@ -232,15 +235,8 @@ class ImageBuilder:
                                time.monotonic() - started, runner.ref)
         key = digest("requirements", RECIPE, runner.image_id, req_text)
         ref = f"{REQUIREMENTS_REPO}:{key[:16]}"
-        image_id = self.engine.image_id(ref)
-        built = False
-        if not image_id:
-            with buildlock.held(self.cache, ref):
-                image_id = self.engine.image_id(ref)
-                if not image_id:
-                    image_id = self._build_requirements(runner, package_dir, req_text, key, ref,
-                                                        name or package_dir.name)
-                    built = True
+        image_id, built = self._built_once(ref, lambda: self._build_requirements(
+            runner, package_dir, req_text, key, ref, name or package_dir.name))
         return RunnerImage(ref, image_id, built, runner.base, runner.warnings, time.monotonic() - started, runner.ref)
 
     def prune(self, keep: tuple[str, ...] = (), kinds: tuple[str, ...] = ("package", "runner", "runner-deps")
