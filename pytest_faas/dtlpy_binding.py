@@ -14,9 +14,8 @@ import os
 import threading
 
 from . import tokens
-from .backend.records import LOCAL_USER
 from .handle import api_url, gate_url
-from .tokens import DEFAULT_LIFETIME_S
+from .tokens import DEFAULT_LIFETIME_S, LOCAL_USER
 
 log = logging.getLogger(__name__)
 

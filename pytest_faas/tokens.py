@@ -19,6 +19,7 @@ import time
 
 PLATFORM, AGENT, FUNCTION = "platform", "agent", "function"
 DEFAULT_LIFETIME_S = 10 * 365 * 86400
+LOCAL_USER = "developer@faas.local"  # the user the platform's tokens name, and the creator of what it stores
 
 
 def _b64(data: bytes) -> str:

@@ -11,9 +11,9 @@ import mimetypes
 import posixpath
 
 from ..ids import new_id, now_iso
+from ..tokens import LOCAL_USER  # noqa: F401 (the records' creator; tokens name the same user)
 
 MAX_NAME = 256  # characters in an entity's name, on create and on rename
-LOCAL_USER = "developer@faas.local"
 # The platform's own user: the creator of what the platform starts by itself (triggered executions).
 SYSTEM_USER = "piper@dataloop.ai"
 ORG = {"id": "000000000000000000000001", "name": "faas-local"}

@@ -156,8 +156,8 @@ class CaseRunner:
         package = self.package(loaded)
         wanted = service_file if service_file_applies(service_file, case) else None
         init_params = dict(case.init_params)
-        if source is not None:  # not the case's index: cases whose stubs are the same share their service
-            init_params[outbound.INPUT_KEY] = _declaration(case, source, with_index=False)
+        if source is not None:  # neither the case nor its file: cases whose stubs are the same share a service
+            init_params[outbound.INPUT_KEY] = _declaration(case, "a mock file of this module", with_index=False)
         key = json.dumps([package.id, package.version, case.module_name, init_params], sort_keys=True, default=str)
         if key not in self._services:
             runtime = {"concurrency": wanted.runtime.concurrency if wanted else 10,

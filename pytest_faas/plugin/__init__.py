@@ -82,20 +82,18 @@ def pytest_sessionstart(session):
         buildlog.install(session.config)
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtestloop(session):
-    """Start this process's platform before its first case, so that its start-up (a second or more) is not
-    charged to that case's duration (in --durations, the HTML report and the faas summary)."""
-    from .session import case_runner, settings  # noqa: PLC0415 (the argument `session` hides the module)
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Start this process's platform before its first case's phases, so that its start-up (a second or more) is
+    not charged to that case's duration (in --durations, the HTML report and the faas summary). Per item, not
+    per session: an xdist worker collects every item but starts a platform only when it is given a case."""
+    if getattr(item, "runs_on_platform", False) and not item.config.option.collectonly:
+        from .session import case_runner  # noqa: PLC0415
 
-    config = session.config
-    if settings(config).enabled and not config.option.collectonly and \
-            any(getattr(item, "runs_on_platform", False) for item in session.items):
         try:
-            case_runner(config)
-        except Exception:  # noqa: BLE001 (nothing kept: the first case starts it again and reports the error)
+            case_runner(item.config)
+        except Exception:  # noqa: BLE001 (nothing kept: the case starts it again and reports the error)
             pass
-    return (yield)
 
 
 def pytest_report_header(config):

@@ -101,7 +101,7 @@ class MockCaseItem(pytest.Item):
     """One input set of a mock file, executed on the platform."""
 
     leaves_cases_running = True  # plugin/ahead.py decides whether its case waits for those submitted ahead
-    runs_on_platform = True  # the platform starts before the first of these (plugin.pytest_runtestloop)
+    runs_on_platform = True  # the platform starts before the first of these (plugin.pytest_runtest_protocol)
 
     def __init__(self, *, package: LoadedPackage, case: PackageCase, **kwargs):
         super().__init__(**kwargs)

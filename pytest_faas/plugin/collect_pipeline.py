@@ -107,7 +107,7 @@ class TemplateProblem(pytest.Item):
 class PipelineCaseItem(pytest.Item):
     """One input set of a pipeline template's mock file, run through the whole pipeline."""
 
-    runs_on_platform = True  # the platform starts before the first of these (plugin.pytest_runtestloop)
+    runs_on_platform = True  # the platform starts before the first of these (plugin.pytest_runtest_protocol)
 
     def __init__(self, *, mock_path, case, expect, make_runner, **kwargs):
         super().__init__(**kwargs)

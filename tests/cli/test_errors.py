@@ -68,13 +68,6 @@ def test_push_refuses_a_package_json_that_disagrees_with_the_code(faas, project,
     assert "main.py" in result.stderr and "run" in result.stderr
 
 
-def test_push_refuses_to_upload_the_data_dir(faas, project, tmp_path):
-    faas("packages generate")
-    (tmp_path / ".gitignore").write_text("__pycache__/\n")
-    result = faas("packages push", code=1)
-    assert "add `.faas/` to" in result.stderr
-
-
 def test_url_mode_needs_a_token_and_a_server(faas, tmp_path):
     result = faas("--url http://127.0.0.1:9 --data-dir nowhere projects ls", code=1)
     assert "no token for http://127.0.0.1:9" in result.stderr

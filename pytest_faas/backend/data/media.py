@@ -53,11 +53,12 @@ def video_fields(mimetype: str, open_blob: Callable[[], BinaryIO]) -> dict:
                         else container.duration / av.time_base if container.duration else 0.0)
             frames = stream.frames or (round(duration * fps) if fps and duration else 0)
             width, height, codec = stream.width, stream.height, stream.codec_context.name
+            average = str(stream.average_rate)  # read while open: a closed container's streams refuse it
     except Exception:  # not a video PyAV reads (or no video stream): no fields, as for an unreadable image
         return {}
     if not (fps > 0 and math.isfinite(fps) and math.isfinite(duration)):
         return {}
     return {"fps": round(fps, 6), "duration": round(duration, 6), "width": width, "height": height,
             "nb_frames": frames, "ffmpeg": {"width": width, "height": height, "nb_read_frames": frames,
-                                            "nb_frames": frames, "avg_frame_rate": str(stream.average_rate),
+                                            "nb_frames": frames, "avg_frame_rate": average,
                                             "duration": round(duration, 6), "codec_name": codec}}
