@@ -138,6 +138,7 @@ class ThreadPlacement(Supervisor):
         return {"agent_id": run.handle.agent.agent_id}
 
     def close(self, timeout: float = 2.0) -> None:
+        outbound.forget_platform(self.url)  # its port is free for anyone now: no guard may let it through
         runs = super().close()
         deadline = time.monotonic() + timeout
         for run in runs:

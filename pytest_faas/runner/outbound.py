@@ -163,8 +163,7 @@ class Guard:
         self.platform_host = parts.hostname or "127.0.0.1"
         self.platform_port = parts.port or (443 if parts.scheme == "https" else 80)
         self.platform = f"{self.platform_host}:{self.platform_port}"
-        self.addresses = _addresses(self.platform_host, self.platform_port)
-        _PLATFORMS.add((self.addresses, self.platform_port))
+        self.addresses = _addresses(self.platform_host, self.platform_port)  # its own platform: always allowed
         self.mock = responses.RequestsMock(assert_all_requests_are_fired=False, registry=_registry_class(),
                                            real_adapter_send=_ORIGINAL_SEND)
         for stub in spec.get("http") or []:
@@ -215,11 +214,20 @@ class Guard:
         return self.refused[0] + more
 
 
-def allow_platform(url: str) -> None:
-    """A platform of this process, reachable from every guarded thread (see ``_PLATFORMS``)."""
+def _platform_entry(url: str) -> tuple[frozenset[str], int]:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    _PLATFORMS.add((_addresses(parts.hostname or "127.0.0.1", port), port))
+    return _addresses(parts.hostname or "127.0.0.1", port), port
+
+
+def allow_platform(url: str) -> None:
+    """A platform of this process, reachable from every guarded thread (see ``_PLATFORMS``)."""
+    _PLATFORMS.add(_platform_entry(url))
+
+
+def forget_platform(url: str) -> None:
+    """A platform of this process that closed: its port may be anyone's next, so it is allowed no more."""
+    _PLATFORMS.discard(_platform_entry(url))
 
 
 def enter(spec: dict | None, platform_url: str, log) -> Guard | None:
