@@ -11,7 +11,7 @@ import mimetypes
 import posixpath
 
 from ..ids import new_id, now_iso
-from ..tokens import LOCAL_USER  # noqa: F401 (the records' creator; tokens name the same user)
+from ..tokens import LOCAL_USER  # the records' creator: the user the platform's tokens name
 
 MAX_NAME = 256  # characters in an entity's name, on create and on rename
 # The platform's own user: the creator of what the platform starts by itself (triggered executions).
